@@ -1,0 +1,66 @@
+"""AWS limits and fixed values cabructl encodes, in one place (see AWS-FACTS in the docs).
+
+Prices and budget rules are not here: they are policy data in ``policies/``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Ownership tags: stateless ownership, no state file (DESIGN: "owned by tags").
+TAG_MANAGED_BY = "managed-by"
+TAG_MANAGED_BY_VALUE = "cabructl"
+TAG_TOPOLOGY = "cabructl:topology"
+
+DEFAULT_NAME_PREFIX = "{project}-{environment}-"
+
+# EventBridge
+MAX_RULES_PER_BUS = 300
+MAX_WILDCARD_RULES_PER_BUS = 30
+MAX_TARGETS_PER_RULE = 5
+PUT_TARGETS_BATCH = 10
+MAX_PATTERN_CHARS = 2048
+PUT_EVENTS_MAX_ENTRIES = 10
+PUT_EVENTS_MAX_BYTES = 256 * 1024
+EVENT_CHUNK_BYTES = 64 * 1024
+RETRY_ATTEMPTS_RANGE = (0, 185)
+RETRY_MAX_AGE_RANGE = (60, 86_400)
+RETRY_DEFAULTS = {"attempts": 185, "max_age": 86_400}
+
+# SQS (seconds)
+SQS_RETENTION_RANGE = (60, 1_209_600)
+SQS_RETENTION_DEFAULT = 345_600
+SQS_VISIBILITY_RANGE = (0, 43_200)
+SQS_VISIBILITY_DEFAULT = 30
+SQS_RECEIVE_WAIT_RANGE = (0, 20)
+SQS_DELAY_RANGE = (0, 900)
+
+# CloudWatch Logs
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+MAX_LOG_RESOURCE_POLICIES = 10
+MAX_LOG_RESOURCE_POLICY_CHARS = 5120
+
+# Schemas
+SCHEMA_CONTENT_CHARS = (1, 100_000)
+
+# IAM
+IAM_MAX_POLICY_VERSIONS = 5
+
+# Name rules per resource kind: (maximum length, allowed characters).
+NAME_RULES: dict[str, tuple[int, re.Pattern[str]]] = {
+    "bus": (256, re.compile(r"^[/\.\-_A-Za-z0-9]+$")),
+    "archive": (48, re.compile(r"^[\.\-_A-Za-z0-9]+$")),
+    "rule": (64, re.compile(r"^[\.\-_A-Za-z0-9]+$")),
+    "target id": (64, re.compile(r"^[\.\-_A-Za-z0-9]+$")),
+    "registry": (64, re.compile(r"^[\.\-_A-Za-z@0-9]+$")),
+    "schema": (385, re.compile(r"^[\.\-_A-Za-z@0-9]+$")),
+    "queue": (80, re.compile(r"^[A-Za-z0-9_-]+(\.fifo)?$")),
+    "topic": (256, re.compile(r"^[A-Za-z0-9_-]+(\.fifo)?$")),
+    "log group": (512, re.compile(r"^[\.\-_/#A-Za-z0-9]+$")),
+    "dashboard": (255, re.compile(r"^[A-Za-z0-9_-]+$")),
+    "alarm": (255, re.compile(r"^[^\x00-\x1f]+$")),
+    "policy": (128, re.compile(r"^[\w+=,.@-]+$")),
+}
+
+# A YAML document that expands past this many nodes is refused (alias bombs).
+MAX_DOCUMENT_NODES = 100_000
