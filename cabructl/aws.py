@@ -1,0 +1,271 @@
+"""The one boto3 boundary: configuration, clients per thread, retries, NotFound, call log.
+
+Handlers call ``aws.client("sqs").get_queue_attributes(...)`` with boto3's own
+methods (no action names passed around as strings). What every call needs is
+attached here once, through botocore's event hooks: counting and logging each
+call (the benchmarks count API calls this way), and the extra retry layer for
+AWS's eventual consistency. Throttling, 5xx and dropped connections are retried
+by botocore's ``adaptive`` retry mode with jittered backoff.
+
+Configuration follows boto3's standard chain (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, shared config files); the
+``region``, ``profile`` and ``endpoint_url`` arguments only override it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, TypeVar
+
+from cabructl.errors import AwsError
+
+log = logging.getLogger("cabructl.aws")
+
+T = TypeVar("T")
+
+# Error codes that mean "this thing does not exist", across the services cabructl uses.
+NOT_FOUND_CODES = frozenset({
+    "ResourceNotFoundException",
+    "NotFoundException",
+    "NotFound",
+    "NoSuchEntity",
+    "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueDoesNotExist",
+    "ResourceNotFound",
+    "DashboardNotFoundError",
+    "ResourceNotFoundFault",
+})
+
+# Errors AWS returns while a just-created resource propagates; worth a short wait.
+EVENTUAL_CONSISTENCY_CODES = frozenset({
+    "AWS.SimpleQueueService.QueueDeletedRecently",
+    "ConcurrentModificationException",
+    "OperationAbortedException",
+    "ResourceConflictException",
+})
+
+_READ_PREFIXES = ("Describe", "List", "Get", "Receive", "Search")
+
+
+def error_code(error: BaseException) -> str | None:
+    """The AWS error code of a botocore ClientError, else None."""
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return response.get("Error", {}).get("Code")
+    return None
+
+
+def is_not_found(error: BaseException) -> bool:
+    return error_code(error) in NOT_FOUND_CODES
+
+
+def is_write(operation: str) -> bool:
+    """Reads are the calls a no-op apply may make; everything else counts as a write."""
+    return not operation.startswith(_READ_PREFIXES)
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Explicit overrides of boto3's chain; ``None`` leaves the chain in charge."""
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    max_attempts: int = 8
+    max_workers: int = 8
+    latency: float = 0.0  # seconds added to every call; only the benchmarks set it
+
+
+class CallLog:
+    """Counts API calls per (service, operation), safely across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def record(self, service: str, operation: str) -> None:
+        with self._lock:
+            self.counts[(service, operation)] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(n for (_, operation), n in self.counts.items() if is_write(operation))
+
+    def write_calls(self) -> list[str]:
+        return sorted(f"{service}:{operation}" for (service, operation) in self.counts if is_write(operation))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
+
+class Aws:
+    """Clients per thread over one configuration, plus the call log.
+
+    boto3 sessions are not thread-safe, so each thread gets its own session and
+    clients (DESIGN: "one boto3 session per thread, never a shared session").
+    """
+
+    def __init__(self, settings: AwsSettings | None = None) -> None:
+        self.settings = settings or AwsSettings()
+        self.calls = CallLog()
+        self._local = threading.local()
+        self._hooks: list[tuple[str, Callable[..., Any]]] = []
+        self._account_id: str | None = None
+        self._lock = threading.Lock()
+
+    # -- configuration ---------------------------------------------------------------
+    @property
+    def region(self) -> str:
+        """The effective region: the override, else boto3's chain, else us-east-1."""
+        if self.settings.region:
+            return self.settings.region
+        return self._session().region_name or "us-east-1"
+
+    @property
+    def account_id(self) -> str:
+        """The caller's account (one STS call per process, cached)."""
+        with self._lock:
+            if self._account_id is None:
+                self._account_id = self.client("sts").get_caller_identity()["Account"]
+            return self._account_id
+
+    @property
+    def partition(self) -> str:
+        region = self.region
+        if region.startswith("cn-"):
+            return "aws-cn"
+        if region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    def add_hook(self, event: str, handler: Callable[..., Any]) -> None:
+        """Register a botocore event hook on every client, present and future (fault injection, tests)."""
+        self._hooks.append((event, handler))
+        for client in getattr(self._local, "clients", {}).values():
+            client.meta.events.register(event, handler)
+
+    # -- clients -----------------------------------------------------------------------
+    def _session(self) -> Any:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            import boto3
+
+            session = boto3.session.Session(profile_name=self.settings.profile) if self.settings.profile else boto3.session.Session()
+            self._local.session = session
+            self._local.clients = {}
+        return session
+
+    def client(self, service: str) -> Any:
+        """This thread's client for ``service``, configured once with cabructl's hooks."""
+        session = self._session()
+        clients: dict[str, Any] = self._local.clients
+        if service not in clients:
+            clients[service] = self._new_client(session, service)
+        return clients[service]
+
+    def _new_client(self, session: Any, service: str) -> Any:
+        from botocore.config import Config
+
+        config = Config(
+            retries={"mode": "adaptive", "max_attempts": self.settings.max_attempts},
+            connect_timeout=10,
+            read_timeout=60,
+            max_pool_connections=max(10, self.settings.max_workers * 2),
+        )
+        kwargs: dict[str, Any] = {"config": config}
+        if self.settings.region or not session.region_name:
+            kwargs["region_name"] = self.region
+        if self.settings.endpoint_url:
+            kwargs["endpoint_url"] = self.settings.endpoint_url
+        client = session.client(service, **kwargs)
+        client.meta.events.register("before-call.*.*", self._before_call)
+        for event, handler in self._hooks:
+            client.meta.events.register(event, handler)
+        return client
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        service = model.service_model.service_name
+        self.calls.record(service, model.name)
+        log.debug("call %s:%s", service, model.name)
+        if self.settings.latency:
+            time.sleep(self.settings.latency)
+
+    # -- helpers for handlers -------------------------------------------------------------
+    def find(self, call: Callable[[], T]) -> T | None:
+        """Run a read; NotFound means None (habit: NotFound has one meaning per verb)."""
+        try:
+            return call()
+        except Exception as error:  # botocore.exceptions.ClientError, imported lazily
+            if is_not_found(error):
+                return None
+            raise
+
+    def delete(self, call: Callable[[], Any]) -> None:
+        """Run a delete; NotFound means it is already gone, which is success."""
+        try:
+            call()
+        except Exception as error:
+            if not is_not_found(error):
+                raise
+
+    def settle(self, call: Callable[[], T], *, codes: Iterable[str] = (), attempts: int = 8, base_delay: float = 0.5) -> T:
+        """Retry a write while AWS is still propagating a recent change (or ``codes``).
+
+        botocore already retries throttling and 5xx; this covers what it cannot
+        know is transient, e.g. a queue or policy not yet visible after creation.
+        """
+        retry_on = EVENTUAL_CONSISTENCY_CODES | NOT_FOUND_CODES | frozenset(codes)
+        for attempt in range(attempts):
+            try:
+                return call()
+            except Exception as error:
+                if error_code(error) not in retry_on or attempt == attempts - 1:
+                    raise
+                time.sleep(base_delay * (2 ** attempt) * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def paginate(self, service: str, operation: str, result_key: str, **kwargs: Any) -> list[Any]:
+        """All items of a paginated list call.
+
+        ``operation`` is the boto3 paginator name (snake_case), the one place a
+        call is named by string, because boto3's paginators are looked up so.
+        """
+        paginator = self.client(service).get_paginator(operation)
+        items: list[Any] = []
+        for page in paginator.paginate(**kwargs):
+            items.extend(page.get(result_key, []))
+        return items
+
+
+def describe_aws_error(error: BaseException, doing: str) -> AwsError:
+    """A user-facing AwsError for a failed call, keeping AWS's own code and message."""
+    code = error_code(error)
+    message = getattr(error, "response", {}).get("Error", {}).get("Message") if code else str(error)
+    hint = None
+    if type(error).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
+        hint = "configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID…) or use --local with `cabructl local serve`"
+    elif type(error).__name__ == "EndpointConnectionError":
+        hint = "is the endpoint up? (AWS_ENDPOINT_URL / --endpoint-url / --local)"
+    text = f"{doing}: {code}: {message}" if code else f"{doing}: {error}"
+    return AwsError(text, hint=hint)
+
+
+def parallel_map(func: Callable[[Any], T], items: Iterable[Any], workers: int) -> list[T]:
+    """Map in a bounded thread pool, keeping order; workers=1 runs inline (the benchmark baseline)."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        return [func(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(func, items))

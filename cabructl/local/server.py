@@ -1,0 +1,192 @@
+"""An AWS endpoint inside this process: moto's server plus what cabructl adds to it.
+
+:class:`LocalAws` serves moto's WSGI application on a loopback port from a
+background thread, behind a router that answers the EventBridge Schemas API
+itself (see :mod:`cabructl.local.schemas`); starting it also makes EventBridge
+rules deliver to SNS targets (see :mod:`cabructl.local.sns_delivery`).
+
+moto keeps its state in process-global backends, and the Schemas store follows
+suit, so several endpoints started in one process (on different ports) serve the
+*same* resources: a queue created through one is visible through all. Use
+distinct names, or separate processes, for isolation.
+
+moto and flask are imported on :meth:`LocalAws.start`, not with this module.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import threading
+from types import FrameType, TracebackType
+from typing import Any
+
+from cabructl.errors import CabructlError
+
+LOOPBACK = "127.0.0.1"
+FAKE_CREDENTIAL = "testing"
+DEFAULT_REGION = "us-east-1"
+_POLL_SECONDS = 0.1  # how quickly stop() is noticed by the serving thread
+
+
+class LocalEndpointError(CabructlError):
+    """The local endpoint cannot be started as asked."""
+
+    reference = "local-endpoint"
+
+
+def is_loopback(host: str) -> bool:
+    """Only literal loopback addresses and ``localhost`` count; names are not resolved."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class LocalAws:
+    """moto + the Schemas API + SNS delivery, on ``http://host:port``.
+
+    >>> with LocalAws(port=0) as aws:
+    ...     boto3.client("sqs", **aws.client_kwargs()).list_queues()
+
+    Binding anything but loopback exposes an unauthenticated AWS look-alike to the
+    network, so it needs ``allow_remote=True``. Port 0 picks a free port;
+    :attr:`port` and :attr:`endpoint_url` then report the real one.
+    """
+
+    def __init__(
+        self,
+        host: str = LOOPBACK,
+        port: int = 0,
+        region: str = DEFAULT_REGION,
+        *,
+        allow_remote: bool = False,
+        log_requests: bool = False,
+    ) -> None:
+        if not allow_remote and not is_loopback(host):
+            raise LocalEndpointError(
+                f"refusing to bind the local AWS endpoint to {host}: it accepts any credentials, so it only listens on loopback",
+                hint="use --host 127.0.0.1 (the default)",
+            )
+        self.host = host
+        self.region = region
+        self._requested_port = port
+        self._log_requests = log_requests
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> LocalAws:
+        """Bind and serve in a daemon thread; returns once the port accepts connections."""
+        if self._server is not None:
+            return self
+        from werkzeug.serving import make_server
+
+        try:
+            self._server = make_server(self.host, self._requested_port, build_app(), threaded=True, request_handler=_request_handler(self._log_requests))
+        except OSError as error:
+            raise LocalEndpointError(f"cannot listen on {self.host}:{self._requested_port}: {error.strerror or error}", hint="choose another --port, or --port 0 for a free one") from None
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": _POLL_SECONDS}, name=f"cabructl-local-aws:{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; state in moto's backends is kept (it is process-global)."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = None
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the local endpoint is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment that points boto3 (and the AWS CLI) at this endpoint with fake credentials."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
+            "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+
+    def client_kwargs(self) -> dict[str, str]:
+        """The same as :meth:`env`, as keyword arguments for ``boto3.client``/``Session.client``."""
+        return {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region,
+            "aws_access_key_id": FAKE_CREDENTIAL,
+            "aws_secret_access_key": FAKE_CREDENTIAL,
+        }
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.stop()
+
+
+def build_app() -> Any:
+    """The WSGI application: Schemas requests to cabructl's implementation, the rest to moto."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from cabructl.local.routing import ServiceRouter
+    from cabructl.local.schemas import SERVICE_NAME, schemas_app
+    from cabructl.local.sns_delivery import install_sns_delivery
+
+    install_sns_delivery()
+    return ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()})
+
+
+def _request_handler(log_requests: bool) -> Any:
+    """werkzeug's handler, silenced unless asked: one log line per AWS call drowns a terminal."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    if log_requests:
+        return WSGIRequestHandler
+
+    class QuietRequestHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    return QuietRequestHandler
+
+
+def wait_for_stop_signal() -> int:
+    """Block the main thread until SIGINT or SIGTERM; returns the signal number.
+
+    Handling both signals here (rather than letting Ctrl-C raise KeyboardInterrupt)
+    lets ``serve`` shut down the same clean way for a user and for a supervisor.
+    """
+    received: list[int] = []
+    stop = threading.Event()
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        received.append(number)
+        stop.set()
+
+    previous = {number: signal.signal(number, on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(_POLL_SECONDS * 5):
+            pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return received[0]

@@ -1,0 +1,171 @@
+"""What every resource handler is: the one shape all AWS kinds share.
+
+A handler turns the topology into desired :class:`Resource` values, reads the live
+ones, and creates, updates and deletes them. Both sides are brought to the same
+canonical form (plain JSON data, durations in seconds, defaults filled) so the
+engine can compare them without knowing any kind. Which attributes force a
+replacement is data on the handler (``replace_on``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Mapping
+
+from cabructl.topology.model import Topology
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where the topology is being realised: account, region and partition make ARNs.
+
+    ARNs are derived, not discovered, so that a rule's target can name a queue
+    that does not exist yet, and ``policy check`` can reason about permissions
+    offline (with a placeholder account).
+    """
+
+    account_id: str
+    region: str
+    partition: str = "aws"
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        account = self.account_id
+        return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
+
+
+OFFLINE_ACCOUNT = "000000000000"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One AWS resource, desired or live, in canonical form.
+
+    ``attributes`` is what is compared (tags included, under ``tags``);
+    ``identity`` is what AWS assigns or what calls need (ARN, URL) and is never
+    diffed; ``owned`` is False for a live resource cabructl must not touch.
+    """
+
+    address: str
+    kind: str
+    name: str
+    attributes: Mapping[str, Any]
+    depends_on: tuple[str, ...] = ()
+    identity: Mapping[str, Any] = field(default_factory=dict)
+    owned: bool = True
+    parent: str | None = None  # address of the resource that owns this one (targets, schemas)
+
+    def with_identity(self, **identity: Any) -> "Resource":
+        return replace(self, identity={**self.identity, **identity})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "name": self.name,
+            "attributes": _jsonable(self.attributes),
+            "depends_on": list(self.depends_on),
+            "identity": _jsonable(self.identity),
+            "owned": self.owned,
+            "parent": self.parent,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Resource":
+        return cls(
+            address=data["address"],
+            kind=data["kind"],
+            name=data["name"],
+            attributes=data["attributes"],
+            depends_on=tuple(data.get("depends_on", ())),
+            identity=data.get("identity", {}),
+            owned=data.get("owned", True),
+            parent=data.get("parent"),
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def address(kind: str, logical: str) -> str:
+    """``sqs.queue`` + ``eventbridge-dlq`` → ``sqs.queue.eventbridge-dlq``."""
+    return f"{kind}.{logical}"
+
+
+class Handler:
+    """Base of every kind. Subclasses set the class data and implement the verbs.
+
+    Verbs take the shared :class:`cabructl.aws.Aws` and never raise NotFound:
+    ``discover`` omits what is missing; ``delete`` of a missing resource succeeds.
+    """
+
+    kind: ClassVar[str]
+    replace_on: ClassVar[tuple[str, ...]] = ()  # attributes whose change forces delete + create
+    holds_data: ClassVar[bool] = False  # deleting it may lose data (queues, archives, log groups)
+    tag_updates_in_place: ClassVar[bool] = True
+
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        """The resources of this kind the topology declares, in canonical form."""
+        raise NotImplementedError
+
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        """Live resources of this kind that the topology owns or could collide with.
+
+        Ownership: tagged resources carry cabructl's tags; unowned ones with a
+        desired name come back with ``owned=False`` (a conflict, never taken over).
+        Resources in the topology's namespace that it no longer declares come
+        back owned, so the plan deletes them.
+        """
+        raise NotImplementedError
+
+    def create(self, aws: Any, resource: Resource) -> None:
+        raise NotImplementedError
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        raise NotImplementedError
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        raise NotImplementedError
+
+    def adopt(self, aws: Any, desired: Resource, live: Resource) -> None:
+        """Take over an unowned resource explicitly (``--adopt``): tag it, then update."""
+        self.update(aws, desired, live, tuple(sorted(set(desired.attributes) | set(live.attributes))))
+
+    def data_held(self, live: Resource) -> str | None:
+        """What deleting ``live`` would lose ("12 messages"), or None when nothing.
+
+        Read from ``live.identity`` as discovery recorded it, so planning costs no extra call.
+        """
+        return None
+
+
+def tag_diff(desired: Mapping[str, str], live: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Tags to set and tag keys to remove, so tag updates touch only what changed."""
+    to_set = {key: value for key, value in desired.items() if live.get(key) != value}
+    to_remove = sorted(key for key in live if key not in desired)
+    return to_set, to_remove
+
+
+def is_owned_by(tags: Mapping[str, str], topology: Topology) -> bool:
+    """True when the ownership tags name this topology (project/environment)."""
+    from cabructl.constants import TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_TOPOLOGY
+
+    return tags.get(TAG_MANAGED_BY) == TAG_MANAGED_BY_VALUE and tags.get(TAG_TOPOLOGY) == topology.owner_tag
+
+
+def canonical_json(text_or_value: Any) -> Any:
+    """Parse JSON documents (patterns, policies, schema content) so that key order and
+    whitespace never show as a change (terraform-provider-aws#298); numbers stay numbers."""
+    if isinstance(text_or_value, str):
+        try:
+            return json.loads(text_or_value)
+        except ValueError:
+            return text_or_value
+    return text_or_value
+
+
+def compact_json(value: Any) -> str:
+    """The form cabructl sends: sorted keys, no whitespace, numbers as written."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,189 @@
+"""sqs.queue: rule targets and dead-letter queues, with the policy that lets EventBridge send.
+
+The queue policy is derived from the rules: every rule that targets the queue, or
+uses it as a dead-letter queue, is named in ``aws:SourceArn`` (AWS-FACTS:
+"SQS target and SQS DLQ"). Without it EventBridge cannot deliver.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cabructl.aws import parallel_map
+from cabructl.resources.arns import deliveries_to, logical_from_name, queue_arn, rule_arn
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.documents import normalize_policy, policy, service_statement
+from cabructl.topology.model import Queue, Topology
+
+KIND = "sqs.queue"
+
+# Attribute name in the canonical form → SQS attribute name (integers in seconds).
+_SECONDS = {
+    "retention": "MessageRetentionPeriod",
+    "visibility_timeout": "VisibilityTimeout",
+    "receive_wait": "ReceiveMessageWaitTimeSeconds",
+    "delay": "DelaySeconds",
+}
+
+
+class QueueHandler(Handler):
+    kind = KIND
+    replace_on = ("fifo",)  # a queue cannot change between standard and FIFO
+    holds_data = True
+
+    # -- desired ------------------------------------------------------------------------
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        return [self._desired_queue(topology, context, queue) for queue in topology.queues.values()]
+
+    def _desired_queue(self, topology: Topology, context: Context, queue: Queue) -> Resource:
+        arn = queue_arn(topology, context, queue.logical)
+        depends_on: tuple[str, ...] = ()
+        redrive = None
+        if queue.redrive_dead_letter:
+            redrive = {"dead_letter_arn": queue_arn(topology, context, queue.redrive_dead_letter), "max_receives": queue.redrive_max_receives}
+            depends_on = (address(KIND, queue.redrive_dead_letter),)
+        attributes = {
+            "fifo": queue.fifo,
+            "retention": queue.retention,
+            "visibility_timeout": queue.visibility_timeout,
+            "receive_wait": queue.receive_wait,
+            "delay": queue.delay,
+            "encryption": queue.encryption,
+            "kms_key": queue.kms_key if queue.encryption == "kms" else None,
+            "redrive": redrive,
+            "policy": delivery_policy(topology, context, queue.logical, arn),
+            "tags": topology.resource_tags(queue.tags),
+        }
+        return Resource(address(KIND, queue.logical), KIND, queue.name, attributes, depends_on, {"arn": arn})
+
+    # -- discover -----------------------------------------------------------------------
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        urls = set(aws.paginate("sqs", "list_queues", "QueueUrls", QueueNamePrefix=topology.prefix))
+        for resource in desired:
+            if not resource.name.startswith(topology.prefix):
+                response = aws.find(lambda name=resource.name: aws.client("sqs").get_queue_url(QueueName=name))
+                if response:
+                    urls.add(response["QueueUrl"])
+        wanted = {resource.name for resource in desired}
+        found = parallel_map(lambda url: self._read(aws, topology, url, wanted), sorted(urls), aws.settings.max_workers)
+        return [resource for resource in found if resource is not None]
+
+    def _read(self, aws: Any, topology: Topology, url: str, wanted: set[str]) -> Resource | None:
+        client = aws.client("sqs")
+        attributes = aws.find(lambda: client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"])
+        if attributes is None:
+            return None
+        tags = aws.find(lambda: client.list_queue_tags(QueueUrl=url).get("Tags", {})) or {}
+        name = url.rsplit("/", 1)[1]
+        owned = is_owned_by(tags, topology)
+        if not owned and name not in wanted:
+            return None  # not ours and not in our way: invisible to cabructl
+        canonical = live_attributes(attributes, tags)
+        identity = {"arn": attributes.get("QueueArn"), "url": url, "messages": _message_count(attributes)}
+        return Resource(address(KIND, logical_from_name(topology, name)), KIND, name, canonical, (), identity, owned)
+
+    # -- write --------------------------------------------------------------------------
+    def create(self, aws: Any, resource: Resource) -> None:
+        attributes = resource.attributes
+        request = {"QueueName": resource.name, "Attributes": sqs_attributes(attributes, include_fifo=True)}
+        if attributes["tags"]:
+            request["tags"] = dict(attributes["tags"])
+        aws.settle(lambda: aws.client("sqs").create_queue(**request))
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        client = aws.client("sqs")
+        url = live.identity["url"]
+        changed_attributes = {key: desired.attributes[key] for key in changed if key != "tags"}
+        if changed_attributes:
+            sqs_changes = sqs_attributes({**desired.attributes, **changed_attributes}, include_fifo=False, only=tuple(changed_attributes))
+            if "policy" in changed_attributes and desired.attributes["policy"] is None:
+                sqs_changes["Policy"] = ""
+            if sqs_changes:
+                aws.settle(lambda: client.set_queue_attributes(QueueUrl=url, Attributes=sqs_changes))
+        if "tags" in changed:
+            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
+            if to_set:
+                client.tag_queue(QueueUrl=url, Tags=to_set)
+            if to_remove:
+                client.untag_queue(QueueUrl=url, TagKeys=to_remove)
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        aws.delete(lambda: aws.client("sqs").delete_queue(QueueUrl=live.identity["url"]))
+
+    def data_held(self, live: Resource) -> str | None:
+        count = live.identity.get("messages", 0)
+        return f"{count} message{'s' if count != 1 else ''}" if count else None
+
+
+def delivery_policy(topology: Topology, context: Context, logical: str, arn: str) -> dict[str, Any] | None:
+    """The queue policy that lets the rules targeting this queue (or using it as DLQ) send."""
+    rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, "queue", logical)]
+    if not rule_arns:
+        return None
+    return policy([service_statement("AllowEventBridgeRules", "events.amazonaws.com", ["sqs:SendMessage"], arn, rule_arns)])
+
+
+def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Canonical attributes → the string map SQS takes."""
+    keys = set(only) if only is not None else set(attributes)
+    result: dict[str, str] = {}
+    for key, sqs_name in _SECONDS.items():
+        if key in keys:
+            result[sqs_name] = str(attributes[key])
+    if include_fifo and attributes.get("fifo"):
+        result["FifoQueue"] = "true"
+    if keys & {"encryption", "kms_key"}:
+        result.update(_encryption_attributes(attributes["encryption"], attributes.get("kms_key")))
+    if "redrive" in keys and attributes.get("redrive"):
+        redrive = attributes["redrive"]
+        result["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": redrive["dead_letter_arn"], "maxReceiveCount": redrive["max_receives"]})
+    elif "redrive" in keys and only is not None:
+        result["RedrivePolicy"] = ""
+    if "policy" in keys and attributes.get("policy"):
+        result["Policy"] = compact_json(attributes["policy"])
+    return result
+
+
+def _encryption_attributes(encryption: str, kms_key: str | None) -> dict[str, str]:
+    if encryption == "kms":
+        return {"KmsMasterKeyId": kms_key or "alias/aws/sqs", "SqsManagedSseEnabled": "false"}
+    if encryption == "sqs":
+        return {"SqsManagedSseEnabled": "true"}
+    return {"SqsManagedSseEnabled": "false"}
+
+
+def live_attributes(attributes: dict[str, str], tags: dict[str, str]) -> dict[str, Any]:
+    """SQS's string map → the canonical form, defaults filled as AWS reports them."""
+    redrive = None
+    if attributes.get("RedrivePolicy"):
+        raw = json.loads(attributes["RedrivePolicy"])
+        redrive = {"dead_letter_arn": raw["deadLetterTargetArn"], "max_receives": int(raw["maxReceiveCount"])}
+    if attributes.get("KmsMasterKeyId"):
+        encryption, kms_key = "kms", attributes["KmsMasterKeyId"]
+    elif attributes.get("SqsManagedSseEnabled", "false").lower() == "true":
+        encryption, kms_key = "sqs", None
+    else:
+        encryption, kms_key = "none", None
+    from cabructl.constants import SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT
+
+    defaults = {"retention": SQS_RETENTION_DEFAULT, "visibility_timeout": SQS_VISIBILITY_DEFAULT, "receive_wait": 0, "delay": 0}
+    canonical: dict[str, Any] = {"fifo": attributes.get("FifoQueue", "false").lower() == "true"}
+    for key, sqs_name in _SECONDS.items():
+        canonical[key] = int(attributes.get(sqs_name, defaults[key]))
+    canonical.update({
+        "encryption": encryption,
+        "kms_key": kms_key,
+        "redrive": redrive,
+        "policy": normalize_policy(attributes.get("Policy")),
+        "tags": dict(tags),
+    })
+    return canonical
+
+
+def _message_count(attributes: dict[str, str]) -> int:
+    """Messages a delete would lose: visible, in flight and delayed."""
+    names = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed")
+    return sum(int(attributes.get(name, 0)) for name in names)
+
+HANDLER = QueueHandler()
