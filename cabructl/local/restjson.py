@@ -164,7 +164,7 @@ def parse_input(operation: OperationModel, labels: Mapping[str, str], request: R
     body = _json_body(request)
     params: Params = {}
     for name, member in shape.members.items():
-        value = _member_value(member, labels, request, body)
+        value = _member_value(name, member, labels, request, body)
         if value is not None:
             params[name] = value
     _validate(params, shape)
@@ -184,8 +184,8 @@ def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _member_value(member: Shape, labels: Mapping[str, str], request: Request, body: Mapping[str, Any]) -> Any:
-    wire = member.serialization.get("name", member.name)
+def _member_value(name: str, member: Shape, labels: Mapping[str, str], request: Request, body: Mapping[str, Any]) -> Any:
+    wire = member.serialization.get("name", name)
     location = member.serialization.get("location")
     if location == "uri":
         return labels.get(wire)
@@ -219,7 +219,7 @@ def _validate(params: Params, shape: Shape) -> None:
     if report.has_errors():
         raise ApiError("BadRequestException", report.generate_report())
     for name, value in params.items():
-        allowed = shape.members[name].enum
+        allowed = shape.members[name].metadata.get("enum")
         if allowed and value not in allowed:
             raise ApiError("BadRequestException", f"{name} must be one of {', '.join(allowed)}, not {value!r}")
 

@@ -160,8 +160,7 @@ def _registry_summary(registry: Registry) -> Params:
 
 
 def _schema_view(schema: Schema, version: SchemaVersion, with_content: bool = False) -> Params:
-    return {
-        "Content": version.content if with_content else None,
+    view: Params = {
         "Description": schema.description,
         "LastModified": schema.last_modified,
         "SchemaArn": schema.arn,
@@ -171,6 +170,9 @@ def _schema_view(schema: Schema, version: SchemaVersion, with_content: bool = Fa
         "Type": version.type,
         "VersionCreatedDate": version.created,
     }
+    if with_content:
+        view["Content"] = version.content
+    return view
 
 
 def _schema_summary(schema: Schema) -> Params:
