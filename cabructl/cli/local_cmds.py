@@ -1,0 +1,61 @@
+"""``cabructl local``: the embedded local AWS endpoint (moto on loopback, plus cabructl's additions)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from cabructl.cli import run_command
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
+# Not 4566, so a local endpoint never shadows (or is mistaken for) a running LocalStack.
+DEFAULT_PORT = 4590
+
+
+@click.group()
+def local() -> None:
+    """Run the embedded local AWS endpoint: moto plus the EventBridge Schemas API and SNS targets."""
+
+
+@local.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind; other addresses are refused.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="Port to listen on; 0 picks a free one.")
+@click.option(
+    "--region",
+    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+    default="us-east-1",
+    show_default=True,
+    help="Region printed for clients (the endpoint itself serves every region).",
+)
+@click.option("--log-requests", is_flag=True, help="Print one line per AWS call.")
+@run_command
+def serve(host: str, port: int, region: str, log_requests: bool) -> int:
+    """Serve AWS on loopback in the foreground until Ctrl-C or SIGTERM.
+
+    Prints the environment a client needs; other cabructl commands find the
+    endpoint with --local.
+    """
+    from cabructl.local.server import LocalAws, LocalEndpointError, wait_for_stop_signal
+    from cabructl.local.state import published, running_endpoint
+
+    already = running_endpoint()
+    if already:
+        raise LocalEndpointError(f"a local endpoint is already running at {already}", hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one")
+    with LocalAws(host, port, region, log_requests=log_requests) as aws, published(aws.endpoint_url, region) as state_file:
+        click.echo(_banner(aws.env(), state_file))
+        wait_for_stop_signal()
+    click.echo("# cabructl local: stopped", err=True)
+    return 0
+
+
+def _banner(env: dict[str, str], state_file: Path) -> str:
+    """Every line is valid shell, so the whole block can be pasted."""
+    import shlex
+
+    lines = [f"# cabructl local: AWS endpoint on {env['AWS_ENDPOINT_URL']} (bound to loopback only)"]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+    lines.append(f"# other cabructl commands use it with --local (state file: {state_file}); Ctrl-C stops it")
+    return "\n".join(lines)
