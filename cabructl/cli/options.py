@@ -43,3 +43,28 @@ def aws_options(func: F) -> F:
     func = click.option("--profile", default=None, metavar="NAME", help="Override AWS_PROFILE.")(func)
     func = click.option("--region", default=None, metavar="REGION", help="Override AWS_REGION and the topology's region.")(func)
     return func
+
+
+def aws_settings(region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
+                 topology_region: str | None = None) -> Any:
+    """AwsSettings from the flags: a flag beats the topology, which beats boto3's chain.
+
+    The topology's region says where its resources live, like a Terraform provider
+    block; ``--region`` overrides it. ``--local`` finds a running
+    ``cabructl local serve`` and uses fake credentials, so nothing need be exported.
+    """
+    import os
+
+    from cabructl.aws import AwsSettings
+    from cabructl.errors import CabructlError
+
+    if local and not endpoint_url:
+        from cabructl.local.server import running_endpoint
+
+        endpoint_url = running_endpoint()
+        if endpoint_url is None:
+            raise CabructlError("--local: no local endpoint is running", hint="start one with `cabructl local serve` (or run `cabructl demo`)")
+    if local:
+        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        os.environ.pop("AWS_PROFILE", None)
+    return AwsSettings(region=region or topology_region, profile=profile, endpoint_url=endpoint_url)

@@ -81,6 +81,7 @@ def _check_outputs(topology: Topology) -> Iterator[Finding]:
 
 
 def _name_finding(path: Path, kind: str, name: str) -> Iterator[Finding]:
+    """``path`` is the ``name:`` key; the source map falls back to the resource when it is absent."""
     maximum, allowed = limits.NAME_RULES[kind]
     if len(name) > maximum:
         yield (path, "name-too-long", f'{kind} name "{name}" is {len(name)} characters; AWS allows at most {maximum}', "shorten the logical name or set `name:`")
@@ -92,21 +93,21 @@ def check_names(topology: Topology) -> Iterator[Finding]:
     """Names after prefixing stay within each kind's AWS length and character set."""
     yield from _name_finding(topology.bus.path + ("name",), "bus", topology.bus.name)
     if topology.bus.archive is not None:
-        yield from _name_finding(topology.bus.archive.path, "archive", topology.bus.archive.name)
+        yield from _name_finding(topology.bus.archive.path + ("name",), "archive", topology.bus.archive.name)
     if topology.registry is not None:
-        yield from _name_finding(topology.registry.path, "registry", topology.registry.name)
+        yield from _name_finding(topology.registry.path + ("name",), "registry", topology.registry.name)
     for schema in topology.schemas.values():
-        yield from _name_finding(schema.path, "schema", schema.name)
+        yield from _name_finding(schema.path + ("name",), "schema", schema.name)
     for rule in topology.rules.values():
-        yield from _name_finding(rule.path, "rule", rule.name)
+        yield from _name_finding(rule.path + ("name",), "rule", rule.name)
         for target in rule.targets:
             yield from _name_finding(target.path + ("id",), "target id", target.id)
     for kind, section in (("queue", topology.queues), ("topic", topology.topics), ("log group", topology.log_groups)):
         for resource in section.values():
-            yield from _name_finding(resource.path, kind, resource.name)
+            yield from _name_finding(resource.path + ("name",), kind, resource.name)
     for kind, resource in (("dashboard", topology.dashboard), ("alarm", topology.cost_alarm), ("policy", topology.publisher_policy)):
         if resource is not None:
-            yield from _name_finding(resource.path, kind, resource.name)
+            yield from _name_finding(resource.path + ("name",), kind, resource.name)
 
 
 def _out_of_range(path: Path, what: str, value: int, bounds: tuple[int, int], unit: str = "s") -> Iterator[Finding]:
@@ -175,9 +176,10 @@ def check_patterns(topology: Topology) -> Iterator[Finding]:
 
     wildcard_rules = []
     for rule in topology.rules.values():
-        for error in validate_pattern(rule.pattern):
+        errors = validate_pattern(rule.pattern)
+        for error in errors:
             yield (rule.path + ("pattern",) + tuple(error.path), "invalid-pattern", error.message, None)
-        if uses_wildcard(rule.pattern):
+        if not errors and uses_wildcard(rule.pattern):
             wildcard_rules.append(rule.logical)
     if len(wildcard_rules) > limits.MAX_WILDCARD_RULES_PER_BUS:
         yield (("rules",), "too-many-wildcard-rules", f"{len(wildcard_rules)} rules use wildcards; AWS allows {limits.MAX_WILDCARD_RULES_PER_BUS} per bus", None)

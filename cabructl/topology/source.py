@@ -25,6 +25,7 @@ class Position:
     column: int
     value_line: int
     value_column: int
+    container: bool = False  # the value is a mapping or list: errors about it point at its key
 
 
 @dataclass
@@ -50,7 +51,8 @@ class SourceMap:
         """A diagnostic for ``path``, placed at the key (``at_key``) or at the value."""
         position = self.locate(path)
         exact = tuple(path) in self.positions
-        line, column = (position.line, position.column) if (at_key or not exact) else (position.value_line, position.value_column)
+        on_key = at_key or not exact or position.container
+        line, column = (position.line, position.column) if on_key else (position.value_line, position.value_column)
         return Diagnostic(position.file, line, column, tuple(path), message, reference, severity, hint)
 
     def graft(self, prefix: Path, other: "SourceMap") -> None:
@@ -155,7 +157,7 @@ def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int]) -
         result: dict[Any, Any] = {}
         for key in node:
             child_path = path + (_plain_scalar(key),)
-            _record(source_map, child_path, node.lc.key(key), node.lc.value(key))
+            _record(source_map, child_path, node.lc.key(key), node.lc.value(key), node[key])
             result[_plain_scalar(key)] = _to_plain(node[key], child_path, source_map, budget)
         return result
     if isinstance(node, CommentedSeq):
@@ -163,7 +165,7 @@ def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int]) -
         for index, item in enumerate(node):
             child_path = path + (index,)
             position = node.lc.item(index)
-            _record(source_map, child_path, position, position)
+            _record(source_map, child_path, position, position, item)
             items.append(_to_plain(item, child_path, source_map, budget))
         return items
     return _plain_scalar(node)
@@ -179,10 +181,11 @@ def _plain_scalar(value: Any) -> Any:
     return str(value)
 
 
-def _record(source_map: SourceMap, path: Path, key_position: Any, value_position: Any) -> None:
+def _record(source_map: SourceMap, path: Path, key_position: Any, value_position: Any, value: Any) -> None:
     key_line, key_col = key_position if key_position else (0, 0)
     value_line, value_col = value_position if value_position else (key_line, key_col)
-    source_map.positions[path] = Position(source_map.file, key_line + 1, key_col + 1, value_line + 1, value_col + 1)
+    container = isinstance(value, (dict, list))
+    source_map.positions[path] = Position(source_map.file, key_line + 1, key_col + 1, value_line + 1, value_col + 1, container)
 
 
 def relative_to(base_file: str, referenced: str) -> str:

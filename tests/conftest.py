@@ -1,0 +1,33 @@
+"""Shared fixtures: the real topology, and copies of it that tests may change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPOLOGY = ROOT / "topology.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach a real AWS account: fake credentials, no profile."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "sa-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def topology_copy(tmp_path: Path) -> Path:
+    """A writable copy of topology.yaml with its schema files beside it."""
+    shutil.copy(TOPOLOGY, tmp_path / "topology.yaml")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    return tmp_path / "topology.yaml"
+
+
+os.environ.setdefault("NO_COLOR", "1")
