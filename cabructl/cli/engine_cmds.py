@@ -1,0 +1,203 @@
+"""plan, apply, destroy, outputs: thin commands over the engine pipeline."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from cabructl.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, run_command
+from cabructl.cli.options import aws_options, aws_settings, topology_options
+
+
+def _engine(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None,
+            local: bool, workers: int | None = None) -> Any:
+    from cabructl.aws import Aws
+    from cabructl.engine import Engine
+    from cabructl.topology import load_topology
+
+    topology = load_topology(file, env)
+    settings = aws_settings(region, profile, endpoint_url, local, topology.region)
+    return Engine(topology, Aws(settings), workers=workers)
+
+
+def _policy_report(topology: Any) -> Any:
+    """The policy result for the gate, or None when this build has no policy module."""
+    try:
+        from cabructl.policy import evaluate_policy
+    except ImportError:
+        return None
+    return evaluate_policy(topology)
+
+
+def _echo_policy(report: Any) -> None:
+    if report is not None:
+        from cabructl.policy import render_gate
+
+        click.echo("")
+        click.echo(render_gate(report))
+
+
+def plan_options(func: Any) -> Any:
+    func = click.option("--target", "targets", multiple=True, metavar="ADDRESS",
+                        help="Limit to this address and what it depends on (repeatable).")(func)
+    func = click.option("--adopt", "adopt", multiple=True, metavar="ADDRESS",
+                        help="Take over an existing unmanaged resource at this address, tagging it (repeatable).")(func)
+    func = click.option("--workers", type=click.IntRange(1, 32), default=None, help="Parallel AWS calls (default 8).")(func)
+    return func
+
+
+@click.command()
+@topology_options
+@aws_options
+@plan_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document (format_version 1).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Save the plan; `cabructl apply FILE` applies exactly it.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
+@run_command
+def plan(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
+         targets: tuple[str, ...], adopt: tuple[str, ...], workers: int | None, as_json: bool, out: str | None,
+         detailed_exitcode: bool) -> int:
+    """Show what apply would change in live AWS, and the policy result.
+
+    Reads live AWS (never writes). Symbols: + create, ~ update, -/+ replace,
+    - delete. With --detailed-exitcode: 0 no changes, 2 changes, 1 error.
+    """
+    import json
+
+    from cabructl.output.plan import plan_json, render_plan
+    from cabructl.output.style import use_colour
+
+    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+    result = engine.plan(targets=targets, adopt=adopt)
+    report = _policy_report(engine.topology)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            json.dump(result.to_json(include_resources=True), handle, indent=2, default=str)
+    if as_json:
+        click.echo(plan_json(result))
+    else:
+        click.echo(render_plan(result, colour=use_colour()))
+        _echo_policy(report)
+        if out:
+            click.echo(f"\nSaved the plan to {out}; apply exactly it with: cabructl apply {out}")
+    if result.conflicts or (report is not None and not report.ok):
+        return EXIT_ERROR
+    return EXIT_CHANGES if detailed_exitcode and not result.empty else EXIT_OK
+
+
+@click.command()
+@click.argument("planfile", required=False, type=click.Path(exists=True, dir_okay=False))
+@topology_options
+@aws_options
+@plan_options
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
+@click.option("--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues, archives and log groups that hold data.")
+@run_command
+def apply(planfile: str | None, file: str, env: str | None, region: str | None, profile: str | None,
+          endpoint_url: str | None, local: bool, targets: tuple[str, ...], adopt: tuple[str, ...], workers: int | None,
+          auto_approve: bool, allow_data_loss: bool) -> int:
+    """Make live AWS match topology.yaml (or apply a plan saved with `plan --out`).
+
+    Shows the plan and asks for `yes` unless --auto-approve; refuses without a
+    TTY. Refuses any write when the policy has an error, when the plan has
+    conflicts, or when data would be lost without --allow-data-loss. Writes run
+    in dependency order, independent ones in parallel; a failure stops the apply
+    and the next apply converges from where it stopped.
+    """
+    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+    report = _policy_report(engine.topology)
+    if report is not None and not report.ok:
+        _echo_policy(report)
+        click.echo("Apply refused: the topology breaks its policy; nothing was changed.", err=True)
+        return EXIT_ERROR
+    the_plan = _load_saved_plan(engine, planfile) if planfile else engine.plan(targets=targets, adopt=adopt)
+    return _confirm_and_apply(engine, the_plan, auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="apply")
+
+
+@click.command()
+@topology_options
+@aws_options
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
+@click.option("--allow-data-loss", is_flag=True, help="Allow deleting queues, archives and log groups that hold data.")
+@click.option("--workers", type=click.IntRange(1, 32), default=None, help="Parallel AWS calls (default 8).")
+@run_command
+def destroy(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
+            auto_approve: bool, allow_data_loss: bool, workers: int | None) -> int:
+    """Delete everything this topology owns, dependents first. Never touches what it does not own."""
+    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+    return _confirm_and_apply(engine, engine.plan(destroy=True), auto_approve=auto_approve,
+                              allow_data_loss=allow_data_loss, verb="destroy")
+
+
+def _load_saved_plan(engine: Any, planfile: str) -> Any:
+    import json
+
+    from cabructl.engine import Plan
+    from cabructl.errors import CabructlError
+
+    try:
+        with open(planfile, encoding="utf-8") as handle:
+            saved = Plan.from_json(json.load(handle))
+    except (ValueError, KeyError, TypeError) as error:
+        raise CabructlError(f"{planfile}: not a cabructl plan ({error})") from None
+    engine.check_saved_plan(saved)
+    return saved
+
+
+def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_data_loss: bool, verb: str) -> int:
+    from cabructl.output.apply import render_result, render_progress
+    from cabructl.output.plan import render_plan
+    from cabructl.output.style import use_colour
+
+    colour = use_colour()
+    click.echo(render_plan(the_plan, colour=colour, verb=verb))
+    if the_plan.conflicts:
+        return EXIT_ERROR
+    if the_plan.empty:
+        return EXIT_OK
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            click.echo(f"\n{verb} needs confirmation: run it in a terminal or pass --auto-approve.", err=True)
+            return EXIT_ERROR
+        answer = click.prompt(f"\nDo you want to {verb} these changes? Only 'yes' will be accepted", default="", show_default=False)
+        if answer.strip() != "yes":
+            click.echo(f"{verb.capitalize()} cancelled; nothing was changed.")
+            return EXIT_ERROR
+    click.echo("")
+    result = engine.apply(the_plan, allow_data_loss=allow_data_loss, progress=render_progress(click.echo))
+    click.echo(render_result(result, verb=verb))
+    if not result.ok:
+        return EXIT_ERROR
+    inconsistent = engine.verify([outcome.change for outcome in result.done])
+    if inconsistent:
+        click.echo("cabructl bug: live state differs from the plan right after apply for: " + ", ".join(inconsistent)
+                   + " — please report it.", err=True)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+@click.command()
+@topology_options
+@aws_options
+@click.option("--json", "as_json", is_flag=True, help="Print the outputs as a JSON object.")
+@run_command
+def outputs(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None,
+            local: bool, as_json: bool) -> int:
+    """Print the topology's outputs (bus ARN, DLQ URLs, policy ARN…) from live AWS."""
+    import json
+
+    from cabructl.resources.outputs import resolve_outputs
+
+    engine = _engine(file, env, region, profile, endpoint_url, local)
+    desired = engine.desired()
+    values = resolve_outputs(engine.topology.outputs, engine.live(desired), desired)
+    if as_json:
+        click.echo(json.dumps(values, indent=2))
+    else:
+        width = max((len(name) for name in values), default=0)
+        for name, value in values.items():
+            click.echo(f"{name:<{width}} = {value if value is not None else '(not created)'}")
+    return EXIT_OK if all(value is not None for value in values.values()) else EXIT_ERROR
