@@ -16,7 +16,9 @@ moto and flask are imported on :meth:`LocalAws.start`, not with this module.
 from __future__ import annotations
 
 import ipaddress
+import os
 import signal
+import socket
 import threading
 from types import FrameType, TracebackType
 from typing import Any
@@ -70,7 +72,7 @@ class LocalAws:
                 f"refusing to bind the local AWS endpoint to {host}: it accepts any credentials, so it only listens on loopback",
                 hint="use --host 127.0.0.1 (the default)",
             )
-        self.host = host
+        self.host = host.strip("[]")  # "[::1]" as in a URL, or "::1"
         self.region = region
         self._requested_port = port
         self._log_requests = log_requests
@@ -83,11 +85,23 @@ class LocalAws:
             return self
         from werkzeug.serving import make_server
 
-        try:
-            self._server = make_server(self.host, self._requested_port, build_app(), threaded=True, request_handler=_request_handler(self._log_requests))
-        except OSError as error:
-            raise LocalEndpointError(f"cannot listen on {self.host}:{self._requested_port}: {error.strerror or error}", hint="choose another --port, or --port 0 for a free one") from None
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": _POLL_SECONDS}, name=f"cabructl-local-aws:{self.port}", daemon=True)
+        with _listening_socket(self.host, self._requested_port) as listener:
+            # werkzeug serves a duplicate of our socket: binding it ourselves keeps werkzeug
+            # from answering a taken port with print() and sys.exit().
+            self._server = make_server(
+                self.host,
+                self._requested_port,
+                build_app(),
+                threaded=True,
+                request_handler=_request_handler(self._log_requests),
+                fd=listener.fileno(),
+            )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": _POLL_SECONDS},
+            name=f"cabructl-local-aws:{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -114,7 +128,7 @@ class LocalAws:
 
     @property
     def endpoint_url(self) -> str:
-        host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
     def env(self) -> dict[str, str]:
@@ -141,6 +155,23 @@ class LocalAws:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         self.stop()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name == "posix":  # restart on a port in TIME_WAIT; on Windows the option would allow port stealing
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(socket.SOMAXCONN)
+    except OSError as error:
+        listener.close()
+        raise LocalEndpointError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}",
+            hint="choose another --port, or --port 0 for a free one",
+        ) from None
+    return listener
 
 
 def build_app() -> Any:
