@@ -21,8 +21,14 @@ def local() -> None:
 
 
 @local.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind; other addresses are refused.")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="Port to listen on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind; others are refused.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
 @click.option(
     "--region",
     envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
@@ -43,7 +49,10 @@ def serve(host: str, port: int, region: str, log_requests: bool) -> int:
 
     already = running_endpoint()
     if already:
-        raise LocalEndpointError(f"a local endpoint is already running at {already}", hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one")
+        raise LocalEndpointError(
+            f"a local endpoint is already running at {already}",
+            hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one",
+        )
     with LocalAws(host, port, region, log_requests=log_requests) as aws, published(aws.endpoint_url, region) as state_file:
         click.echo(_banner(aws.env(), state_file))
         wait_for_stop_signal()

@@ -139,7 +139,8 @@ class RestJsonService:
         shape = self.model.shape_for(error.code) if error.code in self.model.shape_names else None
         status = error.status or (shape.metadata.get("error", {}).get("httpStatusCode", 400) if shape else 400)
         body = {"Code": error.code, "Message": error.message}
-        return _json_response(to_wire(body, shape) if shape is not None else body, status, {"x-amzn-ErrorType": error.code})
+        wire_body = to_wire(body, shape) if shape is not None else body
+        return _json_response(wire_body, status, {"x-amzn-ErrorType": error.code})
 
     def _route(self, request: Request) -> tuple[Route, dict[str, str]]:
         raw_path = urlsplit(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path).path
@@ -147,12 +148,14 @@ class RestJsonService:
             labels = route.match(request.method, raw_path)
             if labels is not None:
                 return route, labels
-        raise ApiError("UnknownOperationException", f"no {self.model.service_name} operation for {request.method} {raw_path}", 404)
+        message = f"no {self.model.service_name} operation for {request.method} {raw_path}"
+        raise ApiError("UnknownOperationException", message, 404)
 
     def _handler(self, operation: OperationModel) -> Handler:
         handler = self._handlers.get(operation.name)
         if handler is None:
-            raise ApiError("NotImplemented", f"the local endpoint does not implement {self.model.service_name}:{operation.name}", 501)
+            message = f"the local endpoint does not implement {self.model.service_name}:{operation.name}"
+            raise ApiError("NotImplemented", message, 501)
         return handler
 
 

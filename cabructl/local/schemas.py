@@ -117,6 +117,10 @@ class SchemaStore:
         raise ApiError("NotFoundException", f"Resource {arn} does not exist.")
 
 
+# One API operation against one account's and region's store.
+Operation = Callable[[SchemaStore, Params], "Params | None"]
+
+
 class SchemaStores:
     """The stores of all accounts and regions, and the one lock that serialises every call.
 
@@ -128,11 +132,11 @@ class SchemaStores:
         self._lock = threading.Lock()
         self._stores: dict[tuple[str, str], SchemaStore] = {}
 
-    def call(self, handler: Callable[[SchemaStore, Params], Params | None], context: RequestContext, params: Params) -> Params | None:
+    def call(self, operation: Operation, context: RequestContext, params: Params) -> Params | None:
         with self._lock:
             key = (context.account_id, context.region)
             store = self._stores.setdefault(key, SchemaStore(context.account_id, context.region))
-            return handler(store, params)
+            return operation(store, params)
 
     def reset(self) -> None:
         """Forget everything, as moto's own reset does for its backends."""
@@ -337,7 +341,7 @@ def list_tags_for_resource(store: SchemaStore, params: Params) -> Params:
     return {"Tags": dict(store.taggable(params["ResourceArn"]).tags)}
 
 
-OPERATIONS: dict[str, Callable[[SchemaStore, Params], Params | None]] = {
+OPERATIONS: dict[str, Operation] = {
     "CreateRegistry": create_registry,
     "DescribeRegistry": describe_registry,
     "UpdateRegistry": update_registry,
