@@ -59,7 +59,7 @@ def aws_settings(region: str | None, profile: str | None, endpoint_url: str | No
     from cabructl.errors import CabructlError
 
     if local and not endpoint_url:
-        from cabructl.local.server import running_endpoint
+        from cabructl.local import running_endpoint
 
         endpoint_url = running_endpoint()
         if endpoint_url is None:
