@@ -136,11 +136,13 @@ class RestJsonService:
 
     def error_response(self, error: ApiError) -> Response:
         """The error body botocore expects: ``{"Code", "Message"}`` plus ``x-amzn-ErrorType``."""
-        shape = self.model.shape_for(error.code) if error.code in self.model.shape_names else None
-        status = error.status or (shape.metadata.get("error", {}).get("httpStatusCode", 400) if shape else 400)
         body = {"Code": error.code, "Message": error.message}
-        wire_body = to_wire(body, shape) if shape is not None else body
-        return _json_response(wire_body, status, {"x-amzn-ErrorType": error.code})
+        if error.code not in self.model.shape_names:
+            return _json_response(body, error.status or 400, {"x-amzn-ErrorType": error.code})
+        shape = self.model.shape_for(error.code)
+        status = error.status or shape.metadata.get("error", {}).get("httpStatusCode", 400)
+        modelled = {name: value for name, value in body.items() if name in shape.members}
+        return _json_response(to_wire(modelled, shape), status, {"x-amzn-ErrorType": error.code})
 
     def _route(self, request: Request) -> tuple[Route, dict[str, str]]:
         raw_path = urlsplit(request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path).path

@@ -5,18 +5,21 @@ local endpoint needs this API. State lives in process memory per account and
 region, process-global like moto's backends, so every endpoint of the process
 sees the same registries.
 
-Behaviour copied from AWS where a client can observe it:
+Behaviour follows AWS where it is known, and says so where it is a choice:
 
 - Creating a registry or schema under a name already taken is ``ConflictException``
-  (409), e.g. "Schema with name X already exists." (hashicorp/terraform-provider-aws#38261).
+  (409): "Schema with name X already exists." (hashicorp/terraform-provider-aws#38261,
+  a CreateSchema on an existing schema; the botocore model does not list it).
+- A missing registry, schema or version is ``NotFoundException`` (404); content
+  that is not a JSON object, or an unknown Type, is ``BadRequestException`` (400).
 - ``UpdateSchema`` creates version N+1 only when Content or Type differs from the
-  latest version. Unchanged content returns the latest version without a new one:
-  AWS documents no error for it (the model lists no ConflictException for
-  UpdateSchema) and keeping versions free of duplicates is what makes a second
-  ``apply`` a no-op. A repeated ClientTokenId returns the version it produced.
+  latest version. Choice: unchanged content returns the latest version and adds
+  none. AWS documents no error for it (the model lists no ConflictException for
+  UpdateSchema), and a client re-sending the same schema must not pile up versions.
+  A repeated ClientTokenId (botocore fills one in) returns the version it produced.
 - Description and tags belong to the schema, not to a version.
-- ``ListRegistries(Scope="AWS")`` lists nothing: the AWS-managed registries
-  (``aws.events``) are not reproduced.
+- Choice: deleting a registry deletes its schemas; ``ListRegistries(Scope="AWS")``
+  lists nothing, as the AWS-managed registries (``aws.events``) are not reproduced.
 """
 
 from __future__ import annotations
