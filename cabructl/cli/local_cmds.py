@@ -44,7 +44,7 @@ def serve(host: str, port: int, region: str, log_requests: bool) -> int:
     Prints the environment a client needs; other cabructl commands find the
     endpoint with --local.
     """
-    from cabructl.local.server import LocalAws, LocalEndpointError, wait_for_stop_signal
+    from cabructl.local.server import LocalAws, LocalEndpointError, stop_signals
     from cabructl.local.state import published, running_endpoint
 
     already = running_endpoint()
@@ -53,9 +53,10 @@ def serve(host: str, port: int, region: str, log_requests: bool) -> int:
             f"a local endpoint is already running at {already}",
             hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one",
         )
-    with LocalAws(host, port, region, log_requests=log_requests) as aws, published(aws.endpoint_url, region) as state_file:
-        click.echo(_banner(aws.env(), state_file))
-        wait_for_stop_signal()
+    with stop_signals() as wait_for_stop, LocalAws(host, port, region, log_requests=log_requests) as aws:
+        with published(aws.endpoint_url, region) as state_file:
+            click.echo(_banner(aws.env(), state_file))
+            wait_for_stop()
     click.echo("# cabructl local: stopped", err=True)
     return 0
 

@@ -15,13 +15,14 @@ moto and flask are imported on :meth:`LocalAws.start`, not with this module.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import signal
 import socket
 import threading
-from types import FrameType, TracebackType
-from typing import Any
+from types import TracebackType
+from typing import Any, Callable, Iterator
 
 from cabructl.errors import CabructlError
 
@@ -200,24 +201,23 @@ def _request_handler(log_requests: bool) -> Any:
     return QuietRequestHandler
 
 
-def wait_for_stop_signal() -> int:
-    """Block the main thread until SIGINT or SIGTERM; returns the signal number.
+@contextlib.contextmanager
+def stop_signals() -> Iterator[Callable[[], None]]:
+    """Within the block, SIGINT and SIGTERM ask to stop instead of killing the process.
 
-    Handling both signals here (rather than letting Ctrl-C raise KeyboardInterrupt)
-    lets ``serve`` shut down the same clean way for a user and for a supervisor.
+    Yields a function that blocks until one arrives. Installed before the endpoint
+    starts, so no signal can slip past the clean shutdown (state file removed, port
+    released), whether it comes from a user's Ctrl-C or from a supervisor.
     """
-    received: list[int] = []
     stop = threading.Event()
 
-    def on_signal(number: int, frame: FrameType | None) -> None:
-        received.append(number)
-        stop.set()
-
-    previous = {number: signal.signal(number, on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    def wait() -> None:
         while not stop.wait(_POLL_SECONDS * 5):
             pass
+
+    previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield wait
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    return received[0]
