@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import traceback
 from typing import Any, Callable
 
@@ -169,7 +168,3 @@ def main() -> None:
     """Console-script entry point."""
     cli(prog_name="cabructl")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
-    sys.exit(0)
