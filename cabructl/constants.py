@@ -64,3 +64,30 @@ NAME_RULES: dict[str, tuple[int, re.Pattern[str]]] = {
 
 # A YAML document that expands past this many nodes is refused (alias bombs).
 MAX_DOCUMENT_NODES = 100_000
+
+
+# --- SNS, CloudWatch Logs, CloudWatch, IAM handlers (added with those handlers) ---------------
+
+# The policy SNS gives every new topic (Version, Id and the owner statement exactly as AWS
+# writes them), so a topic no rule targets matches a fresh topic without a write.
+SNS_DEFAULT_POLICY_VERSION = "2008-10-17"
+SNS_DEFAULT_POLICY_ID = "__default_policy_ID"
+SNS_DEFAULT_STATEMENT_ID = "__default_statement_ID"
+SNS_OWNER_ACTIONS = (
+    "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
+    "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",
+)
+
+# The one Logs resource policy a topology shares across its log groups: "<prefix>" + this.
+LOG_RESOURCE_POLICY_SUFFIX = "eventbridge-logs"
+
+# CloudWatch metric namespaces and the cost alarm's fixed settings.
+EVENTS_NAMESPACE = "AWS/Events"
+SQS_NAMESPACE = "AWS/SQS"
+ALARM_COMPARISON = "GreaterThanOrEqualToThreshold"
+ALARM_TREAT_MISSING_DATA = "notBreaching"
+ALARM_TREAT_MISSING_DATA_DEFAULT = "missing"  # what CloudWatch reports when it was never set
+
+# Dashboard grid: CloudWatch's is 24 units wide; two graphs per row.
+DASHBOARD_GRID_WIDTH = 24
+DASHBOARD_WIDGET_HEIGHT = 6

@@ -7,9 +7,9 @@ rules that are created later in the same apply.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator, Mapping
 
-from cabructl.resources.base import Context
+from cabructl.resources.base import Context, Resource, address
 from cabructl.topology.model import Rule, Target, Topology
 
 
@@ -64,3 +64,26 @@ def deliveries_to(topology: Topology, kind: str, logical: str) -> Iterator[Rule]
 def logical_from_name(topology: Topology, name: str) -> str:
     """The logical name a live resource had, from its AWS name (prefix removed)."""
     return name[len(topology.prefix):] if name.startswith(topology.prefix) else name
+
+
+def live_address(kind: str, topology: Topology, name: str, desired: Iterable[Resource]) -> str:
+    """The address a live resource answers to: the desired one of that name, else one made
+    from the name with the prefix removed.
+
+    Names outside the prefix (``/aws/events/…`` log groups, an explicit ``name:``) do not
+    give back their logical name; without this the plan would pair nothing and both
+    create the desired resource and delete the live one.
+    """
+    for resource in desired:
+        if resource.name == name:
+            return resource.address
+    return address(kind, logical_from_name(topology, name))
+
+
+# Tags as SNS, CloudWatch and IAM take and return them: a list of {"Key", "Value"}.
+def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+
+
+def tag_map(tags: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    return {tag["Key"]: tag["Value"] for tag in tags}
