@@ -1,0 +1,102 @@
+"""events.bus: the custom event bus every agent publishes to and every rule listens on.
+
+Owned by tags. The topology always names its bus explicitly, so discovery reads
+that name, plus every bus under the topology's name prefix: the namespace in
+which a bus the topology no longer declares is found (and deleted).
+
+The EventBridge tag helpers live here, beside the first EventBridge kind, and
+the rule handler reuses them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from cabructl.aws import parallel_map
+from cabructl.resources.arns import bus_arn, live_address, tag_list, tag_map
+from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.topology.model import Topology
+
+KIND = "events.bus"
+LOGICAL = "bus"  # a topology has one bus: its address is always events.bus.bus
+BUS_ADDRESS = address(KIND, LOGICAL)
+
+
+class BusHandler(Handler):
+    kind = KIND
+    # Description and tags change in place; the name is the identity (a new name is a new bus).
+
+    # -- desired ------------------------------------------------------------------------
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        bus = topology.bus
+        attributes = {"description": bus.description, "tags": topology.resource_tags(bus.tags)}
+        return [Resource(BUS_ADDRESS, KIND, bus.name, attributes, (), {"arn": bus_arn(topology, context)})]
+
+    # -- discover -----------------------------------------------------------------------
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        """One ListEventBuses for the prefix, then DescribeEventBus + tags per bus, in parallel."""
+        listed = token_pages(aws.client("events").list_event_buses, "EventBuses", NamePrefix=topology.prefix)
+        names = {bus["Name"] for bus in listed} | {resource.name for resource in desired}
+        found = parallel_map(lambda name: self._read(aws, topology, name, desired), sorted(names), aws.settings.max_workers)
+        return [resource for resource in found if resource is not None]
+
+    def _read(self, aws: Any, topology: Topology, name: str, desired: list[Resource]) -> Resource | None:
+        bus = aws.find(lambda: aws.client("events").describe_event_bus(Name=name))
+        if bus is None:
+            return None  # not there (yet), or deleted between the list and the read
+        tags = read_event_tags(aws, bus["Arn"])
+        if tags is None:
+            return None
+        owned = is_owned_by(tags, topology)
+        if not owned and name not in {resource.name for resource in desired}:
+            return None  # not ours and not in our way: invisible to cabructl
+        attributes = {"description": bus.get("Description", ""), "tags": tags}
+        return Resource(live_address(KIND, topology, name, desired), KIND, name, attributes, (), {"arn": bus["Arn"]}, owned)
+
+    # -- write --------------------------------------------------------------------------
+    def create(self, aws: Any, resource: Resource) -> None:
+        request: dict[str, Any] = {"Name": resource.name, "Tags": tag_list(resource.attributes["tags"])}
+        if resource.attributes["description"]:
+            request["Description"] = resource.attributes["description"]
+        aws.settle(lambda: aws.client("events").create_event_bus(**request))
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        description = desired.attributes["description"]
+        if description != live.attributes.get("description"):
+            aws.client("events").update_event_bus(Name=live.name, Description=description)
+        update_event_tags(aws, live.identity["arn"], desired.attributes["tags"], live.attributes.get("tags", {}))
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        aws.delete(lambda: aws.client("events").delete_event_bus(Name=live.name))
+
+
+def token_pages(call: Callable[..., Mapping[str, Any]], result_key: str, **kwargs: Any) -> list[Any]:
+    """Every item of an EventBridge list call that botocore has no paginator for
+    (ListEventBuses, ListArchives): follow NextToken until there is none."""
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        items.extend(page.get(result_key, []))
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def read_event_tags(aws: Any, arn: str) -> dict[str, str] | None:
+    """An EventBridge resource's tags as a map; None when the resource is gone."""
+    response = aws.find(lambda: aws.client("events").list_tags_for_resource(ResourceARN=arn))
+    return None if response is None else tag_map(response.get("Tags", []))
+
+
+def update_event_tags(aws: Any, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:
+    """Tag and untag only what changed, so a tag edit never rewrites the resource."""
+    to_set, to_remove = tag_diff(desired, live)
+    client = aws.client("events")
+    if to_set:
+        client.tag_resource(ResourceARN=arn, Tags=tag_list(to_set))
+    if to_remove:
+        client.untag_resource(ResourceARN=arn, TagKeys=to_remove)
+
+
+HANDLER = BusHandler()

@@ -1,0 +1,130 @@
+"""events.rule: routing rules on the topology's bus (pattern, state, description, tags).
+
+Owned by tags. One paginated ``ListRules`` on the bus returns every rule's
+pattern, state and description, so discovery adds only the tags of each rule
+that could be ours (in parallel). The target handler reuses this discovery to
+learn which rules are owned: targets are owned through their rule.
+
+Patterns are compared parsed, never as text (see :func:`canonical_pattern`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from cabructl.aws import parallel_map
+from cabructl.resources.arns import live_address, rule_arn, tag_list
+from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json, is_owned_by
+from cabructl.resources.events_bus import BUS_ADDRESS, read_event_tags, update_event_tags
+from cabructl.topology.model import Rule, Topology
+
+KIND = "events.rule"
+_RULE_FIELDS = ("pattern", "state", "description")  # what PutRule sets; tags have their own calls
+
+
+class RuleHandler(Handler):
+    kind = KIND
+    # Everything changes in place: PutRule overwrites a rule of the same name.
+
+    # -- desired ------------------------------------------------------------------------
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        return [self._desired_rule(topology, context, rule) for rule in topology.rules.values()]
+
+    def _desired_rule(self, topology: Topology, context: Context, rule: Rule) -> Resource:
+        attributes = {
+            "pattern": canonical_pattern(rule.pattern),
+            "state": rule.state,
+            "description": rule.description,
+            "tags": topology.resource_tags(rule.tags),
+        }
+        identity = {"arn": rule_arn(topology, context, rule), "bus": topology.bus.name}
+        return Resource(address(KIND, rule.logical), KIND, rule.name, attributes, (BUS_ADDRESS,), identity)
+
+    # -- discover -----------------------------------------------------------------------
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        """ListRules on the bus (nothing when the bus is missing), then the tags of each candidate."""
+        bus = topology.bus.name
+        listed = aws.find(lambda: aws.paginate("events", "list_rules", "Rules", EventBusName=bus)) or []
+        wanted = {resource.name for resource in desired}
+        candidates = [rule for rule in listed if _could_be_ours(rule, topology, wanted)]
+        found = parallel_map(lambda rule: self._read(aws, topology, rule, desired), candidates, aws.settings.max_workers)
+        return [resource for resource in found if resource is not None]
+
+    def _read(self, aws: Any, topology: Topology, listed: Mapping[str, Any], desired: list[Resource]) -> Resource | None:
+        tags = read_event_tags(aws, listed["Arn"])
+        if tags is None:
+            return None  # deleted between the list and the read
+        name = listed["Name"]
+        owned = is_owned_by(tags, topology)
+        if not owned and name not in {resource.name for resource in desired}:
+            return None  # not ours and not in our way: invisible to cabructl
+        identity = {"arn": listed["Arn"], "bus": topology.bus.name}
+        return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(listed, tags), (), identity, owned)
+
+    # -- write --------------------------------------------------------------------------
+    def create(self, aws: Any, resource: Resource) -> None:
+        request = {**put_rule_request(resource), "Tags": tag_list(resource.attributes["tags"])}
+        aws.settle(lambda: aws.client("events").put_rule(**request))
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        if any(desired.attributes[key] != live.attributes.get(key) for key in _RULE_FIELDS):
+            aws.client("events").put_rule(**put_rule_request(desired))
+        update_event_tags(aws, live.identity["arn"], desired.attributes["tags"], live.attributes.get("tags", {}))
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        aws.delete(lambda: aws.client("events").delete_rule(Name=live.name, EventBusName=live.identity["bus"]))
+
+
+def canonical_pattern(pattern: Any) -> dict[str, Any] | None:
+    """An event pattern as plain parsed JSON, or None when there is none.
+
+    Text from AWS is parsed, so key order and whitespace never show as a change
+    (terraform-provider-aws#298); data from the topology goes through the same
+    JSON round trip, so YAML's mapping types compare equal to dicts. "", "{}" and
+    a missing pattern all mean "no pattern" (#45483). Numbers stay numbers in the
+    form they were written: ``4.0`` stays a float, never ``4`` and never ``"4"``
+    (cloudformation-coverage-roadmap#251, #1735).
+    """
+    return parsed_json(pattern) or None
+
+
+def parsed_json(value: Any) -> Any:
+    """JSON text, or data loaded from YAML, as plain Python JSON values (dict, list, str, int, float)."""
+    if isinstance(value, str):
+        return canonical_json(value)
+    return json.loads(json.dumps(value, default=str))
+
+
+def live_attributes(listed: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
+    """A ListRules entry → the canonical form; a missing description is the empty one."""
+    return {
+        "pattern": canonical_pattern(listed.get("EventPattern")),
+        "state": listed.get("State", "ENABLED"),
+        "description": listed.get("Description", ""),
+        "tags": dict(tags),
+    }
+
+
+def put_rule_request(resource: Resource) -> dict[str, Any]:
+    """PutRule's parameters from the canonical form; the pattern is sent compact, numbers as written."""
+    attributes = resource.attributes
+    request: dict[str, Any] = {
+        "Name": resource.name,
+        "EventBusName": resource.identity["bus"],
+        "State": attributes["state"],
+        "Description": attributes["description"],
+    }
+    if attributes["pattern"] is not None:
+        request["EventPattern"] = compact_json(attributes["pattern"])
+    return request
+
+
+def _could_be_ours(listed: Mapping[str, Any], topology: Topology, wanted: set[str]) -> bool:
+    """Rules the topology could own or collide with; rules AWS services manage never are."""
+    if listed.get("ManagedBy"):
+        return False
+    return listed["Name"] in wanted or listed["Name"].startswith(topology.prefix)
+
+
+HANDLER = RuleHandler()

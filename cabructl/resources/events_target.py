@@ -1,0 +1,171 @@
+"""events.target: where a rule delivers (queue, topic or log group), with retry and dead letters.
+
+Targets cannot be tagged: they are owned through their rule. Every target on a
+rule the topology owns is the topology's, so one whose id it does not declare is
+deleted. Discovery asks the rule handler which rules are owned, then lists each
+owned rule's targets in parallel.
+
+PutTargets writes a target whole, creating or overwriting it, so every change is
+in place. PutTargets and RemoveTargets report failures per entry with HTTP 200:
+they are checked and raised, never ignored.
+
+Two AWS traps are encoded here (AWS-FACTS): an unset retry policy means AWS's
+defaults, on both sides of the diff, and is always sent in full, so
+MaximumEventAgeInSeconds is never sent as 0 (terraform-provider-aws#38265); and
+a CloudWatch Logs target never carries a RoleArn (AWS rejects it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from cabructl.aws import parallel_map
+from cabructl.constants import RETRY_DEFAULTS
+from cabructl.errors import AwsError
+from cabructl.resources import events_rule
+from cabructl.resources.arns import queue_arn, target_arn
+from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
+from cabructl.topology.model import Rule, Target, Topology
+
+KIND = "events.target"
+
+# Where each kind of target delivers, as the address of the resource that must exist first.
+# Kind names, not imports: those handlers are independent modules.
+DESTINATION_KINDS = {"queue": "sqs.queue", "topic": "sns.topic", "log_group": "logs.group"}
+DEAD_LETTER_KIND = "sqs.queue"
+
+
+class TargetHandler(Handler):
+    kind = KIND
+    # Everything changes in place (PutTargets overwrites); the id within its rule is the identity.
+
+    # -- desired ------------------------------------------------------------------------
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        return [self._desired_target(topology, context, rule, target) for rule in topology.rules.values() for target in rule.targets]
+
+    def _desired_target(self, topology: Topology, context: Context, rule: Rule, target: Target) -> Resource:
+        rule_address = address(events_rule.KIND, rule.logical)
+        attributes = {
+            "arn": target_arn(topology, context, target),
+            "retry": canonical_retry(target.retry.attempts, target.retry.max_age_seconds) if target.retry else canonical_retry(None, None),
+            "dead_letter_arn": queue_arn(topology, context, target.dead_letter) if target.dead_letter else None,
+            "role_arn": None if target.kind == "log_group" else target.role_arn,  # Logs targets never take a role
+            "input": canonical_input(target.input),
+        }
+        depends_on = [rule_address, address(DESTINATION_KINDS[target.kind], target.ref)]
+        if target.dead_letter:
+            depends_on.append(address(DEAD_LETTER_KIND, target.dead_letter))
+        identity = {"rule": rule.name, "bus": topology.bus.name}
+        return Resource(target_address(rule.logical, target.id), KIND, target.id, attributes, tuple(depends_on), identity,
+                        parent=rule_address)
+
+    # -- discover -----------------------------------------------------------------------
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        """The owned rules (the rule handler's discovery), then ListTargetsByRule per rule, in parallel.
+
+        Targets of a rule the topology wants but does not own are left out: the rule
+        itself is the conflict, and nothing on it may be touched.
+        """
+        rules = events_rule.HANDLER
+        owned = [rule for rule in rules.discover(aws, topology, context, rules.desired(topology, context)) if rule.owned]
+        per_rule = parallel_map(lambda rule: self._read(aws, rule), owned, aws.settings.max_workers)
+        return [target for targets in per_rule for target in targets]
+
+    def _read(self, aws: Any, rule: Resource) -> list[Resource]:
+        bus = rule.identity["bus"]
+        listed = aws.find(lambda: aws.paginate("events", "list_targets_by_rule", "Targets", Rule=rule.name, EventBusName=bus)) or []
+        rule_logical = rule.address[len(events_rule.KIND) + 1:]
+        identity = {"rule": rule.name, "bus": bus}
+        return [
+            Resource(target_address(rule_logical, target["Id"]), KIND, target["Id"], live_attributes(target), (), identity,
+                     parent=rule.address)
+            for target in listed
+        ]
+
+    # -- write --------------------------------------------------------------------------
+    def create(self, aws: Any, resource: Resource) -> None:
+        self._put(aws, resource)
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        self._put(aws, desired)  # PutTargets overwrites the whole target: in place, never a replace
+
+    def _put(self, aws: Any, resource: Resource) -> None:
+        identity = resource.identity
+        request = {"Rule": identity["rule"], "EventBusName": identity["bus"], "Targets": [target_entry(resource)]}
+        response = aws.settle(lambda: aws.client("events").put_targets(**request))  # the rule may still be propagating
+        raise_failed_entries(response, f"putting target {resource.address}")
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        identity = live.identity
+        # NotFound means the rule, and with it the target, is gone: deleted already.
+        response = aws.find(lambda: aws.client("events").remove_targets(Rule=identity["rule"], EventBusName=identity["bus"], Ids=[live.name]))
+        raise_failed_entries(response, f"removing target {live.address}")
+
+
+def target_address(rule_logical: str, target_id: str) -> str:
+    """``events.target.<rule logical name>/<target id>``: ids are unique only within their rule."""
+    return address(KIND, f"{rule_logical}/{target_id}")
+
+
+def canonical_retry(attempts: int | None, max_age: int | None) -> dict[str, int]:
+    """A retry policy with AWS's defaults (185 attempts, 24 h) in every unset field.
+
+    AWS reports no RetryPolicy, or a partial one, when defaults apply; the topology
+    may omit it too. Filling both sides the same way keeps the plan empty
+    (CloudFormation's false drift, coverage-roadmap#956, #968, #1605).
+    """
+    return {
+        "attempts": RETRY_DEFAULTS["attempts"] if attempts is None else attempts,
+        "max_age": RETRY_DEFAULTS["max_age"] if max_age is None else max_age,
+    }
+
+
+def canonical_input(text: str | None) -> str | None:
+    """Constant input as compact JSON text, so whitespace and key order never show as a
+    change; text that is not JSON is kept as written (AWS will refuse it)."""
+    if text is None:
+        return None
+    value = canonical_json(text)
+    return text if value is text else compact_json(value)
+
+
+def live_attributes(target: Mapping[str, Any]) -> dict[str, Any]:
+    """A ListTargetsByRule entry → the canonical form."""
+    retry = target.get("RetryPolicy") or {}
+    return {
+        "arn": target["Arn"],
+        "retry": canonical_retry(retry.get("MaximumRetryAttempts"), retry.get("MaximumEventAgeInSeconds")),
+        "dead_letter_arn": (target.get("DeadLetterConfig") or {}).get("Arn"),
+        "role_arn": target.get("RoleArn"),
+        "input": canonical_input(target.get("Input")),
+    }
+
+
+def target_entry(resource: Resource) -> dict[str, Any]:
+    """One PutTargets entry. The retry policy always goes in full (never an age of 0)."""
+    attributes = resource.attributes
+    retry = attributes["retry"]
+    entry: dict[str, Any] = {
+        "Id": resource.name,
+        "Arn": attributes["arn"],
+        "RetryPolicy": {"MaximumRetryAttempts": retry["attempts"], "MaximumEventAgeInSeconds": retry["max_age"]},
+    }
+    if attributes["dead_letter_arn"]:
+        entry["DeadLetterConfig"] = {"Arn": attributes["dead_letter_arn"]}
+    if attributes["role_arn"]:
+        entry["RoleArn"] = attributes["role_arn"]
+    if attributes["input"] is not None:
+        entry["Input"] = attributes["input"]
+    return entry
+
+
+def raise_failed_entries(response: Mapping[str, Any] | None, doing: str) -> None:
+    """PutTargets/RemoveTargets answer 200 even when an entry failed: turn that into an error."""
+    if not response or not response.get("FailedEntryCount"):
+        return
+    failures = "; ".join(f"{entry.get('TargetId')}: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}"
+                         for entry in response.get("FailedEntries", []))
+    raise AwsError(f"{doing}: {failures}")
+
+
+HANDLER = TargetHandler()
