@@ -1,0 +1,98 @@
+"""schemas.registry: the registry holding the schemas agents publish and validate against.
+
+Owned by tags. ListRegistries returns each registry's tags, so registries under
+the topology's prefix that are not ours are dropped without another call;
+DescribeRegistry then gives the description (and tags) of the rest, one call
+each. The declared registry is always described by name, wherever it is named.
+
+The Schemas tag helpers live here, beside the first Schemas kind, and the
+schema handler reuses them (Schemas tags are a plain map, unlike EventBridge's).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from cabructl.aws import parallel_map
+from cabructl.resources.arns import live_address, registry_arn
+from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.topology.model import Topology
+
+KIND = "schemas.registry"
+LOGICAL = "registry"  # a topology has at most one registry: schemas.registry.registry
+REGISTRY_ADDRESS = address(KIND, LOGICAL)
+
+
+class RegistryHandler(Handler):
+    kind = KIND
+    # Description and tags change in place; the name is the identity.
+
+    # -- desired ------------------------------------------------------------------------
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        registry = topology.registry
+        if registry is None:
+            return []
+        attributes = {"description": registry.description, "tags": topology.resource_tags(registry.tags)}
+        return [Resource(REGISTRY_ADDRESS, KIND, registry.name, attributes, (), {"arn": registry_arn(topology, context)})]
+
+    # -- discover -----------------------------------------------------------------------
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        """ListRegistries for the prefix (tags included), then DescribeRegistry per candidate."""
+        wanted = {resource.name for resource in desired}
+        listed = aws.paginate("schemas", "list_registries", "Registries", RegistryNamePrefix=topology.prefix, Scope="LOCAL")
+        ours = {summary["RegistryName"] for summary in listed if is_owned_by(summary.get("Tags") or {}, topology)}
+        names = ours | wanted
+        found = parallel_map(lambda name: self._read(aws, topology, name, desired), sorted(names), aws.settings.max_workers)
+        return [resource for resource in found if resource is not None]
+
+    def _read(self, aws: Any, topology: Topology, name: str, desired: list[Resource]) -> Resource | None:
+        registry = aws.find(lambda: aws.client("schemas").describe_registry(RegistryName=name))
+        if registry is None:
+            return None  # not there, or deleted between the list and the read
+        tags = dict(registry.get("Tags") or {})
+        owned = is_owned_by(tags, topology)
+        if not owned and name not in {resource.name for resource in desired}:
+            return None
+        attributes = {"description": registry.get("Description", ""), "tags": tags}
+        return Resource(live_address(KIND, topology, name, desired), KIND, name, attributes, (), {"arn": registry["RegistryArn"]}, owned)
+
+    # -- write --------------------------------------------------------------------------
+    def create(self, aws: Any, resource: Resource) -> None:
+        request: dict[str, Any] = {"RegistryName": resource.name, "Tags": dict(resource.attributes["tags"])}
+        if resource.attributes["description"]:
+            request["Description"] = resource.attributes["description"]
+        aws.settle(lambda: aws.client("schemas").create_registry(**request))
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        description = desired.attributes["description"]
+        if description != live.attributes.get("description"):
+            aws.client("schemas").update_registry(RegistryName=live.name, Description=description)
+        update_schema_tags(aws, live.identity["arn"], desired.attributes["tags"], live.attributes.get("tags", {}))
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        """DeleteRegistry removes the registry with the schemas it holds."""
+        aws.delete(lambda: aws.client("schemas").delete_registry(RegistryName=live.name))
+
+
+def declared_registry_is_ours(aws: Any, topology: Topology) -> bool:
+    """Whether the registry the topology declares exists and carries its tags (one DescribeRegistry).
+
+    The schema handler asks this to know whether the schemas inside are its own.
+    """
+    if topology.registry is None:
+        return False
+    registry = aws.find(lambda: aws.client("schemas").describe_registry(RegistryName=topology.registry.name))
+    return registry is not None and is_owned_by(registry.get("Tags") or {}, topology)
+
+
+def update_schema_tags(aws: Any, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:
+    """Tag and untag a registry or schema for only what changed (Schemas takes tags as a map)."""
+    to_set, to_remove = tag_diff(desired, live)
+    client = aws.client("schemas")
+    if to_set:
+        client.tag_resource(ResourceArn=arn, Tags=to_set)
+    if to_remove:
+        client.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+
+
+HANDLER = RegistryHandler()
