@@ -69,3 +69,31 @@ def _banner(env: dict[str, str], state_file: Path) -> str:
     lines += [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
     lines.append(f"# other cabructl commands use it with --local (state file: {state_file}); Ctrl-C stops it")
     return "\n".join(lines)
+
+
+@click.command()
+@click.option("-f", "--file", "file", default="topology.yaml", show_default=True, type=click.Path(dir_okay=False),
+              envvar="CABRUCTL_FILE", help="The topology file.")
+@click.option("--env", "env", default=None, metavar="ENV", help="Environment from the file's `environments:` section.")
+@click.option("--json", "as_json", is_flag=True, help="Print the delivery report as JSON at the end.")
+@run_command
+def demo(file: str, env: str | None, as_json: bool) -> int:
+    """See the whole system work locally, in seconds, with no AWS account.
+
+    Starts a local AWS endpoint on a free loopback port, applies the topology,
+    publishes one event per agent type plus a CRITICAL issue and a FAILED test
+    run through the agent SDK, shows where each event landed (log group, SNS
+    topic through a subscribed queue, each SQS queue), runs a second plan that
+    must show no changes, and stops the endpoint. Exit 1 if any event did not
+    arrive where its rules say it should.
+    """
+    from cabructl.local.demo import result_json, run_demo
+
+    result = run_demo(file, click.echo, env=env)
+    if as_json:
+        click.echo(result_json(result))
+    verdict = "every event arrived where its rules send it" if result.ok else "some events did not arrive as expected"
+    for line in result.unexpected:
+        click.echo(f"unexpected delivery: {line}", err=True)
+    click.echo(f"\nDemo finished in {result.seconds:.1f}s: {verdict}.")
+    return 0 if result.ok else 1

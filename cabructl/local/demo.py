@@ -1,0 +1,295 @@
+"""`cabructl demo`: the whole system, end to end, on a local endpoint, in seconds.
+
+Starts :class:`LocalAws` on a free loopback port, applies topology.yaml, publishes
+one realistic event per agent type plus a CRITICAL issue and a FAILED test run
+(``cabructl/data/demo_events.yaml``) through the agent SDK, then shows where each
+event landed — log group, SNS topic (through a queue subscribed to it) and each
+SQS queue — and finishes with a second plan that must show no changes.
+
+Where an event *should* land is computed offline from the topology with the
+pattern matcher; where it *did* land is read back from the endpoint. A row whose
+two disagree is a failure, and the demo exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources as package_data
+from typing import Any, Callable, Iterator
+
+from cabructl.topology.model import Topology
+
+DELIVERY_WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.2
+OBSERVER_SUFFIX = "demo-observer"
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    label: str
+    agent: str
+    detail: dict[str, Any]
+
+    @property
+    def marker(self) -> str:
+        """The event's unique id (issueId, requestId…): how a delivery is recognised."""
+        return next(str(value) for key, value in self.detail.items() if key.endswith("Id") and key != "agentId")
+
+
+@dataclass(frozen=True)
+class Destination:
+    kind: str  # topology section: "queue" | "topic" | "log_group"
+    logical: str
+    name: str
+
+    def __str__(self) -> str:
+        label = {"queue": "SQS queue", "topic": "SNS topic", "log_group": "log group"}[self.kind]
+        return f"{label} {self.name}"
+
+
+@dataclass
+class Row:
+    event: DemoEvent
+    rule: str
+    destination: Destination
+    arrived: bool = False
+
+
+@dataclass
+class DemoResult:
+    rows: list[Row] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    second_plan_empty: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and all(row.arrived for row in self.rows) and not self.unexpected and self.second_plan_empty
+
+
+def load_demo_events() -> list[DemoEvent]:
+    """The demo's events, with fresh ids and the current time filled in."""
+    from ruamel.yaml import YAML
+
+    text = package_data.files("cabructl.data").joinpath("demo_events.yaml").read_text(encoding="utf-8")
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    events = []
+    for raw in YAML(typ="safe").load(text):
+        detail = _fill(raw["detail"], now)
+        events.append(DemoEvent(raw["label"], raw["agent"], detail))
+    return events
+
+
+def _fill(value: Any, now: str) -> Any:
+    if isinstance(value, dict):
+        return {key: _fill(item, now) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, now) for item in value]
+    if value == "{uuid}":
+        return str(uuid.uuid4())
+    if value == "{now}":
+        return now
+    return value
+
+
+def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
+    """Rows of (event, rule, destination) the patterns say must happen."""
+    from cabructl.patterns import compile_rules
+
+    rules = compile_rules({name: rule.pattern for name, rule in topology.rules.items()})
+    sections = {"queue": topology.queues, "topic": topology.topics, "log_group": topology.log_groups}
+    rows = []
+    for event in events:
+        agent = topology.agents[event.agent]
+        schema = topology.schemas[agent.events[0]]
+        envelope = {"source": agent.source, "detail-type": schema.detail_type, "detail": event.detail}
+        for rule_name in rules.matching(envelope):
+            for target in topology.rules[rule_name].targets:
+                resource = sections[target.kind][target.ref]
+                rows.append(Row(event, rule_name, Destination(target.kind, target.ref, resource.name)))
+    return rows
+
+
+def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None = None) -> DemoResult:
+    """Run the whole demo; the endpoint is stopped whatever happens."""
+    from cabructl.local.server import LocalAws
+    from cabructl.topology import load_topology
+
+    started = time.monotonic()
+    topology = load_topology(topology_file, env)
+    result = DemoResult()
+    with LocalAws(port=port, region=topology.region) as local, _fake_credentials(local.env()):
+        echo(f"Local AWS endpoint on {local.endpoint_url} (loopback only, fake credentials).")
+        aws = _aws(local.endpoint_url, topology.region)
+        _apply(topology, aws, echo)
+        observers = _observe_topics(topology, aws)
+        events = load_demo_events()
+        _publish(topology, events, local.endpoint_url, echo)
+        result.rows = expected_rows(topology, events)
+        result.unexpected = _collect_deliveries(topology, aws, observers, result.rows)
+        echo("")
+        echo(render_rows(result.rows))
+        result.second_plan_empty = _second_plan(topology, local.endpoint_url, echo)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+class _fake_credentials:
+    """Set the endpoint's fake credentials for this process while the demo runs."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = {key: value for key, value in values.items() if key.startswith("AWS_") and "ENDPOINT" not in key}
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        for key, value in self.values.items():
+            self.saved[key] = os.environ.get(key)
+            os.environ[key] = value
+
+    def __exit__(self, *_: Any) -> None:
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _aws(endpoint_url: str, region: str) -> Any:
+    from cabructl.aws import Aws, AwsSettings
+
+    return Aws(AwsSettings(region=region, endpoint_url=endpoint_url))
+
+
+def _apply(topology: Topology, aws: Any, echo: Echo) -> None:
+    from cabructl.engine import Engine
+    from cabructl.errors import CabructlError
+    from cabructl.output.plan import summary_line
+
+    engine = Engine(topology, aws)
+    plan = engine.plan()
+    echo(f"Applying {topology.file} ({topology.project}/{topology.environment}): {summary_line(plan)}")
+    outcome = engine.apply(plan)
+    if not outcome.ok:
+        failures = "; ".join(f"{o.change.address}: {o.error}" for o in outcome.failed)
+        raise CabructlError(f"demo: apply failed: {failures}")
+    echo(f"Applied {len(outcome.done)} resources.")
+
+
+def _observer_name(topology: Topology, logical: str) -> str:
+    return f"{topology.prefix}{logical}-{OBSERVER_SUFFIX}"
+
+
+def _observe_topics(topology: Topology, aws: Any) -> dict[str, str]:
+    """Subscribe a queue to each topic so SNS deliveries can be seen: topic logical → queue URL."""
+    from cabructl.resources.arns import topic_arn
+    from cabructl.engine.state import context_for
+
+    context = context_for(aws, topology)
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    observers = {}
+    for logical in topology.topics:
+        url = sqs.create_queue(QueueName=_observer_name(topology, logical))["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn(topology, context, logical), Protocol="sqs", Endpoint=queue_arn)
+        observers[logical] = url
+    return observers
+
+
+def _publish(topology: Topology, events: list[DemoEvent], endpoint_url: str, echo: Echo) -> None:
+    """Publish through the agent SDK: validated against the provisioned schemas, batched."""
+    from cabructl.agents import publish_details
+
+    results = publish_details(topology, [(event.agent, event.detail) for event in events], endpoint_url=endpoint_url)
+    for event, outcome in zip(events, results):
+        echo(f"Published {event.label:<28} {outcome}")
+
+
+def _collect_deliveries(topology: Topology, aws: Any, observers: dict[str, str], rows: list[Row]) -> list[str]:
+    """Poll every destination until all expected deliveries arrived (or time is up).
+
+    Returns deliveries nobody expected (an event at a destination its rules do not name).
+    """
+    deadline = time.monotonic() + DELIVERY_WAIT_SECONDS
+    seen: dict[tuple[str, str], set[str]] = {}
+    markers = {row.event.marker for row in rows}
+    while True:
+        for destination in {row.destination for row in rows} | _all_destinations(topology):
+            texts = list(_read_destination(topology, aws, observers, destination))
+            found = {marker for marker in markers for text in texts if marker in text}
+            seen.setdefault((destination.kind, destination.logical), set()).update(found)
+        for row in rows:
+            row.arrived = row.event.marker in seen.get((row.destination.kind, row.destination.logical), set())
+        if all(row.arrived for row in rows) or time.monotonic() > deadline:
+            break
+        time.sleep(POLL_SECONDS)
+    expected = {(row.destination.kind, row.destination.logical, row.event.marker) for row in rows}
+    return sorted(f"{marker} reached {kind} {logical}" for (kind, logical), found in seen.items()
+                  for marker in found if (kind, logical, marker) not in expected)
+
+
+def _all_destinations(topology: Topology) -> set[Destination]:
+    destinations = {Destination("queue", logical, queue.name) for logical, queue in topology.queues.items()}
+    destinations |= {Destination("topic", logical, topic.name) for logical, topic in topology.topics.items()}
+    destinations |= {Destination("log_group", logical, group.name) for logical, group in topology.log_groups.items()}
+    return destinations
+
+
+def _read_destination(topology: Topology, aws: Any, observers: dict[str, str], destination: Destination) -> Iterator[str]:
+    """The raw texts that arrived at a destination (read without consuming logs)."""
+    if destination.kind == "log_group":
+        response = aws.client("logs").filter_log_events(logGroupName=destination.name)
+        yield from (event["message"] for event in response.get("events", []))
+    elif destination.kind == "topic":
+        yield from _drain(aws, observers[destination.logical])
+    else:
+        url = aws.client("sqs").get_queue_url(QueueName=destination.name)["QueueUrl"]
+        yield from _drain(aws, url)
+
+
+def _drain(aws: Any, url: str) -> Iterator[str]:
+    sqs = aws.client("sqs")
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return
+        for message in messages:
+            yield message["Body"]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+
+def _second_plan(topology: Topology, endpoint_url: str, echo: Echo) -> bool:
+    """A fresh engine (nothing cached) must find nothing to change."""
+    from cabructl.engine import Engine
+    from cabructl.output.plan import render_plan
+
+    plan = Engine(topology, _aws(endpoint_url, topology.region)).plan()
+    echo("")
+    echo("Second plan: " + render_plan(plan))
+    return plan.empty
+
+
+def render_rows(rows: list[Row]) -> str:
+    """The table of where each event landed."""
+    headers = ("event", "rule", "destination", "arrived")
+    table = [(row.event.label, row.rule, str(row.destination), "yes" if row.arrived else "NO") for row in rows]
+    widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(len(headers))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [headers, *table]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def result_json(result: DemoResult) -> str:
+    return json.dumps({
+        "ok": result.ok,
+        "seconds": round(result.seconds, 2),
+        "second_plan_empty": result.second_plan_empty,
+        "deliveries": [{"event": row.event.label, "rule": row.rule, "destination": str(row.destination), "arrived": row.arrived} for row in result.rows],
+        "unexpected": result.unexpected,
+    }, indent=2)

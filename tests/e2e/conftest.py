@@ -1,0 +1,82 @@
+"""End-to-end fixtures: one `cabructl local serve` process per session, the real CLI over HTTP.
+
+The endpoint runs in its own process (as a user would run it), so moto state in
+this test process (unit tests use moto in-process) can never interfere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from e2e_driver import REGION, Cli
+from support import ROOT
+
+START_TIMEOUT = 30.0
+
+
+@pytest.fixture(scope="session")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `cabructl local serve --port 0` and yield the URL it prints."""
+    state = tmp_path_factory.mktemp("local") / "state.json"
+    env = {**os.environ, "CABRUCTL_LOCAL_STATE": str(state), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "cabructl.cli", "local", "serve", "--port", "0", "--region", REGION],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    url = _wait_for_url(process)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_for_url(process: subprocess.Popen[str]) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    seen = []
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        seen.append(line)
+        match = re.search(r"AWS_ENDPOINT_URL=(\S+)", line)
+        if match:
+            return match.group(1).strip("'\"")
+    process.kill()
+    raise AssertionError("local endpoint did not start:\n" + "".join(seen))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the real topology that the module's tests change step by step."""
+    folder = tmp_path_factory.mktemp("e2e")
+    shutil.copy(ROOT / "topology.yaml", folder / "topology.yaml")
+    shutil.copytree(ROOT / "schemas", folder / "schemas")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def aws_env(endpoint: str) -> dict[str, str]:
+    """The environment of every subprocess: the endpoint and fake credentials, nothing else of AWS."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_DEFAULT_REGION=REGION, NO_COLOR="1")
+    return env
+
+
+@pytest.fixture(scope="module")
+def cli(workdir: Path, aws_env: dict[str, str]) -> Cli:
+    return Cli(workdir, aws_env)
