@@ -1,0 +1,130 @@
+"""iam.policy: the managed policy agents need to publish — PutEvents on the bus, read the registry.
+
+IAM specifics this handler encodes:
+
+- The ARN is derived from the name (``policy_arn``), so discovery is one
+  ``GetPolicy`` per desired policy, plus ``GetPolicyVersion`` of the default
+  version and ``ListPolicyTags``; no listing of the account's policies.
+  Consequence: a policy the topology no longer declares at all is not found;
+  ``destroy`` (which still derives the names) deletes it.
+- A managed policy's document is versioned: an update creates a new default
+  version. AWS keeps at most five versions (AWS-FACTS), so before creating one
+  when five exist, the oldest non-default version is deleted. Deleting the policy
+  needs every non-default version deleted first.
+- The description cannot change after creation: a new one replaces the policy.
+- IAM is global: the ARN has no region (``regional=False``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from cabructl.constants import IAM_MAX_POLICY_VERSIONS
+from cabructl.resources.arns import bus_arn, live_address, logical_from_name, policy_arn, registry_arn, tag_list, tag_map
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.documents import normalize_policy, policy
+from cabructl.topology.model import PublisherPolicy, Topology
+
+KIND = "iam.policy"
+
+SCHEMA_READ_ACTIONS = ("schemas:DescribeRegistry", "schemas:DescribeSchema", "schemas:GetDiscoveredSchema")
+
+
+class PolicyHandler(Handler):
+    kind = KIND
+    replace_on = ("description",)  # IAM has no call that changes a policy's description
+
+    # -- desired ------------------------------------------------------------------------
+    def desired(self, topology: Topology, context: Context) -> list[Resource]:
+        if topology.publisher_policy is None:
+            return []
+        return [self._desired_policy(topology, context, topology.publisher_policy)]
+
+    def _desired_policy(self, topology: Topology, context: Context, publisher: PublisherPolicy) -> Resource:
+        attributes = {
+            "description": publisher.description,
+            "document": publisher_document(topology, context),
+            "tags": topology.resource_tags(publisher.tags),
+        }
+        logical = logical_from_name(topology, publisher.name)
+        return Resource(address(KIND, logical), KIND, publisher.name, attributes, (), {"arn": policy_arn(context, publisher.name)})
+
+    # -- discover -----------------------------------------------------------------------
+    def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        found = [self._read(aws, topology, resource.identity["arn"], desired) for resource in desired]
+        return [resource for resource in found if resource is not None]
+
+    def _read(self, aws: Any, topology: Topology, arn: str, desired: list[Resource]) -> Resource | None:
+        client = aws.client("iam")
+        found = aws.find(lambda: client.get_policy(PolicyArn=arn)["Policy"])
+        if found is None:
+            return None
+        version = aws.find(lambda: client.get_policy_version(PolicyArn=arn, VersionId=found["DefaultVersionId"])["PolicyVersion"])
+        if version is None:
+            return None  # deleted between the two reads
+        tags = tag_map(aws.find(lambda: aws.paginate("iam", "list_policy_tags", "Tags", PolicyArn=arn)) or [])
+        name = found["PolicyName"]
+        # IAM sends the document URL-encoded; botocore decodes it to a dict before it gets here.
+        attributes = {"description": found.get("Description", ""), "document": normalize_policy(version["Document"]), "tags": tags}
+        return Resource(live_address(KIND, topology, name, desired), KIND, name, attributes, (), {"arn": arn},
+                        is_owned_by(tags, topology))
+
+    # -- write --------------------------------------------------------------------------
+    def create(self, aws: Any, resource: Resource) -> None:
+        attributes = resource.attributes
+        request: dict[str, Any] = {"PolicyName": resource.name, "PolicyDocument": compact_json(attributes["document"])}
+        if attributes["description"]:
+            request["Description"] = attributes["description"]
+        if attributes["tags"]:
+            request["Tags"] = tag_list(attributes["tags"])
+        aws.settle(lambda: aws.client("iam").create_policy(**request))
+
+    def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
+        client = aws.client("iam")
+        arn = live.identity["arn"]
+        if "document" in changed:
+            self._make_room_for_a_version(aws, arn)
+            document = compact_json(desired.attributes["document"])
+            aws.settle(lambda: client.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True))
+        if "tags" in changed:
+            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
+            if to_set:
+                client.tag_policy(PolicyArn=arn, Tags=tag_list(to_set))
+            if to_remove:
+                client.untag_policy(PolicyArn=arn, TagKeys=to_remove)
+
+    def _make_room_for_a_version(self, aws: Any, arn: str) -> None:
+        """At the limit, delete the oldest non-default version so the next create succeeds."""
+        versions = aws.paginate("iam", "list_policy_versions", "Versions", PolicyArn=arn)
+        if len(versions) < IAM_MAX_POLICY_VERSIONS:
+            return
+        oldest = min(_non_default(versions), key=lambda version: version["CreateDate"])
+        aws.delete(lambda: aws.client("iam").delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"]))
+
+    def delete(self, aws: Any, live: Resource) -> None:
+        """IAM refuses to delete a policy that still has non-default versions: those go first.
+        A policy still attached to roles or users is refused by IAM (DeleteConflict): cabructl
+        does not own the attachments, so it reports that instead of detaching."""
+        client = aws.client("iam")
+        arn = live.identity["arn"]
+        versions = aws.find(lambda: aws.paginate("iam", "list_policy_versions", "Versions", PolicyArn=arn)) or []
+        for version in _non_default(versions):
+            aws.delete(lambda version=version: client.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"]))
+        aws.delete(lambda: client.delete_policy(PolicyArn=arn))
+
+
+def publisher_document(topology: Topology, context: Context) -> dict[str, Any] | None:
+    """PutEvents on the bus; with a registry, reading it and every schema in it."""
+    statements = [{"Sid": "PublishToBus", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": [bus_arn(topology, context)]}]
+    if topology.registry is not None:
+        schemas = context.arn("schemas", f"schema/{topology.registry.name}/*")
+        statements.append({"Sid": "ReadSchemas", "Effect": "Allow", "Action": list(SCHEMA_READ_ACTIONS),
+                           "Resource": [registry_arn(topology, context), schemas]})
+    return policy(statements)
+
+
+def _non_default(versions: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [version for version in versions if not version["IsDefaultVersion"]]
+
+
+HANDLER = PolicyHandler()
