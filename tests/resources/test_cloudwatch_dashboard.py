@@ -36,19 +36,18 @@ def test_create_puts_the_generated_body_and_a_second_plan_is_empty(aws: Aws, top
     assert _live_body(aws) == dashboard_body(topology, CONTEXT)
 
 
+RULE_LINE = ["EventBusName", "cabruca-agents-bus", "RuleName", "cabruca-segmentation-prod-code-change-routing"]
+DLQ_LINE = ["QueueName", "cabruca-segmentation-prod-critical-events-dlq"]
+
+
 @pytest.mark.parametrize("title, first_line", [
-    pytest.param("Matched events per rule",
-                 ["AWS/Events", "MatchedEvents", "EventBusName", "cabruca-agents-bus", "RuleName", "cabruca-segmentation-prod-code-change-routing"],
-                 id="matched-events"),
-    pytest.param("Failed invocations per rule",
-                 ["AWS/Events", "FailedInvocations", "EventBusName", "cabruca-agents-bus", "RuleName", "cabruca-segmentation-prod-code-change-routing"],
-                 id="failed-invocations"),
-    pytest.param("Dead-letter queues: messages waiting",
-                 ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "cabruca-segmentation-prod-critical-events-dlq"],
-                 id="dlq-visible"),
-    pytest.param("Dead-letter queues: messages received",
-                 ["AWS/SQS", "NumberOfMessagesSent", "QueueName", "cabruca-segmentation-prod-critical-events-dlq"],
-                 id="dlq-sent"),
+    pytest.param("Matched events per rule", ["AWS/Events", "MatchedEvents", *RULE_LINE], id="matched-events"),
+    pytest.param("Triggered rules", ["AWS/Events", "TriggeredRules", *RULE_LINE], id="triggered-rules"),
+    pytest.param("Invocations per rule", ["AWS/Events", "Invocations", *RULE_LINE], id="invocations"),
+    pytest.param("Invocation attempts per rule", ["AWS/Events", "InvocationAttempts", *RULE_LINE], id="invocation-attempts"),
+    pytest.param("Failed invocations per rule", ["AWS/Events", "FailedInvocations", *RULE_LINE], id="failed-invocations"),
+    pytest.param("Dead-letter queues: messages waiting", ["AWS/SQS", "ApproximateNumberOfMessagesVisible", *DLQ_LINE], id="dlq-visible"),
+    pytest.param("Dead-letter queues: messages received", ["AWS/SQS", "NumberOfMessagesSent", *DLQ_LINE], id="dlq-sent"),
 ])
 def test_body_graphs_every_rule_and_every_dead_letter_queue(topology: Topology, title: str, first_line: list[str]) -> None:
     graph = _graph(dashboard_body(topology, CONTEXT), title)

@@ -146,7 +146,6 @@ def test_unowned_policy_with_the_desired_name_is_a_conflict(aws: Aws, topology: 
 
 
 # -- normalisation: what IAM hands back vs what cabructl sent ----------------------------------
-
 @pytest.mark.parametrize("live", [
     pytest.param(lambda doc: json.dumps(doc, indent=4), id="whitespace"),
     pytest.param(lambda doc: {**doc, "Statement": list(reversed(doc["Statement"]))}, id="statement-order"),

@@ -77,8 +77,8 @@ def test_each_attribute_updates_in_place(aws: Aws, topology: Topology, converge:
 
 def test_a_new_rule_adds_its_arn_to_the_policy(aws: Aws, load_copy: Callable, converge: Callable, plan_for: Callable) -> None:
     converge(load_copy(), KINDS)
-    changed = load_copy(("      - id: product-queue\n        queue: product-requests",
-                         "      - id: product-queue\n        queue: product-requests\n      - id: product-page\n        topic: critical-alerts"))
+    product_target = "      - id: product-queue\n        queue: product-requests"
+    changed = load_copy((product_target, product_target + "\n      - id: product-page\n        topic: critical-alerts"))
 
     plan = plan_for(changed, KINDS)
     [change] = plan.changes
