@@ -1,0 +1,291 @@
+"""``EventBridgeAgent``: the seed client's API on top of the topology, validation, batching and guards.
+
+An event goes through the same steps whichever way it is published:
+
+    prepare  — detail + envelope, validated against the topology's schema, size-checked
+    admit    — sampling (non-critical events only) and the hourly budget
+    send     — PutEvents calls of ≤ 10 entries / 256 KB, failed entries retried alone
+
+Preparing raises on a bad event before anything is sent (for ``publish_many``,
+before *any* event is sent). Admitting and sending never lose an event: each
+ends as exactly one :class:`EventResult`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from cabructl.agents.catalog import EventCatalog, EventKind, cached_topology
+from cabructl.agents.delivery import Delivery, RetryPolicy
+from cabructl.agents.entries import CORRELATION_FIELD, Entry, build_entry, entry_size, with_envelope
+from cabructl.agents.errors import EventTooLargeError, RateLimitExceeded
+from cabructl.agents.events import CodeChangeEvent, Event, FeatureRequestEvent, GenericEvent, IssueDetectionEvent, TestResultsEvent
+from cabructl.agents.guards import BudgetGuard, Sampler
+from cabructl.agents.results import AgentMetrics, BatchResult, EventResult, MetricsCounter, Status
+from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.aws import Aws
+    from cabructl.topology.model import Agent, Topology
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated event, its PutEvents entry, and who publishes it."""
+
+    kind: EventKind
+    agent: "Agent"
+    detail: dict[str, Any]
+    entry: Entry
+    size: int
+
+    @property
+    def correlation_id(self) -> str:
+        return self.detail[CORRELATION_FIELD]
+
+
+class _AgentGuards:
+    """Sampling and the hourly budget of one topology agent."""
+
+    def __init__(self, agent: "Agent", rng: random.Random, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.sampler = Sampler(agent.sampling, rng)
+        self.budget = BudgetGuard(agent.name, agent.per_hour, agent.on_limit, clock=clock, sleep=sleep)
+
+
+class EventBridgeAgent:
+    """Publishes an agent's events to the topology's bus.
+
+    ``EventBridgeAgent(agent_id="monitor-001")`` reads ``$CABRUCTL_FILE`` or
+    ``./topology.yaml``; pass ``topology=`` (a loaded Topology) or
+    ``topology_file=`` instead. ``event_bus_name`` and ``region`` keep the seed's
+    positional parameters and, when given, override the topology's.
+
+    ``agent`` names the topology agent this client speaks for; without it each
+    event is attributed to the one agent that declares its schema. ``guards=False``
+    turns off sampling and the hourly budget (operator tools: the CLI, load tests,
+    DLQ redrive). ``seed``, ``clock`` and ``sleep`` make sampling, jitter and
+    waiting deterministic in tests.
+    """
+
+    def __init__(
+        self,
+        agent_id: str,
+        event_bus_name: str | None = None,
+        region: str | None = None,
+        *,
+        agent: str | None = None,
+        topology: "Topology | None" = None,
+        topology_file: str | None = None,
+        env: str | None = None,
+        aws: "Aws | None" = None,
+        retry: RetryPolicy | None = None,
+        guards: bool = True,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.agent_id = agent_id
+        self.topology = topology if topology is not None else cached_topology(topology_file, env)
+        self.catalog = EventCatalog(self.topology)
+        self.event_bus_name = event_bus_name or self.topology.bus.name
+        self.agent_name = agent
+        self.aws = aws if aws is not None else _default_aws(region or self.topology.region)
+        self.retry = retry or RetryPolicy()
+        self.guards_enabled = guards
+        self._rng = random.Random(seed)
+        self._clock = clock
+        self._sleep = sleep
+        self._guards: dict[str, _AgentGuards] = {}
+        self._metrics = MetricsCounter()
+        if agent is not None:
+            self.catalog.agent(agent)  # fail now, not at the first publish
+
+    # -- the seed's API -----------------------------------------------------------------
+    @property
+    def client(self) -> Any:
+        """The boto3 EventBridge client (the seed exposed it as ``agent.client``)."""
+        return self.aws.client("events")
+
+    def publish_issue_detection(self, event: IssueDetectionEvent) -> EventResult:
+        return self.publish(_expect(event, IssueDetectionEvent))
+
+    def publish_feature_request(self, event: FeatureRequestEvent) -> EventResult:
+        return self.publish(_expect(event, FeatureRequestEvent))
+
+    def publish_code_change(self, event: CodeChangeEvent) -> EventResult:
+        return self.publish(_expect(event, CodeChangeEvent))
+
+    def publish_test_results(self, event: TestResultsEvent) -> EventResult:
+        return self.publish(_expect(event, TestResultsEvent))
+
+    # -- publishing ---------------------------------------------------------------------
+    def publish(self, event: Event, *, correlation_id: str | None = None) -> EventResult:
+        """Validate, admit and send one event; its result says published (with EventId) or why not."""
+        prepared = self.prepare(event, correlation_id)
+        refused = self._admit(prepared)
+        return refused if refused is not None else self._send([prepared])[0]
+
+    def publish_many(self, events: Iterable[Event], *, correlation_id: str | None = None) -> BatchResult:
+        """Send many events in as few PutEvents calls as the limits allow; one result per event, in order.
+
+        Every event is validated first, so one bad event stops the whole call
+        before anything is sent.
+        """
+        prepared = [self.prepare(event, correlation_id) for event in events]
+        batch = EventBatch(self, correlation_id)
+        try:
+            for item in prepared:
+                batch.add_prepared(item)
+        except RateLimitExceeded as error:
+            error.result = batch.close()
+            raise
+        return batch.close()
+
+    def batch(self, *, correlation_id: str | None = None) -> "EventBatch":
+        """``with agent.batch() as batch: batch.add(event)`` — sent in full calls as they fill, the rest on exit."""
+        return EventBatch(self, correlation_id)
+
+    def validate(self, event: Event) -> None:
+        """Raise :class:`EventValidationError` (or :class:`EventTooLargeError`) if ``event`` would be refused."""
+        self.prepare(event, None)
+
+    @property
+    def metrics(self) -> AgentMetrics:
+        return self._metrics.snapshot()
+
+    # -- the three steps ------------------------------------------------------------------
+    def prepare(self, event: Event, correlation_id: str | None = None) -> Prepared:
+        """The validated entry for ``event``; raises before anything is sent if it is not acceptable."""
+        kind = self.catalog.kind(event.schema_name)
+        agent = self.catalog.agent_for(kind, self.agent_name)
+        detail = with_envelope(event.to_detail(), correlation_id)
+        kind.validate(detail)
+        entry = self._entry(kind, detail, event)
+        size = entry_size(entry)
+        if size > PUT_EVENTS_MAX_BYTES:
+            raise EventTooLargeError(
+                f"{kind.detail_type} is {size:,} bytes; PutEvents takes at most {PUT_EVENTS_MAX_BYTES:,} per call",
+                hint="put the payload in S3 and publish its URL",
+            )
+        return Prepared(kind, agent, detail, entry, size)
+
+    def _entry(self, kind: EventKind, detail: dict[str, Any], event: Event) -> Entry:
+        """Typed events go to this client's bus; a GenericEvent may name its own bus, resources and time."""
+        if isinstance(event, GenericEvent):
+            return build_entry(kind.source, kind.detail_type, detail, event.bus or self.event_bus_name, event.resources, event.time)
+        return build_entry(kind.source, kind.detail_type, detail, self.event_bus_name)
+
+    def _admit(self, prepared: Prepared) -> EventResult | None:
+        """None to send the event; otherwise its result (sampled out or dropped). May raise RateLimitExceeded."""
+        if not self.guards_enabled:
+            return None
+        guards = self._guards_for(prepared.agent)
+        if not guards.sampler.keep(prepared.kind.name, prepared.detail):
+            return self._record(_unsent(prepared, Status.SAMPLED_OUT))
+        if not guards.budget.admit(lambda: self._metrics.add("rate_limited")):
+            return self._record(_unsent(prepared, Status.DROPPED))
+        return None
+
+    def _send(self, prepared: list[Prepared]) -> list[EventResult]:
+        client = self.aws.client("events")
+        delivery = Delivery(lambda entries: client.put_events(Entries=entries), self.retry, rng=self._rng, sleep=self._sleep)
+        outcomes = delivery.send([item.entry for item in prepared])
+        self._metrics.add("put_events_calls", delivery.calls)
+        self._metrics.add("retried", delivery.retried)
+        results = [
+            EventResult(Status.PUBLISHED if outcome.event_id else Status.FAILED, item.kind.detail_type, outcome.event_id,
+                        item.correlation_id, outcome.error_code, outcome.error_message, outcome.attempts)
+            for item, outcome in zip(prepared, outcomes)
+        ]
+        self._metrics.record(results)
+        return results
+
+    def _record(self, result: EventResult) -> EventResult:
+        self._metrics.record([result])
+        return result
+
+    def _guards_for(self, agent: "Agent") -> _AgentGuards:
+        if agent.name not in self._guards:
+            self._guards[agent.name] = _AgentGuards(agent, self._rng, self._clock, self._sleep)
+        return self._guards[agent.name]
+
+    def __repr__(self) -> str:
+        return f"EventBridgeAgent(agent_id={self.agent_id!r}, bus={self.event_bus_name!r}, topology={self.topology.file!r})"
+
+
+class EventBatch:
+    """Events collected and sent in full PutEvents calls; ``result`` has one entry per ``add``.
+
+    A call is sent as soon as it is full (10 entries, or the next entry would pass
+    256 KB), so memory stays bounded; the remainder goes on ``flush()`` or when
+    the ``with`` block ends — also when it ends with an exception, because events
+    already accepted must not vanish.
+    """
+
+    def __init__(self, agent: EventBridgeAgent, correlation_id: str | None = None) -> None:
+        self.agent = agent
+        self.correlation_id = correlation_id
+        self._results: list[EventResult | None] = []
+        self._queued: list[tuple[int, Prepared]] = []
+        self._queued_bytes = 0
+
+    def add(self, event: Event) -> int:
+        """Validate and queue ``event``; returns its position in :attr:`result`."""
+        return self.add_prepared(self.agent.prepare(event, self.correlation_id))
+
+    def add_prepared(self, prepared: Prepared) -> int:
+        refused = self.agent._admit(prepared)
+        position = len(self._results)
+        self._results.append(refused)
+        if refused is None:
+            if self._queued and (len(self._queued) >= PUT_EVENTS_MAX_ENTRIES or self._queued_bytes + prepared.size > PUT_EVENTS_MAX_BYTES):
+                self.flush()
+            self._queued.append((position, prepared))
+            self._queued_bytes += prepared.size
+        return position
+
+    def flush(self) -> None:
+        if not self._queued:
+            return
+        queued, self._queued, self._queued_bytes = self._queued, [], 0
+        for (position, _), result in zip(queued, self.agent._send([prepared for _, prepared in queued])):
+            self._results[position] = result
+
+    def close(self) -> BatchResult:
+        self.flush()
+        return self.result
+
+    @property
+    def result(self) -> BatchResult:
+        """Results so far; events still queued (before ``flush``) are not in it yet."""
+        return BatchResult(tuple(result for result in self._results if result is not None))
+
+    @property
+    def pending(self) -> int:
+        return len(self._queued)
+
+    def __enter__(self) -> "EventBatch":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.flush()
+
+
+def _default_aws(region: str) -> "Aws":
+    from cabructl.aws import Aws, AwsSettings
+
+    return Aws(AwsSettings(region=region))
+
+
+def _unsent(prepared: Prepared, status: Status) -> EventResult:
+    return EventResult(status, prepared.kind.detail_type, correlation_id=prepared.correlation_id)
+
+
+def _expect(event: Any, kind: type) -> Any:
+    if not isinstance(event, kind):
+        raise TypeError(f"expected a {kind.__name__}, got {type(event).__name__}")
+    return event
