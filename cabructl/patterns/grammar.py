@@ -53,11 +53,21 @@ RESERVED_IN_OR = frozenset(
 ExactValue = Union[str, int, float, bool, None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Exact:
     """Equal to a JSON value; numbers compare by value, never equal to strings or booleans."""
 
     value: ExactValue
+
+    def identity(self) -> tuple[type, ExactValue]:
+        """Python holds ``True == 1``; two conditions are the same only with the same type."""
+        return self.value.__class__, self.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Exact) and self.identity() == other.identity()
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
 
 
 @dataclass(frozen=True)

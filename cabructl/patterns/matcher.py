@@ -1,8 +1,8 @@
 """Compiling the parsed tree into closures that test events.
 
 All the thinking happens once, at compile time: conditions are sorted by the JSON
-type they can match, exact values become set look-ups, wildcards become regular
-expressions, and whether a node matches an *absent* value is worked out in
+type they can match, exact values become set look-ups, wildcards become linear
+glob matchers, and whether a node matches an *absent* value is worked out in
 advance. Testing an event is then a type look-up and a few calls per field.
 
 The semantics, from the EventBridge docs and event-ruler:
@@ -15,6 +15,8 @@ The semantics, from the EventBridge docs and event-ruler:
 - ``exists: false`` and patterns made only of it are what match an absent value;
   ``anything-but`` never does;
 - numbers match numbers by value and nothing else; string operators match strings.
+  Event numbers compare as they are, at any magnitude: the documented limit of
+  ±5e9 applies to the numbers written in patterns, where the parser enforces it.
 
 Matching never raises: an event we cannot read is an event no pattern matches.
 """
@@ -242,8 +244,8 @@ def negation(condition: AnythingBut) -> Test:
     return lambda value: not excluded.test(value)
 
 
-def iter_leaf_values(values: list | tuple) -> Iterator[object]:
-    """The scalars of an event array, nested arrays flattened, objects skipped.
+def iter_elements(values: list | tuple) -> Iterator[object]:
+    """The elements of an event array, nested arrays flattened (objects kept).
 
     Iterative and cycle-safe, so no event, however deep or self-referencing, can
     make matching raise.
@@ -257,27 +259,15 @@ def iter_leaf_values(values: list | tuple) -> Iterator[object]:
                     seen.add(id(item))
                     stack.append(iter(item))
                     break
-            elif not isinstance(item, Mapping):
-                yield item
-        else:
-            stack.pop()
-
-
-def iter_elements(values: list | tuple) -> Iterator[object]:
-    """The elements of an event array with nested arrays flattened (objects kept)."""
-    stack = [iter(values)]
-    seen = {id(values)}
-    while stack:
-        for item in stack[-1]:
-            if isinstance(item, (list, tuple)):
-                if id(item) not in seen:
-                    seen.add(id(item))
-                    stack.append(iter(item))
-                    break
             else:
                 yield item
         else:
             stack.pop()
+
+
+def iter_leaf_values(values: list | tuple) -> Iterator[object]:
+    """The scalars of an event array: what a leaf of the pattern can match."""
+    return (item for item in iter_elements(values) if not isinstance(item, Mapping))
 
 
 def compile_leaf(leaf: Leaf) -> Test:
@@ -327,14 +317,19 @@ def compile_fields(node: ObjectNode) -> Callable[[Mapping], bool]:
     """The test of one event object against every field and ``$or`` of ``node``."""
     checks = tuple((key, compile_node(child)) for key, child in node.fields)
     branches = tuple(compile_fields(branch) for branch in node.any_of)
+    if len(checks) == 1 and not branches:  # the common nested case, one call less
+        ((key, check),) = checks
+        return lambda document: check(document.get(key, MISSING))
 
-    def match(document: Mapping) -> bool:
+    def all_fields(document: Mapping) -> bool:
         for key, check in checks:
             if not check(document.get(key, MISSING)):
                 return False
-        return not branches or any(branch(document) for branch in branches)
+        return True
 
-    return match
+    if not branches:
+        return all_fields
+    return lambda document: all_fields(document) and any(branch(document) for branch in branches)
 
 
 def compile_object(node: ObjectNode) -> Test:
@@ -366,6 +361,6 @@ def compile_event_test(tree: ObjectNode) -> Callable[[object], bool]:
     fields = compile_fields(tree)
 
     def matches(event: object) -> bool:
-        return isinstance(event, Mapping) and fields(event)
+        return (event.__class__ is dict or isinstance(event, Mapping)) and fields(event)  # type: ignore[arg-type]
 
     return matches
