@@ -1,0 +1,27 @@
+"""Cost model, budget and limit checks, delivery-permission checks: the policy gate.
+
+    from cabructl.policy import evaluate_policy
+    report = evaluate_policy(topology)          # offline; the topology's pricing profile
+    report.ok, report.errors, report.warnings, report.paragraph()
+
+Names load on first use (PEP 562), so importing the package costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.policy.report import Finding, PolicyReport, evaluate_policy
+
+EXPORTS = {"Finding": "report", "PolicyReport": "report", "evaluate_policy": "report"}
+__all__ = sorted(EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
