@@ -1,0 +1,69 @@
+"""DLV002: EventBridge may deliver to every target and dead-letter queue, by the derived policies."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from cabructl.engine.state import offline_context
+from cabructl.policy.checks.base import Check, Violation
+from cabructl.policy.delivery import QUEUE, RECEIVERS, DerivedPolicies
+from cabructl.policy.traffic import TrafficModel
+from cabructl.topology.model import Rule, Target, Topology
+
+# Keys whose key policy belongs to AWS and never lets EventBridge use it.
+AWS_MANAGED_KEYS = {"queue": "alias/aws/sqs", "topic": "alias/aws/sns"}
+
+
+class TargetsCanReceive(Check):
+    id = "DLV002"
+    shortdesc = "Every target and dead-letter queue can receive"
+    description = ("A target EventBridge cannot deliver to is a broken topology, and the most common reason events "
+                   "never arrive. The resource policies the engine derives (SQS queue policy, SNS topic policy, the "
+                   "Logs resource policy) must let events.amazonaws.com act for the rule; an AWS-managed KMS key "
+                   "cannot be used by EventBridge at all.")
+    source_url = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
+
+    def check(self, topology: Topology, model: TrafficModel) -> Iterable[Violation]:
+        policies = DerivedPolicies(topology, offline_context(topology))
+        for rule in topology.rules.values():
+            for target in rule.targets:
+                yield from _target_problems(topology, policies, rule, target)
+                yield from _dead_letter_problems(topology, policies, rule, target)
+
+
+def _target_problems(topology: Topology, policies: DerivedPolicies, rule: Rule, target: Target) -> Iterable[Violation]:
+    receiver = RECEIVERS[target.kind]
+    path = target.path + (target.kind,)
+    if not policies.can_receive(receiver, target.ref, rule):
+        yield Violation(path, f"{policies.where(receiver, target.ref)} does not let rule {rule.logical} "
+                              f"{' and '.join(receiver.actions)}: EventBridge cannot deliver to target {target.id}")
+    managed = _aws_managed_key(topology, target.kind, target.ref)
+    if managed:
+        yield Violation(path, f"{target.kind} {target.ref} is encrypted with {managed}, whose key policy EventBridge "
+                              f"cannot use: deliveries to target {target.id} fail",
+                        hint="use a customer-managed KMS key whose key policy allows events.amazonaws.com")
+
+
+def _dead_letter_problems(topology: Topology, policies: DerivedPolicies, rule: Rule, target: Target) -> Iterable[Violation]:
+    if target.dead_letter is None or target.dead_letter not in topology.queues:
+        return
+    path = target.path + ("dead_letter",)
+    if not policies.can_receive(QUEUE, target.dead_letter, rule):
+        yield Violation(path, f"{policies.where(QUEUE, target.dead_letter)} does not let rule {rule.logical} "
+                              f"sqs:SendMessage: failed deliveries of target {target.id} are lost")
+    managed = _aws_managed_key(topology, "queue", target.dead_letter)
+    if managed:
+        yield Violation(path, f"dead-letter queue {target.dead_letter} is encrypted with {managed}, whose key policy "
+                              f"EventBridge cannot use: failed deliveries of target {target.id} are lost")
+
+
+def _aws_managed_key(topology: Topology, kind: str, logical: str) -> str | None:
+    if kind == "queue":
+        queue = topology.queues.get(logical)
+        key = (queue.kms_key or AWS_MANAGED_KEYS["queue"]) if queue is not None and queue.encryption == "kms" else None
+    elif kind == "topic":
+        topic = topology.topics.get(logical)
+        key = topic.kms_key if topic is not None else None
+    else:
+        return None
+    return key if key == AWS_MANAGED_KEYS.get(kind) else None
