@@ -1,0 +1,90 @@
+"""``cabructl policy check`` (offline, for CI) and ``cabructl cost`` (actual usage from CloudWatch).
+
+Only click is imported here at import time; the model, the checks and boto3 load
+when a command runs, so ``cabructl --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import click
+
+from cabructl.cli import EXIT_ERROR, EXIT_OK, run_command
+from cabructl.cli.options import aws_options, aws_settings, topology_options
+
+FORMATS = ("text", "json", "github", "markdown")
+DEFAULT_DAYS = 7
+# CloudWatch keeps one-hour datapoints 455 days; a longer window would read nothing.
+MAX_DAYS = 455
+
+
+def pricing_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--pricing", "pricing", default=None, metavar="PROFILE",
+                        help="Pricing profile from policies/pricing.yaml (default: the topology's budget.pricing).")(func)
+
+
+@click.group()
+def policy() -> None:
+    """Cost and safety policy checks, offline: budget, alarm, retention, delivery, quotas."""
+
+
+@policy.command("check")
+@topology_options
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: cost table and FILE:LINE findings; json: one document; github: workflow annotations; "
+                   "markdown: a PR comment.")
+@pricing_option
+@run_command
+def check(file: str, env: str | None, output_format: str, pricing: str | None) -> int:
+    """Prove, from topology.yaml alone, that the topology stays in budget and can deliver its events.
+
+    Projects a month of traffic (worst case and expected) under the pricing
+    profile, then runs the checks policies/policy.yaml enables. No AWS call is
+    made. Exit 0 when no finding is an error, 1 otherwise.
+    """
+    from cabructl.output.policy import RENDERERS
+    from cabructl.policy import evaluate_policy
+    from cabructl.topology import load_topology
+
+    report = evaluate_policy(load_topology(file, env), pricing)
+    click.echo(RENDERERS[output_format](report))
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+@click.command()
+@topology_options
+@aws_options
+@click.option("--days", type=click.IntRange(1, MAX_DAYS), default=DEFAULT_DAYS, show_default=True,
+              help="How many past days of CloudWatch metrics to read.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pricing_option
+@run_command
+def cost(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
+         days: int, output_format: str, pricing: str | None) -> int:
+    """Actual usage of the bus from CloudWatch (AWS/Events) against the model and the budget.
+
+    Reads the last N days of rule matches and published events, prices them
+    with the same profile as `policy check`, and projects the month: events so
+    far, projected month, events left in the budget, and a warning once the
+    projection passes the alert share.
+    """
+    from cabructl.aws import Aws, describe_aws_error
+    from cabructl.output.policy import render_usage, usage_data
+    from cabructl.policy.report import project
+    from cabructl.policy.usage import read_usage, usage_report
+    from cabructl.topology import load_topology
+
+    topology = load_topology(file, env)
+    model, _ = project(topology, pricing)
+    aws = Aws(aws_settings(region, profile, endpoint_url, local, topology.region))
+    try:
+        observed = read_usage(aws, topology, days)
+    except Exception as error:
+        if type(error).__module__.startswith("botocore"):
+            raise describe_aws_error(error, "reading AWS/Events metrics (cloudwatch:GetMetricData)") from error
+        raise
+    report = usage_report(observed, model, topology)
+    click.echo(json.dumps(usage_data(report), indent=2) if output_format == "json" else render_usage(report))
+    return EXIT_OK

@@ -1,0 +1,143 @@
+"""Actual usage from CloudWatch, priced like the projection: ``cabructl cost``.
+
+EventBridge publishes its counters in the ``AWS/Events`` namespace: rule matches per
+rule of the bus (``MatchedEvents`` with ``EventBusName`` and ``RuleName``), the bus's
+``MatchedEvents`` and, for the whole account only, ``PutEventsEntriesCount``. One
+``GetMetricData`` call reads the last N days of all of them; the same
+:class:`PricingProfile` and per-event averages as the model turn them into money,
+so "projected" and "actual" are comparable line by line.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from cabructl.constants import EVENTS_NAMESPACE
+from cabructl.policy.pricing import CostBreakdown, Volume
+from cabructl.policy.traffic import EXPECTED, SECONDS_PER_DAY, TrafficModel
+from cabructl.topology.model import Topology
+
+PUBLISHED_METRIC = "PutEventsEntriesCount"  # no bus dimension: the whole account and region
+MATCHED_METRIC = "MatchedEvents"
+SUM = "Sum"
+
+
+@dataclass(frozen=True)
+class ObservedUsage:
+    """What CloudWatch counted over the window; None where it has no datapoints."""
+
+    bus: str
+    days: int
+    published: float | None
+    bus_matched: float | None
+    rule_matches: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    observed: ObservedUsage
+    profile_name: str
+    days_per_month: float
+    published: float
+    published_basis: str  # where the published count comes from
+    rule_matches: float
+    cost_so_far: CostBreakdown
+    projected_events: float
+    projected_usd: float
+    budget_usd: float | None
+    alert_usd: float | None
+    budget_events: float | None  # events a month the budget pays for, at the observed mix
+
+    @property
+    def remaining_events(self) -> float | None:
+        return None if self.budget_events is None else self.budget_events - self.projected_events
+
+    @property
+    def over_alert(self) -> bool:
+        return self.alert_usd is not None and self.projected_usd >= self.alert_usd
+
+
+def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None = None) -> ObservedUsage:
+    """Sum the bus's counters over the last ``days`` days, in one GetMetricData conversation."""
+    end = now or _dt.datetime.now(_dt.timezone.utc)
+    start = end - _dt.timedelta(days=days)
+    bus = topology.bus.name
+    rules = list(topology.rules.values())
+    queries = [_query("published", PUBLISHED_METRIC, {}), _query("bus", MATCHED_METRIC, {"EventBusName": bus})]
+    queries += [_query(f"rule{index}", MATCHED_METRIC, {"EventBusName": bus, "RuleName": rule.name}) for index, rule in enumerate(rules)]
+    sums = _metric_sums(aws, queries, start, end)
+    return ObservedUsage(
+        bus=bus,
+        days=days,
+        published=sums.get("published"),
+        bus_matched=sums.get("bus"),
+        rule_matches={rule.logical: sums[f"rule{index}"] for index, rule in enumerate(rules) if f"rule{index}" in sums},
+    )
+
+
+def _query(query_id: str, metric: str, dimensions: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "Id": query_id,
+        "MetricStat": {
+            "Metric": {"Namespace": EVENTS_NAMESPACE, "MetricName": metric,
+                       "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()]},
+            "Period": SECONDS_PER_DAY,
+            "Stat": SUM,
+        },
+        "ReturnData": True,
+    }
+
+
+def _metric_sums(aws: Any, queries: list[dict[str, Any]], start: _dt.datetime, end: _dt.datetime) -> dict[str, float]:
+    """Query id → sum of its datapoints; ids with no datapoints are left out."""
+    client = aws.client("cloudwatch")
+    sums: dict[str, float] = {}
+    request: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end}
+    while True:
+        response = client.get_metric_data(**request)
+        for result in response.get("MetricDataResults", []):
+            if result.get("Values"):
+                sums[result["Id"]] = sums.get(result["Id"], 0.0) + float(sum(result["Values"]))
+        token = response.get("NextToken")
+        if not token:
+            return sums
+        request["NextToken"] = token
+
+
+def usage_report(observed: ObservedUsage, model: TrafficModel, topology: Topology) -> UsageReport:
+    """Price what was observed and project it over a month, against the budget."""
+    rule_matches = sum(observed.rule_matches.values()) if observed.rule_matches else (observed.bus_matched or 0.0)
+    published, basis = _published(observed, model, rule_matches)
+    cost = model.profile.cost(model.unit_volume(0.0).scaled(published) + Volume(rule_matches=rule_matches))
+    factor = model.parameters.days_per_month / observed.days
+    budget = topology.budget
+    budget_events = None
+    if budget is not None:
+        unit_usd = model.profile.cost(model.unit_volume(rule_matches / published if published else 0.0)).total
+        budget_events = budget.monthly_usd / unit_usd if unit_usd else None
+    return UsageReport(
+        observed=observed,
+        profile_name=model.profile.name,
+        days_per_month=model.parameters.days_per_month,
+        published=published,
+        published_basis=basis,
+        rule_matches=rule_matches,
+        cost_so_far=cost,
+        projected_events=published * factor,
+        projected_usd=cost.total * factor,
+        budget_usd=budget.monthly_usd if budget else None,
+        alert_usd=budget.monthly_usd * budget.alert_ratio if budget else None,
+        budget_events=budget_events,
+    )
+
+
+def _published(observed: ObservedUsage, model: TrafficModel, rule_matches: float) -> tuple[float, str]:
+    """PutEvents entries when CloudWatch has them, else inferred from matches at the model's expected mix."""
+    if observed.published is not None:
+        return observed.published, f"{PUBLISHED_METRIC} (the whole account in this region)"
+    expected_matches = model.rule_matches(EXPECTED)
+    if expected_matches:
+        return rule_matches * model.published / expected_matches, f"inferred from {MATCHED_METRIC} at the model's expected mix"
+    return 0.0, "no data"
