@@ -25,7 +25,7 @@ from cabructl.errors import AwsError
 from cabructl.resources import events_rule
 from cabructl.resources.arns import queue_arn, target_arn
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
-from cabructl.topology.model import Rule, Target, Topology
+from cabructl.topology.model import RetryPolicy, Rule, Target, Topology
 
 KIND = "events.target"
 
@@ -47,7 +47,7 @@ class TargetHandler(Handler):
         rule_address = address(events_rule.KIND, rule.logical)
         attributes = {
             "arn": target_arn(topology, context, target),
-            "retry": canonical_retry(target.retry.attempts, target.retry.max_age_seconds) if target.retry else canonical_retry(None, None),
+            "retry": declared_retry(target.retry),
             "dead_letter_arn": queue_arn(topology, context, target.dead_letter) if target.dead_letter else None,
             "role_arn": None if target.kind == "log_group" else target.role_arn,  # Logs targets never take a role
             "input": canonical_input(target.input),
@@ -96,9 +96,9 @@ class TargetHandler(Handler):
         raise_failed_entries(response, f"putting target {resource.address}")
 
     def delete(self, aws: Any, live: Resource) -> None:
-        identity = live.identity
+        request = {"Rule": live.identity["rule"], "EventBusName": live.identity["bus"], "Ids": [live.name]}
         # NotFound means the rule, and with it the target, is gone: deleted already.
-        response = aws.find(lambda: aws.client("events").remove_targets(Rule=identity["rule"], EventBusName=identity["bus"], Ids=[live.name]))
+        response = aws.find(lambda: aws.client("events").remove_targets(**request))
         raise_failed_entries(response, f"removing target {live.address}")
 
 
@@ -118,6 +118,11 @@ def canonical_retry(attempts: int | None, max_age: int | None) -> dict[str, int]
         "attempts": RETRY_DEFAULTS["attempts"] if attempts is None else attempts,
         "max_age": RETRY_DEFAULTS["max_age"] if max_age is None else max_age,
     }
+
+
+def declared_retry(retry: RetryPolicy | None) -> dict[str, int]:
+    """The topology's retry policy in canonical form; none declared means AWS's defaults."""
+    return canonical_retry(retry.attempts, retry.max_age_seconds) if retry else canonical_retry(None, None)
 
 
 def canonical_input(text: str | None) -> str | None:

@@ -98,8 +98,10 @@ def test_an_archive_no_longer_declared_is_deleted(aws: Aws, topology: Topology, 
     ("declared", "live_name", "source", "expected"),
     [
         pytest.param("team-archive", "team-archive", "our-bus", ("changes", []), id="declared-outside-prefix-on-our-bus-is-ours"),
-        pytest.param("team-archive", "team-archive", "other-bus", ("conflicts", [ADDRESS]), id="declared-outside-prefix-on-other-bus-conflicts"),
-        pytest.param(None, "{prefix}old-arch", "other-bus", ("changes", [("events.archive.old-arch", Action.DELETE)]), id="undeclared-under-prefix-is-ours"),
+        pytest.param("team-archive", "team-archive", "other-bus", ("conflicts", [ADDRESS]),
+                     id="declared-outside-prefix-on-other-bus-conflicts"),
+        pytest.param(None, "{prefix}old-arch", "other-bus", ("changes", [("events.archive.old-arch", Action.DELETE)]),
+                     id="undeclared-under-prefix-is-ours"),
         pytest.param(None, "someone-elses", "our-bus", ("changes", []), id="undeclared-outside-prefix-is-ignored"),
     ],
 )

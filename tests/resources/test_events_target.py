@@ -110,9 +110,9 @@ def test_a_target_written_without_retry_policy_equals_one_declared_without_retry
                                                                                   plan_for: Any) -> None:
     without_retry = with_target(topology, retry=None)
     converge(without_retry, KINDS)
-    desired = without_retry.rules[RULE].targets[0]
-    put_foreign_target(aws, topology, RULE, Id=desired.id, Arn=f"arn:aws:sns:sa-east-1:123456789012:{topology.topics['critical-alerts'].name}",
-                       DeadLetterConfig={"Arn": f"arn:aws:sqs:sa-east-1:123456789012:{topology.queues['critical-events-dlq'].name}"})
+    [declared] = [r for r in events_target.HANDLER.desired(without_retry, CONTEXT) if r.address == ADDRESS]
+    put_foreign_target(aws, topology, RULE, Id=declared.name, Arn=declared.attributes["arn"],
+                       DeadLetterConfig={"Arn": declared.attributes["dead_letter_arn"]})
     assert target_changes(plan_for(without_retry, KINDS)) == []
 
 
@@ -129,7 +129,8 @@ def test_a_rule_no_longer_declared_goes_with_its_targets(aws: Aws, topology: Top
     converge(topology, KINDS)
     rules = {logical: rule for logical, rule in topology.rules.items() if logical != RULE}
     plan = converge(replace(topology, rules=rules), KINDS)
-    assert [(change.address, change.action) for change in plan.changes] == [(f"events.rule.{RULE}", Action.DELETE), (ADDRESS, Action.DELETE)]
+    expected = [(f"events.rule.{RULE}", Action.DELETE), (ADDRESS, Action.DELETE)]
+    assert [(change.address, change.action) for change in plan.changes] == expected
 
 
 def test_targets_of_a_rule_the_topology_does_not_own_are_never_read(aws: Aws, topology: Topology, converge: Any,
