@@ -15,9 +15,11 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from cabructl.agents.errors import EventValidationError, UnknownEventError
+from cabructl.agents.events import GenericEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.topology.model import Agent, EventSchema, Topology
@@ -165,6 +167,13 @@ class EventCatalog:
         if schema is None:
             raise UnknownEventError(f'the topology declares no schema for source "{source}" and detail-type "{detail_type}"')
         return self.kinds[schema.name]
+
+    def generic_event(self, source: str, detail_type: str, detail: Any, *, bus: str | None = None,
+                      resources: Sequence[str] = (), time: datetime | None = None) -> GenericEvent:
+        """The event an entry in PutEvents form (or an event read back from a queue) describes."""
+        if not isinstance(detail, dict):
+            raise UnknownEventError(f"the detail of a {detail_type} event must be a JSON object, not {type(detail).__name__}")
+        return GenericEvent(self.kind_for_entry(source, detail_type).name, detail, bus, list(resources), time)
 
     def agent_for(self, kind: EventKind, agent_name: str | None = None) -> "Agent":
         """The topology agent publishing ``kind``: the named one (which must declare it) or its only declarer."""

@@ -135,8 +135,11 @@ class EventBridgeAgent:
         Every event is validated first, so one bad event stops the whole call
         before anything is sent.
         """
-        prepared = [self.prepare(event, correlation_id) for event in events]
-        batch = EventBatch(self, correlation_id)
+        return self.publish_prepared([self.prepare(event, correlation_id) for event in events])
+
+    def publish_prepared(self, prepared: list[Prepared]) -> BatchResult:
+        """``publish_many`` for events already through :meth:`prepare` (callers that inspect entries first)."""
+        batch = EventBatch(self)
         try:
             for item in prepared:
                 batch.add_prepared(item)

@@ -1,0 +1,258 @@
+"""Dead-letter queues: find them from the topology, read what failed and why, and redrive it.
+
+EventBridge puts an event it could not deliver into the target's DLQ with the
+reason as message attributes (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE,
+EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS). Reading is done with long polling
+(fewer, cheaper receives — the seed's advice) and keeps each message invisible
+only while the scan runs, then hands it back untouched.
+
+A redrive publishes the event to the bus again and deletes the DLQ message only
+once that publish succeeded: if anything fails half-way the message is still in
+the queue. Note that a redriven event is matched by *every* rule again, so
+targets that did receive it the first time receive it twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterator
+
+from cabructl.agents.errors import UnknownEventError
+from cabructl.constants import PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE
+from cabructl.errors import CabructlError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.agents.client import EventBridgeAgent
+    from cabructl.aws import Aws
+    from cabructl.topology.model import Topology
+
+ERROR_ATTRIBUTES = ("RULE_ARN", "TARGET_ARN", "ERROR_CODE", "ERROR_MESSAGE", "EXHAUSTED_RETRY_CONDITION", "RETRY_ATTEMPTS")
+MAX_RECEIVE_WAIT = SQS_RECEIVE_WAIT_RANGE[1]
+# Later receives of one scan wait at most this long: long polling still asks every SQS
+# server, and the final, empty receive does not cost a full 20 s.
+FOLLOW_UP_WAIT = 1
+# Messages stay hidden from other consumers this long while a scan or redrive runs.
+SCAN_VISIBILITY_SECONDS = 120
+DEFAULT_MAX_MESSAGES = 100
+
+
+class DeadLetterError(CabructlError):
+    reference = "dead-letter-queue"
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    """A queue of the topology (or one named by URL) and the targets that use it as their DLQ."""
+
+    name: str
+    url: str | None  # None: the queue does not exist (yet)
+    logical: str | None = None
+    used_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One failed event as EventBridge left it, with the reason it gave."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    attributes: dict[str, str]
+    receive_count: int
+
+    @property
+    def event(self) -> dict[str, Any] | None:
+        """The EventBridge event in the body, or None if the body is something else."""
+        try:
+            event = json.loads(self.body)
+        except ValueError:
+            return None
+        if isinstance(event, dict) and {"source", "detail-type", "detail"} <= set(event):
+            return event
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "receive_count": self.receive_count, "attributes": self.attributes,
+                "event": self.event, "body": None if self.event else self.body}
+
+
+@dataclass
+class RedriveReport:
+    queue: DeadLetterQueue
+    redriven: list[tuple[DeadLetter, str]] = field(default_factory=list)  # (letter, new event id)
+    failed: list[tuple[DeadLetter, str]] = field(default_factory=list)    # (letter, reason) — still in the queue
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "queue": self.queue.name,
+            "redriven": [{"message_id": letter.message_id, "event_id": event_id} for letter, event_id in self.redriven],
+            "failed": [{"message_id": letter.message_id, "reason": reason} for letter, reason in self.failed],
+        }
+
+
+def dead_letter_queues(topology: "Topology") -> dict[str, list[str]]:
+    """Logical queue name → the ``rule/target`` pairs that use it as their dead-letter queue."""
+    users: dict[str, list[str]] = {}
+    for rule in topology.rules.values():
+        for target in rule.targets:
+            if target.dead_letter:
+                users.setdefault(target.dead_letter, []).append(f"{rule.logical}/{target.id}")
+    return users
+
+
+def resolve_queues(topology: "Topology", aws: "Aws", queue: str | None, all_queues: bool) -> list[DeadLetterQueue]:
+    """``QUEUE`` (a logical name of the topology, a queue name, or a URL) or every DLQ of the topology."""
+    users = dead_letter_queues(topology)
+    if queue is None or all_queues:
+        return [_topology_queue(topology, aws, logical, users) for logical in users]
+    if queue.startswith(("http://", "https://")):
+        return [DeadLetterQueue(queue.rstrip("/").rsplit("/", 1)[-1], queue)]
+    for logical, spec in topology.queues.items():
+        if queue in (logical, spec.name):
+            return [_topology_queue(topology, aws, logical, users)]
+    from cabructl.diagnostics import did_you_mean
+
+    raise DeadLetterError(f'no queue "{queue}" in the topology (dead-letter queues: {", ".join(users) or "none"})',
+                          hint=did_you_mean(queue, list(topology.queues)))
+
+
+def _topology_queue(topology: "Topology", aws: "Aws", logical: str, users: dict[str, list[str]]) -> DeadLetterQueue:
+    name = topology.queues[logical].name
+    found = aws.find(lambda: aws.client("sqs").get_queue_url(QueueName=name))
+    return DeadLetterQueue(name, found["QueueUrl"] if found else None, logical, tuple(users.get(logical, ())))
+
+
+def queue_depth(aws: "Aws", queue: DeadLetterQueue) -> tuple[int, int] | None:
+    """(visible, in flight) message counts, or None when the queue does not exist."""
+    if queue.url is None:
+        return None
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=queue.url, AttributeNames=names)["Attributes"]
+    return int(attributes[names[0]]), int(attributes[names[1]])
+
+
+class DeadLetterReader:
+    """Receives a queue's messages once each, keeping them hidden until :meth:`release`."""
+
+    def __init__(self, aws: "Aws", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
+                 max_messages: int = DEFAULT_MAX_MESSAGES) -> None:
+        if queue.url is None:
+            raise DeadLetterError(f'queue "{queue.name}" does not exist', hint="run `cabructl apply` first")
+        self.aws = aws
+        self.queue = queue
+        self.url: str = queue.url
+        self.wait_seconds = min(max(wait_seconds, 0), MAX_RECEIVE_WAIT)
+        self.max_messages = max_messages
+        self._held: dict[str, DeadLetter] = {}
+
+    def batches(self) -> Iterator[list[DeadLetter]]:
+        """Up to ten new messages per receive, until the queue has none left that this scan has not seen."""
+        wait = self.wait_seconds
+        while len(self._held) < self.max_messages:
+            wanted = min(PUT_EVENTS_MAX_ENTRIES, self.max_messages - len(self._held))
+            messages = self.aws.client("sqs").receive_message(
+                QueueUrl=self.url, MaxNumberOfMessages=wanted, WaitTimeSeconds=wait, VisibilityTimeout=SCAN_VISIBILITY_SECONDS,
+                MessageAttributeNames=["All"], MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            ).get("Messages", [])
+            fresh = [_letter(message) for message in messages if message["MessageId"] not in self._held]
+            if not fresh:
+                return
+            for letter in fresh:
+                self._held[letter.message_id] = letter
+            yield fresh
+            wait = min(wait, FOLLOW_UP_WAIT)
+
+    def read_all(self) -> list[DeadLetter]:
+        return [letter for batch in self.batches() for letter in batch]
+
+    def delete(self, letters: list[DeadLetter]) -> list[tuple[DeadLetter, str]]:
+        """Delete ``letters``; returns those SQS would not delete, with its reason."""
+        if not letters:
+            return []
+        by_id = {str(index): letter for index, letter in enumerate(letters)}
+        response = self.aws.client("sqs").delete_message_batch(
+            QueueUrl=self.url, Entries=[{"Id": key, "ReceiptHandle": letter.receipt_handle} for key, letter in by_id.items()])
+        for key in by_id:
+            self._held.pop(by_id[key].message_id, None)
+        return [(by_id[failure["Id"]], f'{failure.get("Code")}: {failure.get("Message")}') for failure in response.get("Failed", [])]
+
+    def release(self) -> None:
+        """Make every message still held visible again at once (nothing is lost by reading)."""
+        letters = list(self._held.values())
+        self._held.clear()
+        for start in range(0, len(letters), PUT_EVENTS_MAX_ENTRIES):
+            chunk = letters[start:start + PUT_EVENTS_MAX_ENTRIES]
+            self.aws.client("sqs").change_message_visibility_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(index), "ReceiptHandle": letter.receipt_handle, "VisibilityTimeout": 0} for index, letter in enumerate(chunk)],
+            )
+
+
+def _letter(message: dict[str, Any]) -> DeadLetter:
+    attributes = {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()}
+    receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+    return DeadLetter(message["MessageId"], message["ReceiptHandle"], message["Body"], attributes, receive_count)
+
+
+def peek(aws: "Aws", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
+         max_messages: int = DEFAULT_MAX_MESSAGES) -> list[DeadLetter]:
+    """Every message of the queue (up to ``max_messages``), left in the queue."""
+    reader = DeadLetterReader(aws, queue, wait_seconds=wait_seconds, max_messages=max_messages)
+    try:
+        return reader.read_all()
+    finally:
+        reader.release()
+
+
+def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
+            max_messages: int = DEFAULT_MAX_MESSAGES) -> RedriveReport:
+    """Publish each dead letter to the bus again; delete it only once it was published."""
+    from cabructl.agents.errors import EventValidationError
+
+    reader = DeadLetterReader(agent.aws, queue, wait_seconds=wait_seconds, max_messages=max_messages)
+    report = RedriveReport(queue)
+    try:
+        for batch in reader.batches():
+            ready: list[tuple[DeadLetter, Any]] = []
+            for letter in batch:
+                try:
+                    ready.append((letter, agent.prepare(_event_of(letter, agent.catalog))))
+                except (DeadLetterError, UnknownEventError, EventValidationError) as error:
+                    report.failed.append((letter, str(error)))
+            _republish(agent, reader, ready, report)
+    finally:
+        reader.release()  # failures go back to the queue, visible at once
+    return report
+
+
+def _republish(agent: "EventBridgeAgent", reader: DeadLetterReader, ready: list[tuple[DeadLetter, Any]], report: RedriveReport) -> None:
+    if not ready:
+        return
+    results = agent.publish_prepared([prepared for _, prepared in ready])
+    published = [(letter, result.event_id) for (letter, _), result in zip(ready, results) if result.success]
+    report.failed += [(letter, f"republish failed: {result.error}") for (letter, _), result in zip(ready, results) if not result.success]
+    undeleted = reader.delete([letter for letter, _ in published])
+    stuck = {letter.message_id for letter, _ in undeleted}
+    report.redriven += [(letter, str(event_id)) for letter, event_id in published if letter.message_id not in stuck]
+    report.failed += [(letter, f"republished, but the DLQ message could not be deleted ({reason}); it would be redriven again")
+                      for letter, reason in undeleted]
+
+
+def _event_of(letter: DeadLetter, catalog: Any) -> Any:
+    """The event to publish again, as it was: same detail, resources and time."""
+    event = letter.event
+    if event is None:
+        raise DeadLetterError("the message is not an EventBridge event")
+    return catalog.generic_event(event["source"], event["detail-type"], event["detail"],
+                                 resources=event.get("resources") or (), time=_parse_time(event.get("time")))
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,0 +1,118 @@
+"""What ``cabructl publish`` does, as functions: read events from JSON, check them all, send them.
+
+Every problem in every event is collected before anything is sent, so one
+run of the command shows the whole list and nothing leaves on a partly bad file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any, Sequence
+
+from cabructl.agents.errors import EventTooLargeError, EventValidationError, UnknownEventError
+from cabructl.agents.events import GenericEvent
+from cabructl.errors import CabructlError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.agents.catalog import EventCatalog
+    from cabructl.agents.client import EventBridgeAgent, Prepared
+    from cabructl.agents.results import BatchResult
+
+
+class EventInputError(CabructlError):
+    """The events given on the command line are not readable JSON of the expected shape."""
+
+    reference = "invalid-event-input"
+
+
+def read_json_argument(value: str) -> Any:
+    """``@path`` reads a file, ``-`` reads stdin, anything else is JSON text (curl's convention)."""
+    try:
+        if value == "-":
+            return json.load(sys.stdin)
+        if value.startswith("@"):
+            with open(value[1:], encoding="utf-8") as handle:
+                return json.load(handle)
+        return json.loads(value)
+    except OSError as error:
+        raise EventInputError(f"cannot read {value[1:]}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise EventInputError(f"{value if len(value) < 60 else value[:57] + '...'} is not valid JSON: {error}") from None
+
+
+def detail_event(catalog: "EventCatalog", detail: Any, *, agent: str | None, detail_type: str | None) -> GenericEvent:
+    """The event for ``--detail``: its type given, or the only type the agent declares."""
+    if not isinstance(detail, dict):
+        raise EventInputError("--detail must be a JSON object (the event's detail)")
+    if detail_type is None:
+        if agent is None:
+            raise EventInputError("say which event this is: --agent NAME or --detail-type TYPE")
+        declared = catalog.agent(agent).events
+        if len(declared) != 1:
+            raise EventInputError(f'agent "{agent}" publishes {", ".join(declared)}: choose one with --detail-type')
+        detail_type = declared[0]
+    return GenericEvent(catalog.kind(detail_type).name, detail)
+
+
+def events_from_entries(document: Any, catalog: "EventCatalog") -> list[GenericEvent]:
+    """Events from the PutEvents entries format (``aws events put-events --entries``): a list, or ``{"Entries": [...]}``.
+
+    Detail is a JSON string there; an object is accepted too.
+    """
+    entries = document.get("Entries") if isinstance(document, dict) else document
+    if not isinstance(entries, list) or not entries:
+        raise EventInputError('the entries file must hold a non-empty JSON list of {"Source", "DetailType", "Detail", …} objects')
+    events, problems = [], []
+    for index, entry in enumerate(entries):
+        try:
+            events.append(_entry_event(entry, catalog))
+        except (EventInputError, UnknownEventError) as error:
+            problems.append(f"entries[{index}]: {error}")
+    if problems:
+        raise EventInputError("\n".join(problems))
+    return events
+
+
+def _entry_event(entry: Any, catalog: "EventCatalog") -> GenericEvent:
+    if not isinstance(entry, dict) or not isinstance(entry.get("Source"), str) or not isinstance(entry.get("DetailType"), str):
+        raise EventInputError("an entry needs Source and DetailType strings")
+    detail = entry.get("Detail", "{}")
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail)
+        except ValueError as error:
+            raise EventInputError(f"Detail is not valid JSON: {error}") from None
+    return catalog.generic_event(entry["Source"], entry["DetailType"], detail, bus=entry.get("EventBusName"),
+                                 resources=entry.get("Resources") or ())
+
+
+def prepare_all(agent: "EventBridgeAgent", events: Sequence[GenericEvent], label: str = "entries",
+                correlation_id: str | None = None) -> list["Prepared"]:
+    """Every event prepared, or one error listing every event that is not acceptable."""
+    prepared, problems = [], []
+    for index, event in enumerate(events):
+        try:
+            prepared.append(agent.prepare(event, correlation_id))
+        except (EventValidationError, EventTooLargeError, UnknownEventError) as error:
+            problems.append(f"{label}[{index}]: {error}" if len(events) > 1 else str(error))
+    if problems:
+        raise RefusedEventsError(problems, len(events))
+    return prepared
+
+
+class RefusedEventsError(CabructlError):
+    """Some of the events given are invalid; none was sent."""
+
+    reference = EventValidationError.reference
+
+    def __init__(self, problems: list[str], total: int) -> None:
+        self.problems = problems
+        head = "nothing was sent" if total == 1 else f"{len(problems)} of {total} events refused, nothing was sent"
+        super().__init__(f"{head}: {problems[0]}" if len(problems) == 1 else head + ":\n  " + "\n  ".join(problems))
+
+
+def publish_events(agent: "EventBridgeAgent", events: Sequence[GenericEvent], label: str = "entries",
+                   correlation_id: str | None = None) -> "BatchResult":
+    """Check every event, then send them all in as few calls as the limits allow."""
+    return agent.publish_prepared(prepare_all(agent, events, label, correlation_id))

@@ -1,0 +1,102 @@
+"""Dead-letter queues: read with EventBridge's error attributes, redrive without ever losing a message."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+
+from agent_samples import issue
+from cabructl.agents import EventBridgeAgent
+from cabructl.agents.dlq import DeadLetterError, dead_letter_queues, peek, redrive, resolve_queues
+from cabructl.aws import Aws
+from cabructl.topology import Topology
+from conftest import Backbone
+from faults import RejectEntries
+
+RULE_ARN = "arn:aws:events:sa-east-1:123456789012:rule/cabruca-agents-bus/cabruca-segmentation-prod-issue-detection-routing"
+
+
+def failed_event(detail: dict[str, Any], source: str = "cabruca.agents.monitor", detail_type: str = "Issue Detection Event") -> dict[str, Any]:
+    """An event as EventBridge writes it into a dead-letter queue."""
+    return {"version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602", "detail-type": detail_type, "source": source,
+            "account": "123456789012", "time": "2024-01-15T10:00:00Z", "region": "sa-east-1", "resources": [], "detail": detail}
+
+
+def send_dead_letter(aws: Aws, url: str, body: str, *, error_code: str = "SDK_CLIENT_ERROR") -> None:
+    attributes = {"RULE_ARN": RULE_ARN, "TARGET_ARN": "arn:aws:logs:sa-east-1:123456789012:log-group:/aws/events/agents",
+                  "ERROR_CODE": error_code, "ERROR_MESSAGE": "Log group does not exist", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
+                  "RETRY_ATTEMPTS": "3"}
+    aws.client("sqs").send_message(QueueUrl=url, MessageBody=body,
+                                   MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})
+
+
+@pytest.fixture
+def dlq_url(topology: Topology, backbone: Backbone) -> str:
+    return backbone.aws.client("sqs").create_queue(QueueName=topology.queues["eventbridge-dlq"].name)["QueueUrl"]
+
+
+def depth(aws: Aws, url: str) -> int:
+    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(value) for value in attributes["Attributes"].values())
+
+
+def test_the_topologys_dead_letter_queues_and_who_uses_them(topology: Topology) -> None:
+    users = dead_letter_queues(topology)
+    assert list(users) == ["eventbridge-dlq", "critical-events-dlq"]
+    assert users["critical-events-dlq"] == ["critical-issues/critical-issues-sns"]
+
+
+def test_queues_are_found_by_logical_name_name_or_url(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    by_logical = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    by_name = resolve_queues(topology, backbone.aws, topology.queues["eventbridge-dlq"].name, False)
+    assert by_logical == by_name and by_logical[0].url == dlq_url
+    assert resolve_queues(topology, backbone.aws, dlq_url, False)[0].url == dlq_url
+    everything = resolve_queues(topology, backbone.aws, None, True)
+    assert [(q.logical, q.url is not None) for q in everything] == [("eventbridge-dlq", True), ("critical-events-dlq", False)]
+    with pytest.raises(DeadLetterError, match='no queue "eventbridge-dql"') as raised:
+        resolve_queues(topology, backbone.aws, "eventbridge-dql", False)
+    assert "eventbridge-dlq" in str(raised.value.hint)
+
+
+def test_peek_shows_the_error_attributes_and_leaves_messages_in_place(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    detail = issue().to_detail()
+    send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(detail)))
+    [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    [letter] = peek(backbone.aws, queue, wait_seconds=0)
+    assert letter.attributes["ERROR_CODE"] == "SDK_CLIENT_ERROR" and letter.attributes["RULE_ARN"] == RULE_ARN
+    assert letter.attributes["RETRY_ATTEMPTS"] == "3" and letter.event["detail"] == detail
+    assert [l.message_id for l in peek(backbone.aws, queue, wait_seconds=0)] == [letter.message_id]  # still there, visible
+
+
+def test_redrive_republishes_then_deletes(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    details = [issue(description=f"lost {n}").to_detail() for n in range(12)]
+    for detail in details:
+        send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(detail)))
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    report = redrive(agent, queue, wait_seconds=0)
+    assert len(report.redriven) == 12 and report.failed == []
+    received = backbone.received()
+    assert sorted(e["detail"]["description"] for e in received) == sorted(d["description"] for d in details)
+    assert {e["time"] for e in received} == {"2024-01-15T10:00:00Z"}  # the original time is kept
+    assert depth(backbone.aws, dlq_url) == 0
+
+
+def test_a_failed_republish_leaves_the_message_in_the_queue(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    RejectEntries(backbone.aws, lambda call, detail: "unlucky" in detail, code="InternalFailure")
+    for text in ("unlucky", "lucky", "unlucky again"):
+        send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(description=text).to_detail())))
+    send_dead_letter(backbone.aws, dlq_url, "this is not an event")
+    send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(severity="SEVERE").to_detail())))
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, sleep=lambda seconds: None)
+    [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    report = redrive(agent, queue, wait_seconds=0)
+    assert len(report.redriven) == 1
+    reasons = sorted(reason for _, reason in report.failed)
+    assert reasons[0].startswith("invalid Issue Detection Event: detail.severity")
+    assert reasons[1] == "republish failed: InternalFailure: injected InternalFailure"
+    assert reasons[-1] == "the message is not an EventBridge event"
+    assert [e["detail"]["description"] for e in backbone.received()] == ["lucky"]
+    assert len(peek(backbone.aws, queue, wait_seconds=0)) == 4  # every failure is back, visible at once
