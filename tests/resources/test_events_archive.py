@@ -13,10 +13,18 @@ from cabructl.engine import Action, Engine
 from cabructl.engine.apply import DataLossRefused
 from cabructl.resources import events_archive, events_bus
 from cabructl.resources.base import Context
-from cabructl.topology import Topology
+from cabructl.topology import Topology, load_topology
+from support import TOPOLOGY
 
 KINDS = [events_bus.HANDLER, events_archive.HANDLER]
 ADDRESS = "events.archive.archive"
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    """conftest's real topology, loaded once per module: tests derive variants with
+    dataclasses.replace and never change it."""
+    return load_topology(str(TOPOLOGY))
 
 
 @pytest.fixture

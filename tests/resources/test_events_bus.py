@@ -13,10 +13,18 @@ from cabructl.aws import Aws, AwsSettings
 from cabructl.engine import Action, Engine
 from cabructl.resources import events_bus
 from cabructl.resources.arns import tag_list
-from cabructl.topology import Topology
+from cabructl.topology import Topology, load_topology
+from support import TOPOLOGY
 
 KINDS = [events_bus.HANDLER]
 ADDRESS = "events.bus.bus"
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    """conftest's real topology, loaded once per module: tests derive variants with
+    dataclasses.replace and never change it."""
+    return load_topology(str(TOPOLOGY))
 
 
 @pytest.fixture

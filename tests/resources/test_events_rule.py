@@ -15,11 +15,19 @@ from cabructl.engine import Action, Engine
 from cabructl.resources import events_bus, events_rule
 from cabructl.resources.arns import tag_list
 from cabructl.resources.base import Resource
-from cabructl.topology import Topology
+from cabructl.topology import Topology, load_topology
+from support import TOPOLOGY
 
 KINDS = [events_bus.HANDLER, events_rule.HANDLER]
 RULE = "critical-issues"
 ADDRESS = f"events.rule.{RULE}"
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    """conftest's real topology, loaded once per module: tests derive variants with
+    dataclasses.replace and never change it."""
+    return load_topology(str(TOPOLOGY))
 
 
 @pytest.fixture

@@ -14,13 +14,21 @@ from cabructl.engine import Action, Engine
 from cabructl.errors import AwsError
 from cabructl.resources import events_bus, events_rule, events_target
 from cabructl.resources.base import Context, Resource
-from cabructl.topology import Topology
+from cabructl.topology import Topology, load_topology
 from cabructl.topology.model import RetryPolicy
+from support import TOPOLOGY
 
 KINDS = [events_bus.HANDLER, events_rule.HANDLER, events_target.HANDLER]
 RULE = "critical-issues"
 ADDRESS = "events.target.critical-issues/critical-issues-sns"
 CONTEXT = Context("123456789012", "sa-east-1")
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    """conftest's real topology, loaded once per module: tests derive variants with
+    dataclasses.replace and never change it."""
+    return load_topology(str(TOPOLOGY))
 
 
 @pytest.fixture
@@ -69,7 +77,7 @@ def test_create_reads_back_as_declared_and_the_next_plan_is_empty(aws: Aws, topo
 def test_discovery_and_apply_in_parallel_converge_too(topology: Topology) -> None:
     """The same converge with the thread pools on: clients per thread, parallel reads and writes."""
     with mock_aws():
-        aws = Aws(AwsSettings(region="sa-east-1", max_workers=3))
+        aws = Aws(AwsSettings(region="sa-east-1", max_workers=2))
         engine = Engine(topology, aws, kinds=KINDS)
         assert engine.apply(engine.plan()).ok
         assert Engine(topology, aws, kinds=KINDS).plan().empty

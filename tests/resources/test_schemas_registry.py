@@ -12,11 +12,19 @@ from cabructl.engine import Action, Engine
 from cabructl.local.schemas import schema_stores
 from cabructl.local.server import LocalAws
 from cabructl.resources import schemas_registry
-from cabructl.topology import Topology
+from cabructl.topology import Topology, load_topology
+from support import TOPOLOGY
 
 KINDS = [schemas_registry.HANDLER]
 ADDRESS = "schemas.registry.registry"
 REGION = "sa-east-1"
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    """conftest's real topology, loaded once per module: tests derive variants with
+    dataclasses.replace and never change it."""
+    return load_topology(str(TOPOLOGY))
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,21 @@ from cabructl.local.schemas import schema_stores
 from cabructl.local.server import LocalAws
 from cabructl.resources import schemas_registry, schemas_schema
 from cabructl.resources.base import Resource
-from cabructl.topology import Topology
+from cabructl.topology import Topology, load_topology
+from support import TOPOLOGY
 
 KINDS = [schemas_registry.HANDLER, schemas_schema.HANDLER]
 SCHEMA = "IssueDetectionEvent"
 ADDRESS = f"schemas.schema.{SCHEMA}"
 REGION = "sa-east-1"
 DRAFT4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "properties": {"severity": {"type": "string"}}}
+
+
+@pytest.fixture(scope="module")
+def topology() -> Topology:
+    """conftest's real topology, loaded once per module: tests derive variants with
+    dataclasses.replace and never change it."""
+    return load_topology(str(TOPOLOGY))
 
 
 @pytest.fixture(scope="module")
