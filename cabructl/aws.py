@@ -109,19 +109,22 @@ class CallLog:
 
 
 class Aws:
-    """Clients per thread over one configuration, plus the call log.
+    """Shared, thread-safe clients over one configuration, plus the call log.
 
-    boto3 sessions are not thread-safe, so each thread gets its own session and
-    clients (DESIGN: "one boto3 session per thread, never a shared session").
+    boto3 clients are thread-safe but sessions are not, and creating a client
+    costs tens of milliseconds of CPU. So clients are made once, under a lock,
+    from one session that is never used outside that lock, and then shared by
+    every worker thread (DESIGN: "shared clients, never a shared session").
     """
 
     def __init__(self, settings: AwsSettings | None = None) -> None:
         self.settings = settings or AwsSettings()
         self.calls = CallLog()
-        self._local = threading.local()
         self._hooks: list[tuple[str, Callable[..., Any]]] = []
         self._account_id: str | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._session_object: Any = None
+        self._clients: dict[str, Any] = {}
 
     # -- configuration ---------------------------------------------------------------
     @property
@@ -129,7 +132,8 @@ class Aws:
         """The effective region: the override, else boto3's chain, else us-east-1."""
         if self.settings.region:
             return self.settings.region
-        return self._session().region_name or "us-east-1"
+        with self._lock:
+            return self._session().region_name or "us-east-1"
 
     @property
     def account_id(self) -> str:
@@ -150,28 +154,31 @@ class Aws:
 
     def add_hook(self, event: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event hook on every client, present and future (fault injection, tests)."""
-        self._hooks.append((event, handler))
-        for client in getattr(self._local, "clients", {}).values():
-            client.meta.events.register(event, handler)
+        with self._lock:
+            self._hooks.append((event, handler))
+            for client in self._clients.values():
+                client.meta.events.register(event, handler)
 
     # -- clients -----------------------------------------------------------------------
     def _session(self) -> Any:
-        session = getattr(self._local, "session", None)
-        if session is None:
+        """The one session; callers hold the lock."""
+        if self._session_object is None:
             import boto3
 
-            session = boto3.session.Session(profile_name=self.settings.profile) if self.settings.profile else boto3.session.Session()
-            self._local.session = session
-            self._local.clients = {}
-        return session
+            profile = self.settings.profile
+            self._session_object = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
+        return self._session_object
 
     def client(self, service: str) -> Any:
-        """This thread's client for ``service``, configured once with cabructl's hooks."""
-        session = self._session()
-        clients: dict[str, Any] = self._local.clients
-        if service not in clients:
-            clients[service] = self._new_client(session, service)
-        return clients[service]
+        """The shared client for ``service``, configured once with cabructl's hooks."""
+        client = self._clients.get(service)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(service)
+                if client is None:
+                    client = self._new_client(self._session(), service)
+                    self._clients[service] = client
+        return client
 
     def _new_client(self, session: Any, service: str) -> Any:
         from botocore.config import Config
@@ -180,7 +187,7 @@ class Aws:
             retries={"mode": "adaptive", "max_attempts": self.settings.max_attempts},
             connect_timeout=10,
             read_timeout=60,
-            max_pool_connections=max(10, self.settings.max_workers * 2),
+            max_pool_connections=max(10, self.settings.max_workers * 4),
         )
         kwargs: dict[str, Any] = {"config": config}
         if self.settings.region or not session.region_name:

@@ -23,20 +23,18 @@ def _engine(file: str, env: str | None, region: str | None, profile: str | None,
 
 
 def _policy_report(topology: Any) -> Any:
-    """The policy result for the gate, or None when this build has no policy module."""
-    try:
-        from cabructl.policy import evaluate_policy
-    except ImportError:
-        return None
+    """The policy result for the gate (offline: no AWS call)."""
+    from cabructl.policy import evaluate_policy
+
     return evaluate_policy(topology)
 
 
 def _echo_policy(report: Any) -> None:
     if report is not None:
-        from cabructl.policy import render_gate
-
         click.echo("")
-        click.echo(render_gate(report))
+        click.echo(report.paragraph())
+        for finding in (*report.errors, *report.warnings):
+            click.echo(f"  {finding.render()}")
 
 
 def plan_options(func: Any) -> Any:
