@@ -1,0 +1,470 @@
+"""Drift: a plan that only reports, sorted into what a person must act on.
+
+``cabructl drift`` runs from cron and CI, so its result has to answer one
+question per line of output: what changed out of band, what vanished, and what
+appeared that the file does not declare. Those are the three categories here:
+
+- **changed**: declared and live, but attributes differ (the plan's update and
+  replace changes), attribute by attribute, declared against live;
+- **missing**: declared, not live (the plan's creates: deleted out of band, or
+  never applied);
+- **unmanaged**: live, not declared. Owned ones are what the next apply would
+  delete (the plan's deletes: resources the file stopped declaring, an extra
+  target on a managed rule); unowned ones are resources in the topology's
+  namespace that cabructl never touches (a rule added to the bus by hand, a
+  resource with a declared name but no ownership tags).
+
+Everything is derived from one :meth:`Engine.plan` and the live state it read,
+so drift and plan can never disagree, and nothing is read twice. Nothing here
+writes to AWS, except the one event ``--notify`` publishes.
+
+The work runs in a worker thread with a deadline (:func:`run_within`) because
+a cron job must end: a hung endpoint or endless throttling would otherwise pile
+up runs. Like the engine, this module names no AWS kind; what is specific to a
+kind (which unmanaged kinds are urgent) is asked of :mod:`cabructl.resources.importers`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
+
+from cabructl.engine.plan import FORMAT_VERSION, Action, Change, Conflict, Plan
+from cabructl.errors import CabructlError
+from cabructl.resources.base import Resource
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.aws import Aws
+    from cabructl.engine import Engine
+    from cabructl.engine.apply import ApplyResult, Progress
+    from cabructl.resources.importers import Skipped
+    from cabructl.topology.model import Topology
+    from cabructl.topology.writer import TopologyEditor, Written
+
+T = TypeVar("T")
+
+DRIFT_AGENT_ID = "cabructl-drift"
+DRIFT_ISSUE_TYPE = "INFRASTRUCTURE"
+SUGGESTED_ACTIONS = ("cabructl apply", "cabructl import ADDRESS")
+DEFAULT_TIMEOUT_SECONDS = 300.0
+
+
+class DriftTimeout(CabructlError):
+    reference = "drift-timeout"
+
+
+class NotifyFailed(CabructlError):
+    reference = "drift-notify-failed"
+
+
+# -- the report ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DriftedAttribute:
+    """One attribute that differs: what the file declares and what AWS has."""
+
+    path: str
+    declared: Any
+    live: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "declared": self.declared, "live": self.live}
+
+
+@dataclass(frozen=True)
+class ChangedResource:
+    address: str
+    kind: str
+    attributes: tuple[DriftedAttribute, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "kind": self.kind, "attributes": [item.to_json() for item in self.attributes]}
+
+
+@dataclass(frozen=True)
+class MissingResource:
+    address: str
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class UnmanagedResource:
+    """Live and not declared. ``owned`` says whether the next apply would delete it
+    (True) or whether cabructl will never touch it (False)."""
+
+    address: str
+    kind: str
+    name: str
+    owned: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "kind": self.kind, "name": self.name, "owned": self.owned}
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """What ``cabructl drift`` found: a value, rendered by :mod:`cabructl.output.drift`."""
+
+    project: str
+    topology: str
+    environment: str
+    region: str
+    changed: tuple[ChangedResource, ...] = ()
+    missing: tuple[MissingResource, ...] = ()
+    unmanaged: tuple[UnmanagedResource, ...] = ()
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.changed or self.missing or self.unmanaged)
+
+    @property
+    def where(self) -> str:
+        """``cabruca-segmentation/prod sa-east-1``: which deployment, for logs and alerts."""
+        return f"{self.project}/{self.environment} {self.region}"
+
+    def summary(self) -> dict[str, int]:
+        return {"changed": len(self.changed), "missing": len(self.missing), "unmanaged": len(self.unmanaged)}
+
+    def summary_line(self) -> str:
+        """The one line a log scanner greps for; also the notified issue's description."""
+        if not self.has_drift:
+            return f"cabructl drift: OK no drift ({self.where})"
+        counts = self.summary()
+        return (f"cabructl drift: DRIFT {counts['changed']} changed, {counts['missing']} missing, "
+                f"{counts['unmanaged']} unmanaged ({self.where})")
+
+    def addresses(self) -> list[str]:
+        """Every address with drift, in report order (the issue's affected resources)."""
+        return [item.address for group in (self.changed, self.missing, self.unmanaged) for item in group]
+
+    def changed_at(self, address: str) -> ChangedResource | None:
+        return next((item for item in self.changed if item.address == address), None)
+
+    def unmanaged_at(self, address: str) -> UnmanagedResource | None:
+        return next((item for item in self.unmanaged if item.address == address), None)
+
+    def missing_at(self, address: str) -> MissingResource | None:
+        return next((item for item in self.missing if item.address == address), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "topology": self.topology,
+            "environment": self.environment,
+            "region": self.region,
+            "drift": {
+                "changed": [item.to_json() for item in self.changed],
+                "missing": [item.to_json() for item in self.missing],
+                "unmanaged": [item.to_json() for item in self.unmanaged],
+            },
+            "summary": self.summary(),
+        }
+
+
+# -- classification ------------------------------------------------------------------------
+
+def detect_drift(engine: "Engine") -> DriftReport:
+    """One read-only plan, sorted into drift categories. Never writes to AWS."""
+    plan = engine.plan()
+    live = engine.live()
+    return classify(plan, live, engine.topology.project)
+
+
+def classify(plan: Plan, live: Mapping[str, Resource], project: str) -> DriftReport:
+    """Plan changes and conflicts, plus live resources the diff ignores, as drift.
+
+    The diff ignores unowned live resources at undeclared addresses (it never
+    touches them), so they are taken from ``live`` directly; unowned ones at
+    declared addresses are the plan's conflicts.
+    """
+    changes_by_action = {action: [c for c in plan.changes if c.action is action] for action in Action}
+    drifted = changes_by_action[Action.UPDATE] + changes_by_action[Action.REPLACE]
+    in_conflict = {conflict.address for conflict in plan.conflicts}
+    unmanaged = [_owned_undeclared(change) for change in changes_by_action[Action.DELETE]]
+    unmanaged += [_unowned_in_the_way(conflict, live) for conflict in plan.conflicts]
+    unmanaged += [_unowned_in_namespace(resource) for address, resource in live.items()
+                  if not resource.owned and address not in in_conflict]
+    return DriftReport(
+        project=project,
+        topology=plan.topology,
+        environment=plan.environment,
+        region=plan.region,
+        changed=tuple(sorted((_changed(change) for change in drifted), key=lambda item: item.address)),
+        missing=tuple(sorted((MissingResource(c.address, c.kind) for c in changes_by_action[Action.CREATE]),
+                             key=lambda item: item.address)),
+        unmanaged=tuple(sorted(unmanaged, key=lambda item: item.address)),
+    )
+
+
+def _changed(change: Change) -> ChangedResource:
+    """The plan's diff runs live → desired; drift says declared against live."""
+    attributes = tuple(DriftedAttribute(item.path, item.after, item.before) for item in change.diff)
+    return ChangedResource(change.address, change.kind, attributes)
+
+
+def _owned_undeclared(change: Change) -> UnmanagedResource:
+    before = change.before
+    return UnmanagedResource(change.address, change.kind, before.name if before else change.address, True)
+
+
+def _unowned_in_the_way(conflict: Conflict, live: Mapping[str, Resource]) -> UnmanagedResource:
+    """A declared name taken by a resource without this topology's tags (or whose tags
+    were removed out of band): live, and not managed."""
+    resource = live.get(conflict.address)
+    kind = resource.kind if resource else conflict.address.rsplit(".", 1)[0]
+    return UnmanagedResource(conflict.address, kind, conflict.name, False)
+
+
+def _unowned_in_namespace(resource: Resource) -> UnmanagedResource:
+    return UnmanagedResource(resource.address, resource.kind, resource.name, False)
+
+
+# -- bounded time --------------------------------------------------------------------------
+
+class _Abandoned(Exception):
+    """Raised inside botocore, before a request is sent, once the deadline has passed."""
+
+
+def run_within(seconds: float, work: Callable[[], T], aws: "Aws", *, doing: str = "drift check") -> T:
+    """``work()`` in a worker thread, or :class:`DriftTimeout` after ``seconds``.
+
+    Python cannot kill a thread, so on timeout the worker is abandoned (it is a
+    daemon thread and does not keep the process alive) and every AWS request it
+    would still send is refused before it leaves (a botocore ``before-send``
+    hook), retries included. A request already on the wire is abandoned: its
+    result is discarded. The hook is registered before ``work`` creates any
+    client, so it reaches the clients of every thread the engine starts.
+    """
+    abandoned = threading.Event()
+
+    def refuse_after_deadline(**_: Any) -> None:
+        if abandoned.is_set():
+            raise _Abandoned(f"{doing} abandoned after {seconds:g} s")
+
+    aws.add_hook("before-send.*.*", refuse_after_deadline)
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread as is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, name="cabructl-drift", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        abandoned.set()
+        raise DriftTimeout(f"the {doing} did not finish within {seconds:g} s; AWS calls still in flight were abandoned",
+                           hint="raise --timeout, lower --workers if AWS throttles, or check the endpoint and credentials")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+# -- notification --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notified:
+    severity: str
+    event_id: str
+
+
+def drift_severity(report: DriftReport) -> str:
+    """HIGH when events may be going nowhere or somewhere unreviewed: a missing resource,
+    or an unmanaged resource of a kind that routes events; attribute changes only: MEDIUM.
+
+    HIGH is what the topology's critical-issues rule forwards to the critical-alerts topic.
+    """
+    from cabructl.resources.importers import routes_events
+
+    if report.missing or any(routes_events(item.kind) for item in report.unmanaged):
+        return "HIGH"
+    return "MEDIUM"
+
+
+def publish_drift_issue(report: DriftReport, topology: "Topology", aws: "Aws") -> Notified:
+    """One Issue Detection Event on the topology's own bus, through the agent SDK.
+
+    Publishing as an agent means the event is validated against the same schema
+    and routed by the same rules as every other issue: HIGH drift reaches the
+    critical-alerts topic, all of it reaches the agents log group.
+    """
+    from cabructl.agents import EventBridgeAgent, IssueDetectionEvent
+
+    severity = drift_severity(report)
+    agent = EventBridgeAgent(agent_id=DRIFT_AGENT_ID, topology=topology, aws=aws, guards=False)
+    event = IssueDetectionEvent.create(
+        agent_id=DRIFT_AGENT_ID,
+        severity=severity,
+        issue_type=DRIFT_ISSUE_TYPE,
+        description=report.summary_line(),
+        affectedResources=report.addresses(),
+        suggestedActions=list(SUGGESTED_ACTIONS),
+    )
+    result = agent.publish_issue_detection(event)
+    if not result.success or result.event_id is None:
+        raise NotifyFailed(f"drift found, but publishing the Issue Detection Event failed: {result.error}")
+    return Notified(severity, result.event_id)
+
+
+# -- the command's work --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DriftCheck:
+    report: DriftReport
+    notified: Notified | None = None
+
+
+def check_drift(engine: "Engine", *, timeout: float = DEFAULT_TIMEOUT_SECONDS, notify: bool = False) -> DriftCheck:
+    """Detect drift (and notify when asked and there is drift), all within ``timeout``."""
+
+    def work() -> DriftCheck:
+        report = detect_drift(engine)
+        notified = publish_drift_issue(report, engine.topology, engine.aws) if notify and report.has_drift else None
+        return DriftCheck(report, notified)
+
+    return run_within(timeout, work, engine.aws)
+
+
+
+# -- accepting drift: import live values into topology.yaml -------------------------------------
+
+@dataclass(frozen=True)
+class ImportedValue:
+    """One value written into the file, for the command to show and the user to confirm."""
+
+    address: str
+    written: "Written"
+
+
+@dataclass
+class PreparedImport:
+    """Edits made to the file in memory (nothing saved yet) and what adopting needs."""
+
+    editor: "TopologyEditor"
+    environment: str
+    values: list[ImportedValue]
+    skipped: list["Skipped"]
+    declared: list[str]          # addresses given a new declaration
+    adopt: list[str]             # unowned addresses to take over once the file declares them
+
+    @property
+    def empty(self) -> bool:
+        return not self.values
+
+
+def prepare_import(engine: "Engine", report: DriftReport, addresses: Iterable[str]) -> PreparedImport:
+    """Edit the file in memory so it declares what AWS has at ``addresses``.
+
+    Without addresses, every changed resource is imported; unmanaged resources are
+    only declared when named, since declaring one takes it over. Every address is
+    checked before anything is edited, and all problems are reported together.
+    """
+    from cabructl.resources.importers import ImportRefused, attribute_edits, declaration_for
+    from cabructl.topology.writer import TopologyEditor
+
+    topology = engine.topology
+    wanted = list(dict.fromkeys(addresses)) or [item.address for item in report.changed]
+    live, desired = engine.live(), engine.desired()
+    problems = [problem for problem in (_refusal(address, report, desired) for address in wanted) if problem]
+    if problems:
+        raise ImportRefused("nothing was imported:\n" + "\n".join(f"  {problem}" for problem in problems))
+    unmanaged = [address for address in wanted if report.unmanaged_at(address) is not None]
+    # A target named with its rule comes with the rule's declaration.
+    declarations = [declaration_for(live[address], live, desired, topology, engine.aws)
+                    for address in unmanaged if live[address].parent not in unmanaged]
+    prepared = PreparedImport(TopologyEditor(topology.file), topology.environment, [], [], [], [])
+    for changed in (report.changed_at(address) for address in wanted):
+        if changed is not None:
+            paths = [item.path for item in changed.attributes]
+            edits, skipped = attribute_edits(changed.address, changed.kind, paths, live[changed.address], topology)
+            prepared.values += [ImportedValue(changed.address, prepared.editor.apply(edit, topology.environment)) for edit in edits]
+            prepared.skipped += skipped
+    for declaration in declarations:
+        _declare(prepared, declaration)
+    return prepared
+
+
+def _refusal(address: str, report: DriftReport, desired: Mapping[str, Resource]) -> str | None:
+    """Why ``address`` cannot be imported, or None."""
+    if report.changed_at(address) is not None:
+        return None
+    if report.missing_at(address) is not None:
+        return (f"{address} is declared but not in AWS: there is nothing to import "
+                "(`cabructl apply` creates it; or remove it from the file)")
+    unmanaged = report.unmanaged_at(address)
+    if unmanaged is None:
+        from cabructl.diagnostics import did_you_mean
+
+        hint = did_you_mean(address, report.addresses())
+        return f"{address} has no drift" + (f" ({hint})" if hint else "")
+    if address in desired:
+        return f"{address} is declared, but the live resource is not this topology's: take it over with `cabructl apply --adopt {address}`"
+    return None
+
+
+def _declare(prepared: PreparedImport, declaration: Any) -> None:
+    editor = prepared.editor
+    if declaration.key is not None:
+        written = editor.add_entry(declaration.container, declaration.key, declaration.value, prepared.environment)
+    else:
+        written = editor.append_item(declaration.container, declaration.value, prepared.environment)
+    prepared.values.append(ImportedValue(declaration.address, written))
+    prepared.declared.append(declaration.address)
+    prepared.adopt += list(declaration.adopt)
+
+
+def commit_import(prepared: PreparedImport, env: str | None) -> "Topology":
+    """Save the edited file, then load it back: an edit that breaks the topology is undone."""
+    from cabructl.topology import load_topology
+
+    prepared.editor.save()
+    try:
+        return load_topology(prepared.editor.file, env)
+    except CabructlError:
+        prepared.editor.restore()
+        raise
+
+
+def adoption_plan(engine: "Engine", prepared: PreparedImport) -> Plan:
+    """The plan that takes over what the import declared: the new rules, their targets and
+    the delivery permissions they need, and nothing else (other drift stays for apply)."""
+    desired = engine.desired()
+    scope = [address for address in desired
+             if address in prepared.declared or desired[address].parent in prepared.declared]
+    return engine.plan(targets=scope, adopt=prepared.adopt)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    topology: "Topology"
+    adoption: Plan | None       # the plan that took over newly declared rules, when any
+    applied: "ApplyResult | None"
+    remaining: DriftReport | None  # drift after the import, read anew (None when adopting failed)
+
+    def still_drifting(self, addresses: Iterable[str]) -> list[str]:
+        left = set(self.remaining.addresses()) if self.remaining else set()
+        return sorted({address for address in addresses if address in left})
+
+
+def finish_import(engine: "Engine", prepared: PreparedImport, env: str | None, *,
+                  progress: "Progress | None" = None) -> ImportOutcome:
+    """Save the file, take over what it now declares (when anything), and read drift again."""
+    from cabructl.engine import Engine
+
+    topology = commit_import(prepared, env)
+    fresh = Engine(topology, engine.aws, workers=engine.workers, kinds=engine.handlers)
+    adoption = applied = None
+    if prepared.declared:
+        adoption = adoption_plan(fresh, prepared)
+        if not adoption.empty:
+            applied = fresh.apply(adoption, progress=progress)
+            fresh = Engine(topology, engine.aws, workers=engine.workers, kinds=engine.handlers)
+    if applied is not None and not applied.ok:
+        return ImportOutcome(topology, adoption, applied, None)
+    return ImportOutcome(topology, adoption, applied, detect_drift(fresh))

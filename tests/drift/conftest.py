@@ -1,0 +1,178 @@
+"""Fixtures for drift and import: the real topology applied to the embedded local endpoint.
+
+Every deployment is a copy of topology.yaml (with schemas/) in tmp_path under a
+project name of its own, because the endpoint's state is process-global: tests
+never see each other's resources. The engine runs with one worker, which is
+several times faster in-process than eight threads each building boto3 clients.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import boto3
+import pytest
+from click.testing import CliRunner, Result
+
+from cabructl.aws import Aws, AwsSettings
+from cabructl.engine import Engine
+from cabructl.local import LocalAws
+from cabructl.topology import Topology, load_topology
+from support import ROOT, edit_topology
+
+REGION = "sa-east-1"
+
+
+@pytest.fixture(scope="session")
+def local_endpoint() -> Iterator[LocalAws]:
+    """The endpoint, with fake credentials set for the whole session: module-scoped
+    deployments are made before the per-test credential fixture runs."""
+    with pytest.MonkeyPatch.context() as patch, LocalAws(port=0, region=REGION) as local:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.delenv("AWS_PROFILE", raising=False)
+        yield local
+
+
+@dataclass
+class Deployment:
+    """One applied copy of the topology, and ways to poke at it out of band."""
+
+    file: Path
+    endpoint_url: str
+    env: str | None = None
+
+    @property
+    def topology(self) -> Topology:
+        return load_topology(str(self.file), self.env)
+
+    @property
+    def prefix(self) -> str:
+        return self.topology.prefix
+
+    @property
+    def bus(self) -> str:
+        return self.topology.bus.name
+
+    @property
+    def region(self) -> str:
+        return self.topology.region
+
+    def aws(self, **settings: Any) -> Aws:
+        """A fresh boundary (its own call log) on the endpoint."""
+        return Aws(AwsSettings(region=self.region, endpoint_url=self.endpoint_url, **settings))
+
+    def engine(self, aws: Aws | None = None) -> Engine:
+        return Engine(self.topology, aws or self.aws(), workers=1)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+
+    def apply(self) -> None:
+        engine = self.engine()
+        result = engine.apply(engine.plan(), allow_data_loss=True)
+        assert result.ok, [outcome.error for outcome in result.failed]
+
+    def cli(self, *args: str, input: str | None = None) -> Result:
+        """``cabructl <args> -f FILE [--env ENV] --endpoint-url URL --workers 1``."""
+        from cabructl.cli import cli
+
+        options = ["-f", str(self.file), "--endpoint-url", self.endpoint_url, "--workers", "1"]
+        if self.env:
+            options += ["--env", self.env]
+        return CliRunner().invoke(cli, [args[0], *options, *args[1:]], input=input, catch_exceptions=False)
+
+    # -- out-of-band changes, as someone with console access would make them -------------------
+    def queue_url(self, logical: str) -> str:
+        return self.client("sqs").get_queue_url(QueueName=self.prefix + logical)["QueueUrl"]
+
+    def queue_arn(self, logical: str) -> str:
+        url = self.queue_url(logical)
+        return self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    def set_queue_attribute(self, logical: str, name: str, value: str) -> None:
+        """SetQueueAttributes, re-sending the queue policy: moto drops it otherwise (AWS keeps it)."""
+        sqs = self.client("sqs")
+        url = self.queue_url(logical)
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={name: value, **({"Policy": current["Policy"]} if "Policy" in current else {})})
+
+    def put_pattern(self, rule_logical: str, pattern: dict[str, Any]) -> None:
+        events = self.client("events")
+        rule = events.describe_rule(Name=self.prefix + rule_logical, EventBusName=self.bus)
+        events.put_rule(Name=rule["Name"], EventBusName=self.bus, EventPattern=json.dumps(pattern),
+                        State=rule["State"], Description=rule.get("Description", ""))
+
+    def target(self, rule_logical: str, target_id: str) -> dict[str, Any]:
+        targets = self.client("events").list_targets_by_rule(Rule=self.prefix + rule_logical, EventBusName=self.bus)["Targets"]
+        return next(target for target in targets if target["Id"] == target_id)
+
+    def put_target(self, rule_logical: str, target: dict[str, Any]) -> None:
+        response = self.client("events").put_targets(Rule=self.prefix + rule_logical, EventBusName=self.bus, Targets=[target])
+        assert not response.get("FailedEntryCount"), response
+
+    def delete_rule(self, rule_logical: str) -> None:
+        events = self.client("events")
+        name = self.prefix + rule_logical
+        ids = [target["Id"] for target in events.list_targets_by_rule(Rule=name, EventBusName=self.bus)["Targets"]]
+        if ids:
+            events.remove_targets(Rule=name, EventBusName=self.bus, Ids=ids)
+        events.delete_rule(Name=name, EventBusName=self.bus)
+
+    def put_alarm_threshold(self, threshold: float) -> None:
+        cloudwatch = self.client("cloudwatch")
+        alarm = cloudwatch.describe_alarms(AlarmNamePrefix=self.prefix)["MetricAlarms"][0]
+        kept = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic", "Period",
+                "EvaluationPeriods", "ComparisonOperator", "TreatMissingData", "ActionsEnabled", "AlarmActions")
+        cloudwatch.put_metric_alarm(**{key: alarm[key] for key in kept if key in alarm}, Threshold=threshold)
+
+    def topic_arn(self, logical: str) -> str:
+        topics = self.client("sns").list_topics()["Topics"]
+        return next(topic["TopicArn"] for topic in topics if topic["TopicArn"].endswith(":" + self.prefix + logical))
+
+    def retitle_dashboard_widget(self, title: str) -> None:
+        cloudwatch = self.client("cloudwatch")
+        name = cloudwatch.list_dashboards(DashboardNamePrefix=self.prefix)["DashboardEntries"][0]["DashboardName"]
+        body = json.loads(cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
+        body["widgets"][0]["properties"]["title"] = title
+        cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body))
+
+
+Deploy = Callable[..., Deployment]
+
+
+@pytest.fixture
+def deploy(tmp_path: Path, local_endpoint: LocalAws) -> Deploy:
+    """Copy the topology under a fresh project name, apply it, and hand back the deployment."""
+    return lambda *edits, env=None: make_deployment(tmp_path, local_endpoint, edits, env)
+
+
+@pytest.fixture(scope="module")
+def module_deploy(tmp_path_factory: pytest.TempPathFactory, local_endpoint: LocalAws) -> Deploy:
+    """As ``deploy``, for read-only tests that share one deployment."""
+    return lambda *edits, env=None: make_deployment(tmp_path_factory.mktemp("drift"), local_endpoint, edits, env)
+
+
+def make_deployment(folder: Path, local: LocalAws, edits: Sequence[tuple[str, str]], env: str | None) -> Deployment:
+    file = copy_topology(folder)
+    for old, new in edits:
+        edit_topology(file, old, new)
+    deployment = Deployment(file, local.endpoint_url, env)
+    deployment.apply()
+    return deployment
+
+
+def copy_topology(folder: Path) -> Path:
+    """topology.yaml and schemas/ in ``folder``, renamed so nothing collides with other tests."""
+    project = f"drift-{uuid.uuid4().hex[:8]}"
+    file = folder / "topology.yaml"
+    shutil.copy(ROOT / "topology.yaml", file)
+    shutil.copytree(ROOT / "schemas", folder / "schemas")
+    edit_topology(file, "project: cabruca-segmentation", f"project: {project}")
+    edit_topology(file, "name: cabruca-agents-bus\n", f"name: {project}-bus\n")
+    return file

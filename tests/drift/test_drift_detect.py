@@ -1,0 +1,180 @@
+"""drift against a live deployment: every kind of out-of-band change, reported exactly.
+
+One deployment (module scope) receives the changes a person with console access
+might make; each test then checks one part of the report. Tests here only read
+(``--notify`` adds an event to the bus, which changes no resource).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cabructl.engine.drift import DriftReport, check_drift, detect_drift
+from cabructl.resources.cloudwatch_dashboard import RULE_GRAPHS
+from conftest import Deploy, Deployment
+
+RENAMED_WIDGET = "Renamed by hand"
+
+# address → (attribute path, declared, live): exactly what drift must say for each change below.
+EXPECTED_CHANGED = {
+    "events.rule.critical-issues": [("pattern.detail.severity[1]", "HIGH", None)],
+    "sqs.queue.cicd-changes": [("retention", 345_600, 604_800)],
+    "events.target.failed-tests/failed-tests-queue": [("retry.attempts", 3, 1)],
+    "cloudwatch.alarm.eventbridge-cost-alarm": [("threshold", 7600.0, 9000.0)],
+    "sns.topic.critical-alerts": [("tags.Owner", "cabruca-platform", "someone-else")],
+    "cloudwatch.dashboard.eventbridge-dashboard": [("body.widgets[0].properties.title", RULE_GRAPHS[0][0], RENAMED_WIDGET)],
+}
+EXPECTED_MISSING = {
+    "sqs.queue.test-investigation": "sqs.queue",
+    "events.rule.test-results-routing": "events.rule",
+    "events.target.test-results-routing/test-results-logs": "events.target",
+}
+EXTRA_TARGET = "events.target.code-change-routing/hand-added"
+SUMMARY = re.compile(r"^cabructl drift: DRIFT 6 changed, 3 missing, 1 unmanaged \((drift-[0-9a-f]{8})/prod sa-east-1\)$")
+
+
+def make_drift(deployment: Deployment) -> None:
+    """Every out-of-band change the expectations above describe."""
+    deployment.put_pattern("critical-issues", {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
+                                               "detail": {"severity": ["CRITICAL"]}})
+    deployment.set_queue_attribute("cicd-changes", "MessageRetentionPeriod", "604800")
+    target = deployment.target("failed-tests", "failed-tests-queue")
+    deployment.put_target("failed-tests", {**target, "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600}})
+    deployment.put_alarm_threshold(9000.0)
+    deployment.client("sns").tag_resource(ResourceArn=deployment.topic_arn("critical-alerts"),
+                                          Tags=[{"Key": "Owner", "Value": "someone-else"}])
+    deployment.retitle_dashboard_widget(RENAMED_WIDGET)
+    deployment.client("sqs").delete_queue(QueueUrl=deployment.queue_url("test-investigation"))
+    deployment.delete_rule("test-results-routing")
+    deployment.put_target("code-change-routing", {"Id": "hand-added", "Arn": deployment.queue_arn("eventbridge-dlq")})
+
+
+@pytest.fixture(scope="module")
+def drifted(module_deploy: Deploy) -> Deployment:
+    deployment = module_deploy()
+    make_drift(deployment)
+    return deployment
+
+
+@pytest.fixture(scope="module")
+def report(drifted: Deployment) -> DriftReport:
+    return detect_drift(drifted.engine())
+
+
+# -- the three categories, exactly ----------------------------------------------------------------
+
+@pytest.mark.parametrize("address", sorted(EXPECTED_CHANGED))
+def test_each_out_of_band_change_is_reported_attribute_by_attribute(report: DriftReport, address: str) -> None:
+    changed = report.changed_at(address)
+    assert changed is not None, f"{address} not reported as changed: {report.to_json()['drift']}"
+    assert [(a.path, a.declared, a.live) for a in changed.attributes] == EXPECTED_CHANGED[address]
+
+
+def test_changed_lists_nothing_else(report: DriftReport) -> None:
+    assert sorted(item.address for item in report.changed) == sorted(EXPECTED_CHANGED)
+
+
+def test_deleted_resources_are_missing(report: DriftReport) -> None:
+    assert {item.address: item.kind for item in report.missing} == EXPECTED_MISSING
+
+
+def test_an_extra_target_on_a_managed_rule_is_unmanaged_and_owned(report: DriftReport) -> None:
+    assert [item.to_json() for item in report.unmanaged] == [
+        {"address": EXTRA_TARGET, "kind": "events.target", "name": "hand-added", "owned": True},
+    ]
+
+
+def test_drift_makes_no_write_call(drifted: Deployment) -> None:
+    aws = drifted.aws()
+    check = check_drift(drifted.engine(aws), timeout=60)
+    assert check.report.has_drift
+    assert aws.calls.writes == 0, aws.calls.write_calls()
+    assert aws.calls.total > 0
+
+
+# -- the command --------------------------------------------------------------------------------
+
+def test_cli_exits_2_with_one_greppable_summary_line_then_the_details(drifted: Deployment) -> None:
+    result = drifted.cli("drift")
+    assert result.exit_code == 2, result.output
+    first, *details = result.stdout.splitlines()
+    assert SUMMARY.match(first), first
+    assert "\x1b[" not in result.stdout  # no colour without a TTY
+    text = "\n".join(details)
+    assert "Changed (live AWS differs from the file):" in text
+    assert "      retention: declared 345600, live 604800" in text
+    assert f"  {EXTRA_TARGET}  (hand-added; owned: the next apply deletes it)" in text
+    assert result.stderr == ""
+
+
+def test_json_details_go_to_output_file_and_stdout_keeps_only_the_summary(drifted: Deployment, tmp_path: Path) -> None:
+    out = tmp_path / "drift.json"
+    result = drifted.cli("drift", "--format", "json", "--output", str(out))
+    assert result.exit_code == 2, result.output
+    assert len(result.stdout.splitlines()) == 1 and SUMMARY.match(result.stdout.strip())
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert set(document) == {"format_version", "topology", "environment", "region", "drift", "summary"}
+    assert (document["format_version"], document["environment"], document["region"]) == (1, "prod", "sa-east-1")
+    assert document["summary"] == {"changed": 6, "missing": 3, "unmanaged": 1}
+    queue = next(item for item in document["drift"]["changed"] if item["address"] == "sqs.queue.cicd-changes")
+    assert queue == {"address": "sqs.queue.cicd-changes", "kind": "sqs.queue",
+                     "attributes": [{"path": "retention", "declared": 345600, "live": 604800}]}
+    assert {"address": "sqs.queue.test-investigation", "kind": "sqs.queue"} in document["drift"]["missing"]
+    assert document["drift"]["unmanaged"] == [{"address": EXTRA_TARGET, "kind": "events.target", "name": "hand-added", "owned": True}]
+
+
+def test_json_on_stdout_follows_the_summary_line(drifted: Deployment) -> None:
+    result = drifted.cli("drift", "--format", "json")
+    first, rest = result.stdout.split("\n", 1)
+    assert SUMMARY.match(first)
+    assert json.loads(rest)["summary"]["changed"] == 6
+
+
+def test_markdown_suits_an_issue_comment(drifted: Deployment) -> None:
+    result = drifted.cli("drift", "--format", "markdown")
+    markdown = result.stdout.split("\n", 1)[1]
+    assert markdown.startswith("### cabructl drift: 6 changed, 3 missing, 1 unmanaged\n")
+    assert "| Address | Attribute | Declared | Live |" in markdown
+    assert "| `sqs.queue.cicd-changes` | `retention` | `345600` | `604800` |" in markdown
+    assert "| `sqs.queue.test-investigation` | sqs.queue |" in markdown
+    assert "**Next steps:**" in markdown
+
+
+def test_notify_publishes_one_high_issue_to_the_bus_and_it_is_routed(drifted: Deployment) -> None:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    from cabructl.topology.openapi import detail_json_schema
+
+    aws = drifted.aws()
+    check = check_drift(drifted.engine(aws), timeout=60, notify=True)
+    assert check.notified is not None and check.notified.severity == "HIGH"  # missing resources
+    assert aws.calls.write_calls() == ["events:PutEvents"] and aws.calls.writes == 1
+    detail = _logged_detail(drifted, check.notified.event_id)
+    schema = drifted.topology.schemas["IssueDetectionEvent"]
+    Draft202012Validator(detail_json_schema(schema.type, schema.content, schema.name), format_checker=FormatChecker()).validate(detail)
+    assert (detail["agentId"], detail["issueType"], detail["severity"]) == ("cabructl-drift", "INFRASTRUCTURE", "HIGH")
+    assert detail["description"] == check.report.summary_line()
+    assert set(detail["affectedResources"]) == set(EXPECTED_CHANGED) | set(EXPECTED_MISSING) | {EXTRA_TARGET}
+    assert detail["suggestedActions"] == ["cabructl apply", "cabructl import ADDRESS"]
+    assert re.search(r"[+-]\d\d:\d\d$|Z$", detail["timestamp"])
+
+
+def _logged_detail(deployment: Deployment, event_id: str) -> dict[str, Any]:
+    """The event as the issue-detection rule delivered it to the agents log group."""
+    group = deployment.topology.log_groups["agents"].name
+    events = deployment.client("logs").filter_log_events(logGroupName=group)["events"]
+    delivered = [json.loads(event["message"]) for event in events]
+    found = [event for event in delivered if event.get("id") == event_id]
+    assert found, f"event {event_id} not delivered to {group}: {delivered}"
+    return found[0]["detail"]
+
+
+def test_notify_prints_the_event_on_the_summary_line(drifted: Deployment) -> None:
+    result = drifted.cli("drift", "--notify", "--output", "/dev/null")
+    assert result.exit_code == 2, result.output
+    assert re.match(r"^cabructl drift: DRIFT .*; notified HIGH issue \S+$", result.stdout.strip())
