@@ -24,16 +24,18 @@ class PatternError(CabructlError):
 
     reference = "invalid-pattern"
 
-    def __init__(self, reason: str, path: PatternPath = (), rule: str | None = None) -> None:
+    def __init__(
+        self, reason: str, path: PatternPath = (), rule: str | None = None, hint: str | None = None
+    ) -> None:
         self.reason = reason
         self.path: PatternPath = tuple(path)
         self.rule = rule
         self.message = MESSAGE_PREFIX + reason
-        super().__init__(self.message)
+        super().__init__(self.message, hint)
 
     def for_rule(self, rule: str) -> "PatternError":
         """The same problem, labelled with the rule whose pattern it was found in."""
-        return PatternError(self.reason, self.path, rule=rule)
+        return PatternError(self.reason, self.path, rule=rule, hint=self.hint)
 
     def __repr__(self) -> str:
         return f"PatternError({self.reason!r}, path={self.path!r})"

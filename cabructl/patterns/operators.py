@@ -9,7 +9,7 @@ read like the ones ``PutRule`` returns.
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 from cabructl.patterns.addresses import IP_WIDTH, parse_ip
 from cabructl.patterns.grammar import (
@@ -39,7 +39,15 @@ from cabructl.patterns.grammar import (
 )
 
 Path = tuple[object, ...]
-Report = Callable[[str, Path], None]
+
+
+class Report(Protocol):
+    """Where readers send problems: a reason, the path in the pattern, maybe a hint."""
+
+    def __call__(self, reason: str, path: Path, hint: str | None = None) -> None: ...
+
+
+
 Reader = Callable[[object, Path, Report], Optional[Condition]]
 
 WILDCARD_CHAR = "*"
@@ -70,6 +78,10 @@ def numeric_limit_reason() -> str:
     return f"Value must be between {scientific(-NUMERIC_LIMIT)} and {scientific(NUMERIC_LIMIT)}, inclusive"
 
 
+def must_be_string(name: str) -> str:
+    return f"{name} match pattern must be a string"
+
+
 def read_operator(spec: dict, path: Path, report: Report) -> Condition | None:
     """The condition of one operator object, which must hold exactly one known key."""
     if len(spec) != 1:
@@ -78,9 +90,18 @@ def read_operator(spec: dict, path: Path, report: Report) -> Condition | None:
     ((name, argument),) = spec.items()
     reader = READERS.get(name) if isinstance(name, str) else None
     if reader is None:
-        report(f"Unrecognized match type {name}", path + (name,))
+        report(f"Unrecognized match type {name}", path + (name,), operator_hint(name))
         return None
     return reader(argument, path + (name,), report)
+
+
+def operator_hint(name: object) -> str | None:
+    """``Prefix`` and ``anythingBut`` are the usual slips: name the operator meant."""
+    import difflib
+
+    folded = {operator.replace("-", ""): operator for operator in READERS}
+    close = difflib.get_close_matches(str(name).lower().replace("-", ""), list(folded), n=1, cutoff=0.6)
+    return f'did you mean "{folded[close[0]]}"?' if close else None
 
 
 def read_affix(kind: type, name: str) -> Reader:
@@ -93,12 +114,12 @@ def read_affix(kind: type, name: str) -> Reader:
             text = argument[EQUALS_IGNORE_CASE]
             if isinstance(text, str):
                 return kind(text, ignore_case=True)
-            report(f"{EQUALS_IGNORE_CASE} match pattern must be a string", path + (EQUALS_IGNORE_CASE,))
+            report(must_be_string(EQUALS_IGNORE_CASE), path + (EQUALS_IGNORE_CASE,))
             return None
         if isinstance(argument, dict):
             report(f"Unsupported {name} pattern: {', '.join(map(str, argument)) or '{}'}", path)
             return None
-        report(f"{name} match pattern must be a string", path)
+        report(must_be_string(name), path)
         return None
 
     return read
@@ -107,13 +128,13 @@ def read_affix(kind: type, name: str) -> Reader:
 def read_equals_ignore_case(argument: object, path: Path, report: Report) -> Condition | None:
     if isinstance(argument, str):
         return EqualsIgnoreCase(argument)
-    report(f"{EQUALS_IGNORE_CASE} match pattern must be a string", path)
+    report(must_be_string(EQUALS_IGNORE_CASE), path)
     return None
 
 
 def read_wildcard(argument: object, path: Path, report: Report) -> Condition | None:
     if not isinstance(argument, str):
-        report(f"{WILDCARD} match pattern must be a string", path)
+        report(must_be_string(WILDCARD), path)
         return None
     return parse_wildcard(argument, path, report)
 
@@ -159,7 +180,7 @@ def read_exists(argument: object, path: Path, report: Report) -> Condition | Non
 def read_cidr(argument: object, path: Path, report: Report) -> Condition | None:
     """``address/bits``; like event-ruler, the range runs from the address given to its last host."""
     if not isinstance(argument, str):
-        report(f"{CIDR} match pattern must be a string", path)
+        report(must_be_string(CIDR), path)
         return None
     if argument.count("/") != 1:
         report("Malformed CIDR, one '/' required", path)
@@ -286,7 +307,7 @@ def read_anything_but_affix(kind: type, name: str) -> Callable[[object, Path, Re
 
     def read(argument: object, path: Path, report: Report) -> tuple[Condition, ...] | None:
         if not isinstance(argument, str):
-            report(f"{name} match pattern must be a string", path)
+            report(must_be_string(name), path)
             return None
         if not argument:
             report("Null prefix/suffix not allowed", path)

@@ -84,8 +84,8 @@ class PatternParser:
     def __init__(self) -> None:
         self.problems: list[PatternError] = []
 
-    def report(self, reason: str, path: PatternPath) -> None:
-        self.problems.append(PatternError(reason, path))
+    def report(self, reason: str, path: PatternPath, hint: str | None = None) -> None:
+        self.problems.append(PatternError(reason, path, hint=hint))
 
     def decode(self, raw: object) -> dict | None:
         """The pattern as a dict, or None after reporting why it is not an object."""

@@ -177,3 +177,17 @@ def test_import_is_light() -> None:
         "assert 'ipaddress' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-S", "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    "operator, meant",
+    [("Prefix", "prefix"), ("anythingBut", "anything-but"), ("equalsIgnoreCase", "equals-ignore-case")],
+    ids=["capitalised", "camel-case", "camel-case-long"],
+)
+def test_misspelt_operator_gets_a_hint(operator: str, meant: str) -> None:
+    with pytest.raises(PatternError) as caught:
+        compile_pattern({"detail": {"state": [{operator: "x"}]}})
+    assert caught.value.hint == f'did you mean "{meant}"?'
+    with pytest.raises(PatternError) as labelled:
+        compile_rules({"r": {"state": [{operator: "x"}]}})
+    assert labelled.value.hint == caught.value.hint and labelled.value.rule == "r"  # survives labelling

@@ -125,7 +125,7 @@ def test_compile_raises_only_pattern_error_and_agrees_with_validate(pattern: obj
 
 
 @SETTINGS
-@given(PATTERNS, st.lists(EVENTS, min_size=1, max_size=4))
+@given(PATTERNS, st.lists(EVENTS, min_size=1, max_size=3))
 def test_matches_never_raises(pattern: dict, events: list) -> None:
     compiled = compiled_or_none(pattern)
     assume(compiled is not None)
@@ -142,7 +142,7 @@ def fired_one_by_one(patterns: dict, event: object) -> list[str]:
 
 
 @SETTINGS
-@given(st.lists(PATTERNS, min_size=1, max_size=4), st.lists(EVENTS, min_size=1, max_size=4))
+@given(st.lists(PATTERNS, min_size=1, max_size=4), st.lists(EVENTS, min_size=1, max_size=3))
 def test_rule_set_agrees_with_each_pattern(patterns: list, events: list) -> None:
     rules = valid_only({f"rule-{index}": pattern for index, pattern in enumerate(patterns)})
     assume(rules)
@@ -154,7 +154,7 @@ def test_rule_set_agrees_with_each_pattern(patterns: list, events: list) -> None
 @FEWER
 @given(st.lists(st.sampled_from(["cabruca.agents.monitor", "cabruca.agents.tester", "x"]), min_size=1, max_size=3),
        st.lists(st.sampled_from(["Issue Detection Event", "Test Results Event"]), min_size=1, max_size=2),
-       PATTERNS, st.lists(EVENTS, min_size=1, max_size=4), st.booleans())
+       PATTERNS, st.lists(EVENTS, min_size=1, max_size=3), st.booleans())
 def test_indexed_rules_agree_on_agent_shaped_events(
     sources: list, types: list, extra: dict, events: list, source_as_array: bool
 ) -> None:
