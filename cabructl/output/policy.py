@@ -264,12 +264,14 @@ def render_usage(report: "UsageReport") -> str:
         ["rule matches", _count(report.rule_matches), "MatchedEvents per rule of the bus"],
         ["cost so far", _usd(report.cost_so_far.total), f"{report.profile_name} prices"],
         ["projected month", f"{_count(report.projected_events)} events, {_usd(report.projected_usd)}",
-         f"the last {_plural(observed.days, 'day')} × {report.days_per_month:g} days / {observed.days}"],
+         f"{observed.days} days scaled to {report.days_per_month:g}"],
     ]
     if report.budget_usd is not None and report.budget_events is not None and report.remaining_events is not None:
         rows.append(["budget", f"{_usd(report.budget_usd)} = {_count(report.budget_events)} events a month",
-                     f"{_count(report.remaining_events)} events left in a month at this rate"])
-    lines = [f"bus {observed.bus}: the last {_plural(observed.days, 'day')} of AWS/Events metrics", _table(["", "", ""], rows)]
+                     f"{_count(report.remaining_events)} more events a month fit at this mix"])
+    widths = [max(len(row[index]) for row in rows) for index in range(2)]
+    lines = [f"bus {observed.bus}: the last {_plural(observed.days, 'day')} of AWS/Events metrics", ""]
+    lines += [f"  {label.ljust(widths[0])}  {value.ljust(widths[1])}  {note}" for label, value, note in rows]
     if report.over_alert and report.alert_usd is not None:
-        lines.append(f"warning: the projected month ({_usd(report.projected_usd)}) is past the alert share of the budget ({_usd(report.alert_usd)})")
-    return "\n\n".join(lines)
+        lines += ["", f"warning: the projected month ({_usd(report.projected_usd)}) is past the alert share of the budget ({_usd(report.alert_usd)})"]
+    return "\n".join(lines)

@@ -54,15 +54,15 @@ class Domain:
     values: tuple[Any, ...]
 
 
-def tested_paths(pattern: Mapping[str, Any], prefix: FieldPath = ()) -> Iterator[FieldPath]:
+def pattern_paths(pattern: Mapping[str, Any], prefix: FieldPath = ()) -> Iterator[FieldPath]:
     """Every field path a pattern tests, ``$or`` branches included."""
     for key, value in pattern.items():
         if key == "$or" and isinstance(value, list):
             for branch in value:
                 if isinstance(branch, dict):
-                    yield from tested_paths(branch, prefix)
+                    yield from pattern_paths(branch, prefix)
         elif isinstance(value, dict):
-            yield from tested_paths(value, prefix + (key,))
+            yield from pattern_paths(value, prefix + (key,))
         else:
             yield prefix + (key,)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from cabructl.policy.candidates import EventSpace, FieldPath, MatchTable, tested_paths
+from cabructl.policy.candidates import EventSpace, FieldPath, MatchTable, pattern_paths
 from cabructl.policy.pricing import CostBreakdown, PricingProfile, Volume
 from cabructl.policy.sizes import EventSize, SizeParameters, event_size
 from cabructl.topology.model import Agent, Topology
@@ -154,7 +154,7 @@ class TrafficModel:
 def build_model(topology: Topology, profile: PricingProfile, parameters: ModelParameters) -> TrafficModel:
     """Project a month of the topology's traffic under ``profile``."""
     patterns = {rule.logical: rule.pattern for rule in topology.rules.values() if rule.state == "ENABLED"}
-    paths: set[FieldPath] = {path for pattern in patterns.values() for path in tested_paths(pattern)}
+    paths: set[FieldPath] = {path for pattern in patterns.values() for path in pattern_paths(pattern)}
     tables = {
         name: MatchTable(EventSpace(schema, topology.region, paths, parameters.max_candidate_events), patterns)
         for name, schema in topology.schemas.items()

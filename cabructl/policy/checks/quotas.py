@@ -29,4 +29,5 @@ class Quotas(Check):
         targets_limit = self.parameters.get("targets_per_rule", constants.MAX_TARGETS_PER_RULE)
         for rule in topology.rules.values():
             if len(rule.targets) > targets_limit:
-                yield Violation(rule.path + ("targets",), f"rule {rule.logical} has {len(rule.targets)} targets; a rule takes at most {targets_limit}")
+                yield Violation(rule.path + ("targets",), f"rule {rule.logical} has {len(rule.targets)} target{'' if len(rule.targets) == 1 else 's'}; "
+                                                          f"a rule takes at most {targets_limit}")
