@@ -8,11 +8,26 @@ topology.yaml and point at the exact YAML line instead of at the whole rule.
 
 from __future__ import annotations
 
+import reprlib
+
 from cabructl.errors import CabructlError
 
 PatternPath = tuple[object, ...]
 
 MESSAGE_PREFIX = "Event pattern is not valid. Reason: "
+
+# Offending values quoted in a message are cut short: a message must stay readable,
+# and repr() of a deeply nested value would itself raise RecursionError.
+QUOTE = reprlib.Repr()
+QUOTE.maxlevel = 3
+QUOTE.maxstring = QUOTE.maxother = 60
+
+
+def quoted(value: object) -> str:
+    """A value as a message shows it: strings bare (as event-ruler does), the rest short."""
+    if isinstance(value, str):
+        return value if len(value) <= QUOTE.maxstring else value[: QUOTE.maxstring - 3] + "..."
+    return QUOTE.repr(value)
 
 
 class PatternError(CabructlError):

@@ -12,6 +12,7 @@ import math
 from typing import Callable, Optional, Protocol
 
 from cabructl.patterns.addresses import IP_WIDTH, parse_ip
+from cabructl.patterns.errors import quoted
 from cabructl.patterns.grammar import (
     ANYTHING_BUT,
     CIDR,
@@ -90,17 +91,19 @@ def read_operator(spec: dict, path: Path, report: Report) -> Condition | None:
     ((name, argument),) = spec.items()
     reader = READERS.get(name) if isinstance(name, str) else None
     if reader is None:
-        report(f"Unrecognized match type {name}", path + (name,), operator_hint(name))
+        report(f"Unrecognized match type {quoted(name)}", path + (name,), operator_hint(name))
         return None
     return reader(argument, path + (name,), report)
 
 
 def operator_hint(name: object) -> str | None:
     """``Prefix`` and ``anythingBut`` are the usual slips: name the operator meant."""
+    if not isinstance(name, str):
+        return None
     import difflib
 
     folded = {operator.replace("-", ""): operator for operator in READERS}
-    close = difflib.get_close_matches(str(name).lower().replace("-", ""), list(folded), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name.lower().replace("-", ""), list(folded), n=1, cutoff=0.6)
     return f'did you mean "{folded[close[0]]}"?' if close else None
 
 
@@ -117,7 +120,7 @@ def read_affix(kind: type, name: str) -> Reader:
             report(must_be_string(EQUALS_IGNORE_CASE), path + (EQUALS_IGNORE_CASE,))
             return None
         if isinstance(argument, dict):
-            report(f"Unsupported {name} pattern: {', '.join(map(str, argument)) or '{}'}", path)
+            report(f"Unsupported {name} pattern: {', '.join(map(quoted, argument)) or '{}'}", path)
             return None
         report(must_be_string(name), path)
         return None
@@ -191,7 +194,7 @@ def read_cidr(argument: object, path: Path, report: Report) -> Condition | None:
         return None
     address = parse_ip(address_text)
     if address is None:
-        report(f"Invalid IP address: {address_text}", path)
+        report(f"Invalid IP address: {quoted(address_text)}", path)
         return None
     version, low = address
     bits = int(bits_text)
@@ -217,10 +220,10 @@ def read_numeric(argument: object, path: Path, report: Report) -> Condition | No
 def numeric_range_problem(terms: list) -> str | None:
     """Why ``terms`` is not a numeric range, or None when it is one."""
     if not terms or not isinstance(terms[0], str):
-        return f"Invalid member in numeric match: {terms[0] if terms else ']'}"
+        return f"Invalid member in numeric match: {quoted(terms[0]) if terms else ']'}"
     first = terms[0]
     if first != NUMERIC_EQ and first not in LOWER_BOUNDS and first not in UPPER_BOUNDS:
-        return f"Unrecognized numeric range operator: {first}"
+        return f"Unrecognized numeric range operator: {quoted(first)}"
     problem = numeric_operand_problem(first, terms[1:2])
     if problem or len(terms) == 2:
         return problem
@@ -228,9 +231,9 @@ def numeric_range_problem(terms: list) -> str | None:
         return "Too many elements in numeric expression"
     second = terms[2]
     if not isinstance(second, str):
-        return f"Bad value in numeric range: {second}"
+        return f"Bad value in numeric range: {quoted(second)}"
     if second not in UPPER_BOUNDS:
-        return f"Bad numeric range operator: {second}"
+        return f"Bad numeric range operator: {quoted(second)}"
     problem = numeric_operand_problem(second, terms[3:4])
     if problem:
         return problem
@@ -297,7 +300,7 @@ def read_anything_but_operator(spec: dict, path: Path, report: Report) -> tuple[
     ((name, argument),) = spec.items()
     reader = ANYTHING_BUT_READERS.get(name) if isinstance(name, str) else None
     if reader is None:
-        report(f"Unsupported anything-but pattern: {name}", path + (name,))
+        report(f"Unsupported anything-but pattern: {quoted(name)}", path + (name,))
         return None
     return reader(argument, path + (name,), report)
 

@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-from cabructl.patterns.errors import PatternError, PatternPath
+from cabructl.patterns.errors import PatternError, PatternPath, quoted
 from cabructl.patterns.grammar import (
     MAX_NESTING_DEPTH,
     MAX_PATTERN_CHARS,
@@ -135,13 +135,13 @@ class PatternParser:
             self.report(f"Field names must be strings, not {type(key).__name__}", path)
             return None
         if inside_or and key in RESERVED_IN_OR:
-            self.report(f"{key} is Ruler reserved fieldName which cannot be used inside {OR_KEY}.", path)
+            self.report(f"{quoted(key)} is Ruler reserved fieldName which cannot be used inside {OR_KEY}.", path)
             return None
         if isinstance(value, dict):
             return self.object_node(value, path, depth + 1, inside_or)
         if isinstance(value, list):
             return self.leaf(value, path)
-        self.report(f'"{key}" must be an object or an array', path)
+        self.report(f'"{quoted(key)}" must be an object or an array', path)
         return None
 
     def or_branches(self, value: object, path: PatternPath, depth: int) -> tuple[ObjectNode, ...]:

@@ -191,3 +191,40 @@ def test_misspelt_operator_gets_a_hint(operator: str, meant: str) -> None:
     with pytest.raises(PatternError) as labelled:
         compile_rules({"r": {"state": [{operator: "x"}]}})
     assert labelled.value.hint == caught.value.hint and labelled.value.rule == "r"  # survives labelling
+
+
+def nest(depth: int, wrap) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = wrap(value)
+    return value
+
+
+HOSTILE_PATTERNS = {
+    "deep-list-as-numeric-operator": {"a": [{"numeric": [nest(5000, lambda v: [v])]}]},
+    "deep-list-as-numeric-upper-operator": {"a": [{"numeric": [">", 1, nest(5000, lambda v: [v]), 2]}]},
+    "deep-tuple-as-operator-name": {"a": [{nest(5000, lambda v: (v,)): 1}]},
+    "deep-tuple-as-anything-but-operator": {"a": [{"anything-but": {nest(5000, lambda v: (v,)): 1}}]},
+    "deep-object-as-prefix": {"a": [{"prefix": nest(5000, lambda v: {"x": v})}]},
+    "deep-object-in-or-branches": {"$or": [nest(5000, lambda v: {"x": v})] * 2},
+    "deep-json-text": "[" * 100_000 + "]" * 100_000,
+    "long-field-name": {"k" * 10_000: "x"},
+}
+
+
+@pytest.mark.parametrize("pattern", HOSTILE_PATTERNS.values(), ids=HOSTILE_PATTERNS.keys())
+def test_hostile_patterns_get_a_short_pattern_error(pattern: object) -> None:
+    problems = validate_pattern(pattern)
+    assert problems and all(len(problem.message) < 300 for problem in problems)
+    with pytest.raises(PatternError):
+        compile_pattern(pattern)
+
+
+def test_deepest_accepted_pattern_compiles_and_matches() -> None:
+    pattern = nest(99, lambda v: {"n": v} if isinstance(v, dict) else {"n": [v]})
+    event = nest(99, lambda v: {"n": v})
+    compiled = compile_pattern(pattern)
+    assert compiled.matches(event)
+    assert compile_rules({"deep": pattern}).matching(event) == ["deep"]
+    with pytest.raises(PatternError, match="nested more than 100"):
+        compile_pattern({"n": pattern, "m": {"o": pattern}})
