@@ -169,7 +169,7 @@ def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_
     click.echo(render_result(result, verb=verb))
     if not result.ok:
         return EXIT_ERROR
-    inconsistent = engine.verify([outcome.change for outcome in result.done])
+    inconsistent = engine.verify([outcome.change for outcome in result.done], destroy=verb == "destroy")
     if inconsistent:
         click.echo("cabructl bug: live state differs from the plan right after apply for: " + ", ".join(inconsistent)
                    + " — please report it.", err=True)

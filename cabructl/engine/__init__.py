@@ -87,14 +87,14 @@ class Engine:
         if plan.environment != self.topology.environment:
             raise StalePlan(f"the plan is for environment {plan.environment!r}, not {self.topology.environment!r}")
 
-    def verify(self, applied: Sequence[Change]) -> list[str]:
+    def verify(self, applied: Sequence[Change], *, destroy: bool = False) -> list[str]:
         """Re-read after writing (habit: every write is followed by a read).
 
         Returns the addresses whose live state still differs: a cabructl bug,
         reported as such (Terraform's "inconsistent result after apply").
         """
         live = self.live(refresh=True)
-        desired = self.desired()
+        desired = {} if destroy else self.desired()
         changes, _ = diff_states(desired, live, self.by_kind)
         touched = {change.address for change in applied}
         return sorted(change.address for change in changes if change.address in touched)

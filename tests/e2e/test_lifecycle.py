@@ -125,7 +125,7 @@ def test_every_rule_delivers_to_its_targets(workdir: Path, endpoint: str) -> Non
 
 def test_changed_topology_plans_exactly_those_changes(cli: Cli, workdir: Path) -> None:
     path = workdir / "topology.yaml"
-    edit_topology(path, "retention: 7d\n\nagents:", "retention: 14d\n\nagents:")
+    edit_topology(path, "retention: 7d\n\nagents:", "retention: 3d\n\nagents:")
     edit_topology(path, "severity: [CRITICAL, HIGH]", "severity: [CRITICAL, HIGH, MEDIUM]")
     text = path.read_text(encoding="utf-8")
     start = text.index("  failed-tests:\n")
