@@ -38,11 +38,12 @@ EXTRA_TARGET = "events.target.code-change-routing/hand-added"
 SUMMARY = re.compile(r"^cabructl drift: DRIFT 6 changed, 3 missing, 1 unmanaged \((drift-[0-9a-f]{8})/prod sa-east-1\)$")
 
 
-def make_drift(deployment: Deployment) -> None:
+def make_drift(deployment: Deployment, *, queue_attributes: bool = True) -> None:
     """Every out-of-band change the expectations above describe."""
+    if queue_attributes:
+        deployment.set_queue_attribute("cicd-changes", "MessageRetentionPeriod", "604800")
     deployment.put_pattern("critical-issues", {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
                                                "detail": {"severity": ["CRITICAL"]}})
-    deployment.set_queue_attribute("cicd-changes", "MessageRetentionPeriod", "604800")
     target = deployment.target("failed-tests", "failed-tests-queue")
     deployment.put_target("failed-tests", {**target, "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600}})
     deployment.put_alarm_threshold(9000.0)

@@ -1,0 +1,361 @@
+"""What drift and import need to know about each kind: where a live value goes in topology.yaml.
+
+Handlers compare canonical attributes (``retention`` in seconds, ``retry.max_age``,
+``pattern`` as parsed JSON). ``cabructl import`` must write a live value back
+where a person declared it: ``queues.<name>.retention`` as ``14d``, a target's
+``retry: {attempts: 3, max_age: 1h}``, a log group's retention in days. That
+mapping is kind-specific, so it lives here, beside the handlers, as data: one
+:class:`KindImporter` per kind naming where the resource is declared, where each
+canonical attribute goes, and why the others cannot be imported (they are
+derived from other declarations, such as a queue policy from the rules).
+
+It also builds the declaration of an unmanaged rule (or an extra target) from
+what AWS has, so such a resource can be brought under the topology.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from cabructl.constants import TAG_MANAGED_BY, TAG_TOPOLOGY
+from cabructl.diagnostics import Path
+from cabructl.errors import CabructlError
+from cabructl.resources.base import Resource
+from cabructl.topology.model import Topology
+from cabructl.topology.writer import KeyEdit, Style, format_duration
+
+RULE_KIND = "events.rule"
+TARGET_KIND = "events.target"
+
+# Unmanaged resources of these kinds change where events go (or that they go at all):
+# drift in them is as urgent as a missing resource.
+_ROUTING_KINDS = frozenset({RULE_KIND, TARGET_KIND})
+
+_OWNERSHIP_TAGS = frozenset({TAG_MANAGED_BY, TAG_TOPOLOGY})
+_SECONDS_PER_DAY = 86_400
+
+
+class ImportRefused(CabructlError):
+    reference = "import-refused"
+
+
+def routes_events(kind: str) -> bool:
+    """True for kinds whose unmanaged presence reroutes events (rules and their targets)."""
+    return kind in _ROUTING_KINDS
+
+
+# -- the per-kind mapping ----------------------------------------------------------------------
+
+class Form(str, enum.Enum):
+    """How a canonical value becomes a topology value."""
+
+    PLAIN = "plain"          # as is (numbers keep the file's form)
+    SECONDS = "seconds"      # integer seconds → a duration in the file's unit
+    DAYS = "days"            # whole days → a duration; None (never expire) removes the key
+    STRUCTURE = "structure"  # edited in place, item by item (patterns)
+    TAGS = "tags"            # per tag key, into the resource's own tags
+
+
+@dataclass(frozen=True)
+class Field:
+    key: Path
+    form: Form = Form.PLAIN
+
+
+@dataclass(frozen=True)
+class KindImporter:
+    """Where a kind is declared and where its canonical attributes go."""
+
+    declaration: Callable[[Topology, str], Any]          # logical name → model object (has .path), or None
+    fields: Mapping[str, Field]                          # canonical attribute path → topology key
+    not_importable: Mapping[str, str] = field(default_factory=dict)  # canonical attribute → why
+
+
+_TAGS = {"tags": Field(("tags",), Form.TAGS)}
+_DERIVED_POLICY = "derived from the rules that deliver to it; `cabructl apply` restores it"
+
+
+def _target_declaration(topology: Topology, logical: str) -> Any:
+    rule_logical, _, target_id = logical.partition("/")
+    rule = topology.rules.get(rule_logical)
+    return next((target for target in rule.targets if target.id == target_id), None) if rule else None
+
+
+IMPORTERS: dict[str, KindImporter] = {
+    "sqs.queue": KindImporter(
+        lambda topology, logical: topology.queues.get(logical),
+        {
+            "retention": Field(("retention",), Form.SECONDS),
+            "visibility_timeout": Field(("visibility_timeout",), Form.SECONDS),
+            "receive_wait": Field(("receive_wait",), Form.SECONDS),
+            "delay": Field(("delay",), Form.SECONDS),
+            "encryption": Field(("encryption",)),
+            "kms_key": Field(("kms_key",)),
+            "redrive.max_receives": Field(("redrive", "max_receives")),
+            **_TAGS,
+        },
+        {"policy": _DERIVED_POLICY, "fifo": "a queue's type is part of its identity (and its name)",
+         "redrive": "the dead-letter queue is a reference; edit `redrive.dead_letter` by hand"},
+    ),
+    "sns.topic": KindImporter(
+        lambda topology, logical: topology.topics.get(logical),
+        {"display_name": Field(("display_name",)), "kms_key": Field(("kms_key",)), **_TAGS},
+        {"policy": _DERIVED_POLICY},
+    ),
+    "logs.group": KindImporter(
+        lambda topology, logical: topology.log_groups.get(logical),
+        {"retention_days": Field(("retention",), Form.DAYS), **_TAGS},
+        {"kms_key": "the topology language has no KMS key for log groups"},
+    ),
+    "events.bus": KindImporter(
+        lambda topology, logical: topology.bus,
+        {"description": Field(("description",)), **_TAGS},
+    ),
+    "events.archive": KindImporter(
+        lambda topology, logical: topology.bus.archive,
+        {"retention_days": Field(("retention",), Form.DAYS), "description": Field(("description",))},
+        {"event_source_arn": "an archive always archives the topology's bus",
+         "pattern": "the topology archives every event on the bus"},
+    ),
+    "schemas.registry": KindImporter(
+        lambda topology, logical: topology.registry,
+        {"description": Field(("description",)), **_TAGS},
+    ),
+    RULE_KIND: KindImporter(
+        lambda topology, logical: topology.rules.get(logical),
+        {"pattern": Field(("pattern",), Form.STRUCTURE), "state": Field(("state",)),
+         "description": Field(("description",)), **_TAGS},
+    ),
+    TARGET_KIND: KindImporter(
+        _target_declaration,
+        {"retry.attempts": Field(("retry", "attempts")), "retry.max_age": Field(("retry", "max_age"), Form.SECONDS),
+         "role_arn": Field(("role_arn",)), "input": Field(("input",))},
+        {"arn": "where a target delivers is its queue/topic/log_group reference; edit it by hand",
+         "dead_letter_arn": "the dead-letter queue is a reference; edit `dead_letter` by hand"},
+    ),
+    "cloudwatch.alarm": KindImporter(
+        lambda topology, logical: topology.cost_alarm,
+        {"threshold": Field(("threshold",)), "period": Field(("period",), Form.SECONDS),
+         "evaluation_periods": Field(("evaluation_periods",)), "statistic": Field(("statistic",)),
+         "description": Field(("description",)), "metric": Field(("metric",)), **_TAGS},
+        {name: "fixed by cabructl for the cost alarm; `cabructl apply` restores it"
+         for name in ("namespace", "dimensions", "comparison", "treat_missing_data", "actions_enabled", "actions")},
+    ),
+    "cloudwatch.dashboard": KindImporter(
+        lambda topology, logical: topology.dashboard,
+        {},
+        {"body": "generated from the rules, queues and bus; `cabructl apply` restores it"},
+    ),
+    "iam.policy": KindImporter(
+        lambda topology, logical: topology.publisher_policy,
+        {"description": Field(("description",)), **_TAGS},
+        {"document": "generated from the bus and the registry; `cabructl apply` restores it"},
+    ),
+}
+
+
+# -- changed attributes → edits --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Skipped:
+    """An attribute that cannot be written back, and why."""
+
+    address: str
+    attribute: str
+    reason: str
+
+
+def attribute_edits(address: str, kind: str, paths: Iterable[str], live: Resource,
+                    topology: Topology) -> tuple[list[KeyEdit], list[Skipped]]:
+    """The topology edits that make the file declare ``live``'s values at the drifted ``paths``."""
+    importer = IMPORTERS.get(kind)
+    if importer is None:
+        raise ImportRefused(f"{address}: cabructl cannot import {kind} attributes")
+    declared = importer.declaration(topology, _logical(address, kind))
+    if declared is None:
+        raise ImportRefused(f"{address}: not declared in {topology.file}")
+    edits: list[KeyEdit] = []
+    skipped: list[Skipped] = []
+    for attribute in _attributes(paths, importer):
+        spec = importer.fields.get(attribute)
+        if spec is None:
+            reason = importer.not_importable.get(attribute, "no topology key holds this attribute")
+            skipped.append(Skipped(address, attribute, reason))
+        elif spec.form is Form.TAGS:
+            tag_edits, tag_skips = _tag_edits(address, declared, live.attributes.get("tags") or {}, topology)
+            edits += tag_edits
+            skipped += tag_skips
+        else:
+            edits.append(_edit(declared.path + spec.key, spec.form, _value_at(live.attributes, attribute)))
+    return edits, skipped
+
+
+def _attributes(paths: Iterable[str], importer: KindImporter) -> list[str]:
+    """Drifted paths (``retry.attempts``, ``pattern.detail.severity[1]``, ``tags.Owner``) →
+    the attributes the importer knows, each once: the longest known prefix of a path."""
+    found: list[str] = []
+    for path in paths:
+        parts = path.split("[", 1)[0].split(".")
+        candidates = [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)]
+        known = [name for name in candidates if name in importer.fields or name in importer.not_importable]
+        attribute = known[0] if known else parts[0]
+        if attribute not in found:
+            found.append(attribute)
+    return found
+
+
+def _value_at(attributes: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = attributes
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _edit(path: Path, form: Form, value: Any) -> KeyEdit:
+    if form is Form.SECONDS:
+        return KeyEdit(path, value, Style.DURATION) if value is not None else KeyEdit(path, None, Style.REMOVE)
+    if form is Form.DAYS:
+        return KeyEdit(path, value * _SECONDS_PER_DAY, Style.DURATION) if value is not None else KeyEdit(path, None, Style.REMOVE)
+    if form is Form.STRUCTURE:
+        return KeyEdit(path, value, Style.MERGE)
+    return KeyEdit(path, value)
+
+
+def _tag_edits(address: str, declared: Any, live_tags: Mapping[str, str],
+               topology: Topology) -> tuple[list[KeyEdit], list[Skipped]]:
+    """Tags go to the resource's own ``tags:``: the file's common tags apply to every
+    resource, so changing them for one resource's drift would change all the others."""
+    common = topology.tags
+    own = dict(getattr(declared, "tags", {}) or {})
+    declared_tags = {**common, **own}
+    live_tags = {key: value for key, value in live_tags.items() if key not in _OWNERSHIP_TAGS}
+    edits: list[KeyEdit] = []
+    skipped: list[Skipped] = []
+    tags_path = declared.path + ("tags",)
+    for key in sorted(set(declared_tags) | set(live_tags)):
+        want, have = declared_tags.get(key), live_tags.get(key)
+        if want == have:
+            continue
+        if have is None and key in common:
+            skipped.append(Skipped(address, f"tags.{key}", "a common tag (top-level `tags:`) cannot be removed for one resource"))
+        elif have is None or (key in own and common.get(key) == have):
+            edits.append(KeyEdit(tags_path + (key,), None, Style.REMOVE))
+        else:
+            edits.append(KeyEdit(tags_path + (key,), have))
+    return edits, skipped
+
+
+def _logical(address: str, kind: str) -> str:
+    return address[len(kind) + 1:]
+
+
+# -- unmanaged resources → declarations ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Declaration:
+    """A new entry for the file: a rule under ``rules:`` or a target appended to its rule."""
+
+    address: str
+    container: Path             # ("rules",) for a rule, ("rules", <rule>, "targets") for a target
+    key: str | None             # the rule's logical name; None when appended to a list
+    value: dict[str, Any]
+    adopt: tuple[str, ...] = ()  # addresses to take over (tag) once declared: unowned ones
+
+
+def declaration_for(unmanaged: Resource, live: Mapping[str, Resource], desired: Mapping[str, Resource],
+                    topology: Topology, aws: Any) -> Declaration:
+    """How to declare an unmanaged resource so the topology manages it from now on."""
+    if unmanaged.kind == RULE_KIND:
+        return _rule_declaration(unmanaged, live, desired, topology, aws)
+    if unmanaged.kind == TARGET_KIND:
+        return _extra_target_declaration(unmanaged, live, desired)
+    raise ImportRefused(f"{unmanaged.address}: cabructl can declare unmanaged rules and targets, not {unmanaged.kind}",
+                        hint="declare it in topology.yaml by hand, or let `cabructl apply` delete it if cabructl owns it")
+
+
+def _rule_declaration(rule: Resource, live: Mapping[str, Resource], desired: Mapping[str, Resource],
+                      topology: Topology, aws: Any) -> Declaration:
+    from cabructl.resources.arns import logical_from_name
+
+    logical = logical_from_name(topology, rule.name)
+    attributes = rule.attributes
+    value: dict[str, Any] = {}
+    if not rule.name.startswith(topology.prefix):
+        value["name"] = rule.name
+    if attributes.get("description"):
+        value["description"] = attributes["description"]
+    if attributes.get("state", "ENABLED") != "ENABLED":
+        value["state"] = attributes["state"]
+    if attributes.get("pattern"):
+        value["pattern"] = attributes["pattern"]
+    own_tags = _own_tags(attributes.get("tags") or {}, topology)
+    if own_tags:
+        value["tags"] = own_tags
+    value["targets"] = [target_entry(target, desired) for target in _targets_of(rule, live, aws)]
+    adopt = () if rule.owned else (rule.address,)
+    return Declaration(rule.address, ("rules",), logical, value, adopt)
+
+
+def _extra_target_declaration(target: Resource, live: Mapping[str, Resource], desired: Mapping[str, Resource]) -> Declaration:
+    if target.parent is None or target.parent not in desired:
+        raise ImportRefused(f"{target.address}: its rule is not declared; import the rule instead")
+    rule_logical = _logical(target.parent, RULE_KIND)
+    return Declaration(target.address, ("rules", rule_logical, "targets"), None, target_entry(target, desired))
+
+
+def _targets_of(rule: Resource, live: Mapping[str, Resource], aws: Any) -> list[Resource]:
+    """The rule's targets: from discovery when the rule is owned, else read here (discovery
+    never lists what is on a rule cabructl does not own)."""
+    if rule.owned:
+        return sorted((r for r in live.values() if r.parent == rule.address), key=lambda r: r.name)
+    from cabructl.resources import events_target
+
+    bus = rule.identity.get("bus")
+    listed = aws.paginate("events", "list_targets_by_rule", "Targets", Rule=rule.name, EventBusName=bus)
+    rule_logical = _logical(rule.address, RULE_KIND)
+    return [Resource(events_target.target_address(rule_logical, item["Id"]), TARGET_KIND, item["Id"],
+                     events_target.live_attributes(item), (), {"rule": rule.name, "bus": bus}, True, rule.address)
+            for item in sorted(listed, key=lambda item: item["Id"])]
+
+
+def target_entry(target: Resource, desired: Mapping[str, Resource]) -> dict[str, Any]:
+    """A target as the topology writes it: its id, what it delivers to, retry, dead letter."""
+    from cabructl.resources.events_target import DEAD_LETTER_KIND, DESTINATION_KINDS, canonical_retry
+
+    attributes = target.attributes
+    destination = _declared_by_arn(attributes["arn"], desired, set(DESTINATION_KINDS.values()))
+    if destination is None:
+        raise ImportRefused(f"{target.address}: delivers to {attributes['arn']}, which the topology does not declare",
+                            hint="declare that queue, topic or log group first, then import again")
+    kind, logical = destination
+    section = next(key for key, value in DESTINATION_KINDS.items() if value == kind)
+    entry: dict[str, Any] = {"id": target.name, section: logical}
+    retry = attributes.get("retry") or canonical_retry(None, None)
+    if retry != canonical_retry(None, None):
+        entry["retry"] = {"attempts": retry["attempts"], "max_age": format_duration(retry["max_age"])}
+    if attributes.get("dead_letter_arn"):
+        dead_letter = _declared_by_arn(attributes["dead_letter_arn"], desired, {DEAD_LETTER_KIND})
+        if dead_letter is None:
+            raise ImportRefused(f"{target.address}: its dead-letter queue {attributes['dead_letter_arn']} is not declared")
+        entry["dead_letter"] = dead_letter[1]
+    if attributes.get("role_arn"):
+        entry["role_arn"] = attributes["role_arn"]
+    if attributes.get("input") is not None:
+        entry["input"] = attributes["input"]
+    return entry
+
+
+def _declared_by_arn(arn: str, desired: Mapping[str, Resource], kinds: set[str]) -> tuple[str, str] | None:
+    """(kind, logical name) of the declared resource with this ARN."""
+    for resource in desired.values():
+        if resource.kind in kinds and resource.identity.get("arn") == arn:
+            return resource.kind, _logical(resource.address, resource.kind)
+    return None
+
+
+def _own_tags(live_tags: Mapping[str, str], topology: Topology) -> dict[str, str]:
+    """Live tags that the common tags do not already give (ownership tags are cabructl's)."""
+    return {key: value for key, value in sorted(live_tags.items())
+            if key not in _OWNERSHIP_TAGS and topology.tags.get(key) != value}
