@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from cabructl.policy.report import Finding, PolicyReport
 from cabructl.policy.traffic import CASES, EXPECTED, WORST
+from cabructl.policy.units import count, money, plural, usd
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.policy.usage import UsageReport
@@ -85,7 +86,7 @@ def render_text(report: PolicyReport) -> str:
 
 def _heading(data: dict[str, Any]) -> str:
     pricing = data["pricing"]
-    budget = "no budget" if data["budget_usd"] is None else f"budget {_usd(data['budget_usd'])} a month, {_alert(data)}"
+    budget = "no budget" if data["budget_usd"] is None else f"budget {usd(data['budget_usd'])} a month, {_alert(data)}"
     return (f"{data['file']} ({data['project']}/{data['environment']}, {pricing['region']}): {budget}\n"
             f"pricing {pricing['name']}: {pricing['description']}; {data['days_per_month']:g} days a month")
 
@@ -95,25 +96,25 @@ Table = tuple[list[str], list[list[str]]]
 
 def _agent_table(data: dict[str, Any]) -> Table:
     headers = ["agent", "events/month", "bytes", "chunks", "matches worst", "matches expected", "worst USD", "expected USD"]
-    rows = [[name, _count(a["events_per_month"]), _count(a["event_bytes"]), str(a["chunks_per_event"]),
-             _count(a["rule_matches"][WORST]), _count(a["rule_matches"][EXPECTED]),
-             _money(a["cost_usd"][WORST]), _money(a["cost_usd"][EXPECTED])] for name, a in data["per_agent"].items()]
+    rows = [[name, count(a["events_per_month"]), count(a["event_bytes"]), str(a["chunks_per_event"]),
+             count(a["rule_matches"][WORST]), count(a["rule_matches"][EXPECTED]),
+             money(a["cost_usd"][WORST]), money(a["cost_usd"][EXPECTED])] for name, a in data["per_agent"].items()]
     events = data["events_per_month"]
-    rows.append(["total", _count(events["published"]), "", "", _count(events["rule_matches"][WORST]),
-                 _count(events["rule_matches"][EXPECTED]), _money(data["projected_monthly_usd"][WORST]),
-                 _money(data["projected_monthly_usd"][EXPECTED])])
+    rows.append(["total", count(events["published"]), "", "", count(events["rule_matches"][WORST]),
+                 count(events["rule_matches"][EXPECTED]), money(data["projected_monthly_usd"][WORST]),
+                 money(data["projected_monthly_usd"][EXPECTED])])
     return headers, rows
 
 
 def _rule_table(data: dict[str, Any]) -> Table:
     headers = ["rule", "targets", "matched worst", "matched expected", "worst USD", "expected USD"]
-    rows = [[name, str(r["targets"]), _count(r["matched_events"][WORST]), _count(r["matched_events"][EXPECTED]),
-             _money(r["cost_usd"][WORST]), _money(r["cost_usd"][EXPECTED])] for name, r in data["per_rule"].items()]
+    rows = [[name, str(r["targets"]), count(r["matched_events"][WORST]), count(r["matched_events"][EXPECTED]),
+             money(r["cost_usd"][WORST]), money(r["cost_usd"][EXPECTED])] for name, r in data["per_rule"].items()]
     return headers, rows
 
 
 def _projection_line(data: dict[str, Any]) -> str:
-    parts = [f"{CASE_TITLES[case]} {_usd(data['projected_monthly_usd'][case])}{_share(data, case)}" for case in CASES]
+    parts = [f"{CASE_TITLES[case]} {usd(data['projected_monthly_usd'][case])}{_share(data, case)}" for case in CASES]
     return "projected month: " + ", ".join(parts)
 
 
@@ -123,19 +124,19 @@ def _share(data: dict[str, Any], case: str) -> str:
 
 def _limits_line(data: dict[str, Any]) -> str:
     limits = data["limits"]
-    return (f"the budget pays for {_count(limits['events_per_month'])} events a month, {_count(limits['events_per_day'])} a day, "
-            f"{_count(limits['events_per_hour'])} an hour (at {limits['usd_per_million_events']:.2f} USD per million events, "
-            f"{limits['matches_per_event']:g} rule match{'' if limits['matches_per_event'] == 1 else 'es'} each); the agents declare {_count(limits['declared_per_day'])} a day, "
-            f"{_count(limits['declared_per_hour'])} an hour")
+    return (f"the budget pays for {count(limits['events_per_month'])} events a month, {count(limits['events_per_day'])} a day, "
+            f"{count(limits['events_per_hour'])} an hour (at {limits['usd_per_million_events']:.2f} USD per million events, "
+            f"{limits['matches_per_event']:g} rule match{'' if limits['matches_per_event'] == 1 else 'es'} each); the agents declare {count(limits['declared_per_day'])} a day, "
+            f"{count(limits['declared_per_hour'])} an hour")
 
 
 def _alert(data: dict[str, Any]) -> str:
-    return f"alert at {data['alert_ratio']:.0%} ({_usd(data['alert_usd'])})"
+    return f"alert at {data['alert_ratio']:.0%} ({usd(data['alert_usd'])})"
 
 
 def _verdict(report: PolicyReport) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
-    return f"policy check: {'passed' if report.ok else 'failed'} ({_plural(errors, 'error')}, {_plural(warnings, 'warning')})"
+    return f"policy check: {'passed' if report.ok else 'failed'} ({plural(errors, 'error')}, {plural(warnings, 'warning')})"
 
 
 # -- JSON, GitHub, markdown --------------------------------------------------------------------
@@ -171,7 +172,7 @@ def render_markdown(report: PolicyReport) -> str:
     data = report_data(report)
     lines = [f"### cabructl policy check: {'passed' if report.ok else 'failed'} — {data['project']}/{data['environment']}", "",
              f"{_projection_line(data)} under the `{data['pricing']['name']}` prices, {data['days_per_month']:g} days a month; "
-             + ("no budget." if data["budget_usd"] is None else f"budget {_usd(data['budget_usd'])}, {_alert(data)}."),
+             + ("no budget." if data["budget_usd"] is None else f"budget {usd(data['budget_usd'])}, {_alert(data)}."),
              "", _markdown_table(*_agent_table(data)), "", _markdown_table(*_rule_table(data)), ""]
     if data["limits"]:
         lines += [_limits_line(data) + ".", ""]
@@ -188,8 +189,8 @@ def render_paragraph(report: PolicyReport) -> str:
     """One paragraph under a plan: the projection, the findings that matter, and whether apply may write."""
     data = report_data(report)
     text = f"Policy ({data['pricing']['name']} prices): {_projection_line(data)}"
-    text += "" if data["budget_usd"] is None else f", against a budget of {_usd(data['budget_usd'])}"
-    text += f"; {_plural(len(report.errors), 'error')}, {_plural(len(report.warnings), 'warning')}"
+    text += "" if data["budget_usd"] is None else f", against a budget of {usd(data['budget_usd'])}"
+    text += f"; {plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
     if report.findings:
         text += ": " + "; ".join(f"{f.id} {_path(f)} ({f.file}:{f.line})" for f in (report.errors or report.warnings))
     verdict = "apply may write." if report.ok else "apply will not write until the errors are fixed (details: cabructl policy check)."
@@ -214,22 +215,6 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     align = ["---"] + ["---:"] * (len(headers) - 1)
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [headers, align, *rows])
-
-
-def _usd(amount: float) -> str:
-    return f"{amount:,.2f} USD"
-
-
-def _money(amount: float) -> str:
-    return f"{amount:,.2f}"
-
-
-def _count(number: float) -> str:
-    return f"{number:,.0f}"
-
-
-def _plural(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 # -- actual usage (cabructl cost) -------------------------------------------------------------
@@ -260,18 +245,18 @@ def render_usage(report: "UsageReport") -> str:
     """Events so far, the projected month, what is left in the budget, and a warning past the alert share."""
     observed = report.observed
     rows = [
-        ["published events", _count(report.published), report.published_basis],
-        ["rule matches", _count(report.rule_matches), "MatchedEvents per rule of the bus"],
-        ["cost so far", _usd(report.cost_so_far.total), f"{report.profile_name} prices"],
-        ["projected month", f"{_count(report.projected_events)} events, {_usd(report.projected_usd)}",
+        ["published events", count(report.published), report.published_basis],
+        ["rule matches", count(report.rule_matches), "MatchedEvents per rule of the bus"],
+        ["cost so far", usd(report.cost_so_far.total), f"{report.profile_name} prices"],
+        ["projected month", f"{count(report.projected_events)} events, {usd(report.projected_usd)}",
          f"{observed.days} days scaled to {report.days_per_month:g}"],
     ]
     if report.budget_usd is not None and report.budget_events is not None and report.remaining_events is not None:
-        rows.append(["budget", f"{_usd(report.budget_usd)} = {_count(report.budget_events)} events a month",
-                     f"{_count(report.remaining_events)} more events a month fit at this mix"])
+        rows.append(["budget", f"{usd(report.budget_usd)} = {count(report.budget_events)} events a month",
+                     f"{count(report.remaining_events)} more events a month fit at this mix"])
     widths = [max(len(row[index]) for row in rows) for index in range(2)]
-    lines = [f"bus {observed.bus}: the last {_plural(observed.days, 'day')} of AWS/Events metrics", ""]
+    lines = [f"bus {observed.bus}: the last {plural(observed.days, 'day')} of AWS/Events metrics", ""]
     lines += [f"  {label.ljust(widths[0])}  {value.ljust(widths[1])}  {note}" for label, value, note in rows]
     if report.over_alert and report.alert_usd is not None:
-        lines += ["", f"warning: the projected month ({_usd(report.projected_usd)}) is past the alert share of the budget ({_usd(report.alert_usd)})"]
+        lines += ["", f"warning: the projected month ({usd(report.projected_usd)}) is past the alert share of the budget ({usd(report.alert_usd)})"]
     return "\n".join(lines)

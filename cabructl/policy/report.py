@@ -14,7 +14,7 @@ from cabructl.diagnostics import Diagnostic, did_you_mean, format_path
 from cabructl.policy.checks import Violation, all_checks
 from cabructl.policy.constraints import constraint_violations
 from cabructl.policy.data import PolicyDataError, PolicySet, load_policy_set, load_pricing, policy_folder_for
-from cabructl.policy.traffic import CASES, EXPECTED, WORST, ModelParameters, TrafficModel, VolumeLimits, build_model
+from cabructl.policy.traffic import ModelParameters, TrafficModel, VolumeLimits, build_model
 from cabructl.topology.model import Topology
 
 
@@ -160,4 +160,4 @@ def _pricing_location(topology: Topology) -> Diagnostic | None:
     return topology.source_map.diagnostic(("budget", "pricing"), "")
 
 
-__all__ = ["CASES", "EXPECTED", "WORST", "Finding", "PolicyReport", "evaluate_policy", "project", "run_checks"]
+__all__ = ["Finding", "PolicyReport", "evaluate_policy", "project", "run_checks"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cabructl.policy.candidates import ABSENT, EventSpace, MatchTable, relax, pattern_paths
 from cabructl.topology.model import EventSchema
@@ -83,3 +85,16 @@ def test_too_many_combinations_relax_the_widest_field() -> None:
     space = EventSpace(schema(), "sa-east-1", {("detail", "level"), ("detail", "kind")}, max_candidates=2)
     assert [domain.path for domain in space.domains] == [("detail", "level")]
     assert ("detail", "kind") in space.free
+
+
+shares = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(level=st.dictionaries(st.sampled_from(["LOW", "HIGH", "TYPO"]), shares),
+       kind=st.dictionaries(st.sampled_from(["A", "B", "C"]), shares),
+       wanted=st.lists(st.sampled_from(["A", "B", "C"]), min_size=1, unique=True))
+def test_expected_share_never_exceeds_the_worst_case(level: dict, kind: dict, wanted: list) -> None:
+    matches = table({"detail": {"level": ["HIGH"], "kind": wanted}})
+    share = matches.expected_share("r0", {"level": level, "kind": kind})
+    assert 0.0 <= share <= matches.worst_share("r0") + 1e-12

@@ -6,7 +6,8 @@ import math
 from typing import Iterable
 
 from cabructl.policy.alarm import AlarmUnmeasurable, alarm_reach, latest
-from cabructl.policy.checks.base import CASE_LABELS, Check, Violation, count, duration, usd
+from cabructl.policy.checks.base import CASE_LABELS, Check, Violation
+from cabructl.policy.units import count, duration, usd
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology
 

@@ -17,7 +17,6 @@ from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology
 
 CASE_LABELS = {"worst_case": "worst-case", "expected": "expected"}
-_DURATION_UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
 
 
 @dataclass(frozen=True)
@@ -42,20 +41,3 @@ class Check:
 
     def check(self, topology: Topology, model: TrafficModel) -> Iterable[Violation]:
         raise NotImplementedError
-
-
-def usd(amount: float) -> str:
-    return f"{amount:,.2f} USD"
-
-
-def count(number: float) -> str:
-    """Event counts as people read them: 1,500,000."""
-    return f"{number:,.0f}"
-
-
-def duration(seconds: int) -> str:
-    """``3600`` → ``1h``: the way topology.yaml writes periods."""
-    for unit, size in _DURATION_UNITS:
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cabructl.policy.checks.base import CASE_LABELS, Check, Violation, usd
+from cabructl.policy.checks.base import CASE_LABELS, Check, Violation
+from cabructl.policy.units import usd
 from cabructl.policy.checks.cost_within_budget import largest_spender
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology

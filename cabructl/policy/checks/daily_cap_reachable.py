@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from cabructl.policy.checks.base import Check, Violation, count
+from cabructl.policy.checks.base import Check, Violation
+from cabructl.policy.units import count
 from cabructl.policy.traffic import HOURS_PER_DAY, TrafficModel
 from cabructl.topology.model import Topology
 

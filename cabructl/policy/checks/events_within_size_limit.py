@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from cabructl.constants import PUT_EVENTS_MAX_BYTES
-from cabructl.policy.checks.base import Check, Violation, count
+from cabructl.policy.checks.base import Check, Violation
+from cabructl.policy.units import count
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cabructl.policy.checks.base import Check, Violation, count
+from cabructl.policy.checks.base import Check, Violation
+from cabructl.policy.units import count
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from cabructl.constants import RETRY_DEFAULTS
-from cabructl.policy.checks.base import Check, Violation, duration
+from cabructl.policy.checks.base import Check, Violation
+from cabructl.policy.units import duration
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology
 

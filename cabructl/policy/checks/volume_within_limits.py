@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cabructl.policy.checks.base import Check, Violation, count, usd
+from cabructl.policy.checks.base import Check, Violation
+from cabructl.policy.units import count, usd
 from cabructl.policy.traffic import TrafficModel, VolumeLimits
 from cabructl.topology.model import Topology
 
