@@ -199,7 +199,12 @@ def _queues(file: str, env: str | None, region: str | None, profile: str | None,
     if queue is not None and all_queues:
         raise DeadLetterError("give a QUEUE or --all, not both")
     topology, aws = _connect(file, env, region, profile, endpoint_url, local)
-    return topology, aws, resolve_queues(topology, aws, queue, all_queues)
+    queues = resolve_queues(topology, aws, queue, all_queues)
+    if required and all_queues:  # with --all, a queue not created yet holds nothing: say so and go on
+        for missing in (item for item in queues if item.url is None):
+            click.echo(f"{missing.logical}: missing (run `cabructl apply`), skipped", err=True)
+        queues = [item for item in queues if item.url is not None]
+    return topology, aws, queues
 
 
 @click.group()
