@@ -125,6 +125,7 @@ class Aws:
         self._lock = threading.RLock()
         self._session_object: Any = None
         self._clients: dict[str, Any] = {}
+        self._memo: dict[Any, _Once] = {}
 
     # -- configuration ---------------------------------------------------------------
     @property
@@ -208,6 +209,20 @@ class Aws:
             time.sleep(self.settings.latency)
 
     # -- helpers for handlers -------------------------------------------------------------
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """A read several handlers need, made once per command (DESIGN: nothing reads AWS twice).
+
+        Concurrent askers wait for the first one's answer; a failure is not remembered.
+        """
+        with self._lock:
+            once = self._memo.setdefault(key, _Once())
+        return once.get(compute)
+
+    def forget(self) -> None:
+        """Drop remembered reads, e.g. to re-read live state after an apply."""
+        with self._lock:
+            self._memo.clear()
+
     def find(self, call: Callable[[], T]) -> T | None:
         """Run a read; NotFound means None (habit: NotFound has one meaning per verb)."""
         try:
@@ -252,6 +267,22 @@ class Aws:
         for page in paginator.paginate(**kwargs):
             items.extend(page.get(result_key, []))
         return items
+
+
+class _Once:
+    """A value computed at most once, even when several threads ask at the same time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+
+    def get(self, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if not self._done:
+                self._value = compute()
+                self._done = True
+            return self._value
 
 
 def describe_aws_error(error: BaseException, doing: str) -> AwsError:

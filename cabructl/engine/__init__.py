@@ -50,6 +50,7 @@ class Engine:
     def live(self, desired: dict[str, Resource] | None = None, *, refresh: bool = False) -> dict[str, Resource]:
         """Live state, read once per command unless ``refresh``."""
         if self._live is None or refresh:
+            self.aws.forget()  # reads are shared within one discovery, never carried into the next
             self._live = live_state(self.aws, self.topology, self.context, self.handlers,
                                     desired if desired is not None else self.desired(), self.workers)
         return self._live

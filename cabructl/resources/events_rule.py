@@ -43,11 +43,19 @@ class RuleHandler(Handler):
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        """ListRules on the bus (nothing when the bus is missing), then the tags of each candidate."""
+        """ListRules on the bus (nothing when the bus is missing), then the tags of each rule.
+
+        Every rule on the topology's bus comes back, owned or not: unowned ones are
+        conflicts when declared and "unmanaged" drift otherwise, never touched.
+        The target handler asks for the same rules; ``aws.memo`` reads them once.
+        """
+        key = (KIND, topology.bus.name, tuple(sorted(resource.name for resource in desired)))
+        return aws.memo(key, lambda: self._discover(aws, topology, desired))
+
+    def _discover(self, aws: Any, topology: Topology, desired: list[Resource]) -> list[Resource]:
         bus = topology.bus.name
         listed = aws.find(lambda: aws.paginate("events", "list_rules", "Rules", EventBusName=bus)) or []
-        wanted = {resource.name for resource in desired}
-        candidates = [rule for rule in listed if _could_be_ours(rule, topology, wanted)]
+        candidates = [rule for rule in listed if not _managed_by_aws(rule)]
         found = parallel_map(lambda rule: self._read(aws, topology, rule, desired), candidates, aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
@@ -57,8 +65,6 @@ class RuleHandler(Handler):
             return None  # deleted between the list and the read
         name = listed["Name"]
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
-            return None  # not ours and not in our way: invisible to cabructl
         identity = {"arn": listed["Arn"], "bus": topology.bus.name}
         return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(listed, tags), (), identity, owned)
 
@@ -120,11 +126,9 @@ def put_rule_request(resource: Resource) -> dict[str, Any]:
     return request
 
 
-def _could_be_ours(listed: Mapping[str, Any], topology: Topology, wanted: set[str]) -> bool:
-    """Rules the topology could own or collide with; rules AWS services manage never are."""
-    if listed.get("ManagedBy"):
-        return False
-    return listed["Name"] in wanted or listed["Name"].startswith(topology.prefix)
+def _managed_by_aws(listed: Mapping[str, Any]) -> bool:
+    """Rules AWS services create on the bus (an archive's rule) belong to them, not to anyone's topology."""
+    return bool(listed.get("ManagedBy"))
 
 
 HANDLER = RuleHandler()

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.constants import RETRY_DEFAULTS
+from cabructl.constants import LOG_RESOURCE_POLICY_SUFFIX, RETRY_DEFAULTS
 from cabructl.errors import AwsError
 from cabructl.resources import events_rule
 from cabructl.resources.arns import queue_arn, target_arn
@@ -33,6 +33,7 @@ KIND = "events.target"
 # Kind names, not imports: those handlers are independent modules.
 DESTINATION_KINDS = {"queue": "sqs.queue", "topic": "sns.topic", "log_group": "logs.group"}
 DEAD_LETTER_KIND = "sqs.queue"
+LOG_POLICY_KIND = "logs.resource_policy"
 
 
 class TargetHandler(Handler):
@@ -55,6 +56,8 @@ class TargetHandler(Handler):
         depends_on = [rule_address, address(DESTINATION_KINDS[target.kind], target.ref)]
         if target.dead_letter:
             depends_on.append(address(DEAD_LETTER_KIND, target.dead_letter))
+        if target.kind == "log_group":  # delivery to Logs needs the shared resource policy first
+            depends_on.append(address(LOG_POLICY_KIND, LOG_RESOURCE_POLICY_SUFFIX))
         identity = {"rule": rule.name, "bus": topology.bus.name}
         return Resource(target_address(rule.logical, target.id), KIND, target.id, attributes, tuple(depends_on), identity,
                         parent=rule_address)

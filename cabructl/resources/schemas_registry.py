@@ -46,7 +46,7 @@ class RegistryHandler(Handler):
         return [resource for resource in found if resource is not None]
 
     def _read(self, aws: Any, topology: Topology, name: str, desired: list[Resource]) -> Resource | None:
-        registry = aws.find(lambda: aws.client("schemas").describe_registry(RegistryName=name))
+        registry = describe_registry(aws, name)
         if registry is None:
             return None  # not there, or deleted between the list and the read
         tags = dict(registry.get("Tags") or {})
@@ -74,6 +74,11 @@ class RegistryHandler(Handler):
         aws.delete(lambda: aws.client("schemas").delete_registry(RegistryName=live.name))
 
 
+def describe_registry(aws: Any, name: str) -> dict[str, Any] | None:
+    """DescribeRegistry, once per command: both schema kinds need it."""
+    return aws.memo((KIND, name), lambda: aws.find(lambda: aws.client("schemas").describe_registry(RegistryName=name)))
+
+
 def declared_registry_is_ours(aws: Any, topology: Topology) -> bool:
     """Whether the registry the topology declares exists and carries its tags (one DescribeRegistry).
 
@@ -81,7 +86,7 @@ def declared_registry_is_ours(aws: Any, topology: Topology) -> bool:
     """
     if topology.registry is None:
         return False
-    registry = aws.find(lambda: aws.client("schemas").describe_registry(RegistryName=topology.registry.name))
+    registry = describe_registry(aws, topology.registry.name)
     return registry is not None and is_owned_by(registry.get("Tags") or {}, topology)
 
 

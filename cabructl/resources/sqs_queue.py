@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import deliveries_to, logical_from_name, queue_arn, rule_arn
+from cabructl.resources.arns import deliveries_to, live_address, queue_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
 from cabructl.resources.documents import normalize_policy, policy, service_statement
 from cabructl.topology.model import Queue, Topology
@@ -65,11 +65,10 @@ class QueueHandler(Handler):
                 response = aws.find(lambda name=resource.name: aws.client("sqs").get_queue_url(QueueName=name))
                 if response:
                     urls.add(response["QueueUrl"])
-        wanted = {resource.name for resource in desired}
-        found = parallel_map(lambda url: self._read(aws, topology, url, wanted), sorted(urls), aws.settings.max_workers)
+        found = parallel_map(lambda url: self._read(aws, topology, url, desired), sorted(urls), aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
-    def _read(self, aws: Any, topology: Topology, url: str, wanted: set[str]) -> Resource | None:
+    def _read(self, aws: Any, topology: Topology, url: str, wanted_resources: list[Resource]) -> Resource | None:
         client = aws.client("sqs")
         attributes = aws.find(lambda: client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"])
         if attributes is None:
@@ -77,11 +76,11 @@ class QueueHandler(Handler):
         tags = aws.find(lambda: client.list_queue_tags(QueueUrl=url).get("Tags", {})) or {}
         name = url.rsplit("/", 1)[1]
         owned = is_owned_by(tags, topology)
-        if not owned and name not in wanted:
+        if not owned and name not in {resource.name for resource in wanted_resources}:
             return None  # not ours and not in our way: invisible to cabructl
         canonical = live_attributes(attributes, tags)
         identity = {"arn": attributes.get("QueueArn"), "url": url, "messages": _message_count(attributes)}
-        return Resource(address(KIND, logical_from_name(topology, name)), KIND, name, canonical, (), identity, owned)
+        return Resource(live_address(KIND, topology, name, wanted_resources), KIND, name, canonical, (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

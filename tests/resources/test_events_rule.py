@@ -129,7 +129,7 @@ def test_the_same_pattern_written_differently_by_another_tool_is_no_change(aws: 
         pytest.param("{declared}", "other-environment", ("conflicts", [ADDRESS]), id="declared-name-other-topology-conflicts"),
         pytest.param("{prefix}old-rule", "ours", ("changes", [("events.rule.old-rule", Action.DELETE)]), id="ours-undeclared-deleted"),
         pytest.param("{prefix}their-rule", "none", ("changes", []), id="untagged-under-prefix-ignored"),
-        pytest.param("elsewhere", "ours", ("changes", []), id="outside-prefix-never-read"),
+        pytest.param("elsewhere", "ours", ("changes", [("events.rule.elsewhere", Action.DELETE)]), id="ours-outside-prefix-deleted"),
     ],
 )
 def test_ownership_by_tags(aws: Aws, topology: Topology, converge: Any, plan_for: Any,
