@@ -1,0 +1,92 @@
+"""test-event and routes: offline answers to "where does this event go?"."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cabructl.cli import EXIT_CHANGES, EXIT_OK, run_command
+from cabructl.cli.options import topology_options
+
+
+@click.command("test-event")
+@click.argument("event_file", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@topology_options
+@click.option("--source", default=None, help="Event source (instead of EVENT_FILE).")
+@click.option("--detail-type", default=None, help="Event detail-type (instead of EVENT_FILE).")
+@click.option("--detail", default="{}", show_default=True, help="Event detail as JSON, or @FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the routes as JSON.")
+@run_command
+def test_event(event_file: str | None, file: str, env: str | None, source: str | None, detail_type: str | None,
+               detail: str, as_json: bool) -> int:
+    """Show which rules an event fires and which targets receive it (offline).
+
+    EVENT_FILE is a full event envelope (or a list of them) or a PutEvents
+    entries file, as for `aws events put-events --entries file://…`
+    (Source, DetailType, Detail as a JSON string, EventBusName). Or give
+    --source, --detail-type and --detail. Exit 0 when every event matches at
+    least one rule, 2 when one matches none.
+    """
+    from cabructl.errors import CabructlError
+    from cabructl.output.routes import render_event_routes
+    from cabructl.policy.routes import envelope, events_from_document, route_events
+    from cabructl.topology import load_topology
+
+    topology = load_topology(file, env)
+    if event_file:
+        with click.open_file(event_file, encoding="utf-8") as handle:
+            try:
+                document = json.load(handle)
+            except ValueError as error:
+                raise CabructlError(f"{event_file}: not JSON: {error}") from None
+        events = events_from_document(topology, document, event_file)
+    elif source and detail_type:
+        events = [envelope(topology, source, detail_type, _json_argument(detail, "--detail"))]
+    else:
+        raise click.UsageError("give EVENT_FILE, or both --source and --detail-type")
+    routes = route_events(topology, events)
+    if as_json:
+        click.echo(json.dumps([route.to_json() for route in routes], indent=2))
+    else:
+        click.echo(render_event_routes(routes))
+    return EXIT_OK if all(route.rules for route in routes) else EXIT_CHANGES
+
+
+def _json_argument(value: str, option: str) -> object:
+    from cabructl.errors import CabructlError
+
+    text = value
+    if value.startswith("@"):
+        with open(value[1:], encoding="utf-8") as handle:
+            text = handle.read()
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise CabructlError(f"{option}: not JSON: {error}") from None
+
+
+@click.command()
+@topology_options
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "mermaid"]), default="text", show_default=True,
+              help="mermaid draws agents → bus → rules → targets → DLQs.")
+@run_command
+def routes(file: str, env: str | None, output_format: str) -> int:
+    """For every agent, the rules its events can match and where they go (offline).
+
+    Warns about rules no declared agent can trigger, and about rules so broad
+    that they match every event on the bus.
+    """
+    from cabructl.output.routes import render_mermaid, render_routes_text
+    from cabructl.policy.routes import route_table
+    from cabructl.topology import load_topology
+
+    topology = load_topology(file, env)
+    report = route_table(topology)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_json(topology), indent=2))
+    elif output_format == "mermaid":
+        click.echo(render_mermaid(topology, report))
+    else:
+        click.echo(render_routes_text(topology, report))
+    return EXIT_OK

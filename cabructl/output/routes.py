@@ -1,0 +1,83 @@
+"""Routes as text, and as a mermaid diagram like the seed's (agents → bus → rules → targets → DLQs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from cabructl.policy.routes import TARGET_LABELS, Delivery, EventRoute, RoutesReport, deliveries_of, warnings
+from cabructl.topology.model import Topology
+
+
+def render_event_routes(routes: Sequence[EventRoute]) -> str:
+    """What `test-event` prints: per event, each rule, each target, its retry policy and DLQ."""
+    lines: list[str] = []
+    for route in routes:
+        event = route.event
+        lines.append(f"event {event.get('source')} / {event.get('detail-type')}")
+        if not route.rules:
+            lines.append("  matches no rule: EventBridge would accept it and deliver it nowhere")
+        for rule in route.rules:
+            lines.append(f"  rule {rule}")
+            for delivery in (d for d in route.deliveries if d.rule == rule):
+                lines.append(f"    → {_describe(delivery)}")
+    return "\n".join(lines)
+
+
+def _describe(delivery: Delivery) -> str:
+    retry = delivery.target.retry
+    text = f"{TARGET_LABELS[delivery.target.kind]} {delivery.destination} (target {delivery.target.id})"
+    if retry:
+        text += f"; retry {retry.attempts} times within {_duration(retry.max_age_seconds)}"
+    text += f"; DLQ {delivery.dead_letter}" if delivery.dead_letter else "; no DLQ: undeliverable events are dropped"
+    return text
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def render_routes_text(topology: Topology, report: RoutesReport) -> str:
+    lines = [f"bus {topology.bus.name}"]
+    for route in report.routes:
+        lines.append(f"  {route.agent} ({route.source} / {route.detail_type})")
+        if not route.rules:
+            lines.append("    reaches no rule")
+        for name in route.rules:
+            for delivery in deliveries_of(topology, topology.rules[name]):
+                lines.append(f"    {name} → {_describe(delivery)}")
+    for warning in warnings(report):
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
+
+
+def render_mermaid(topology: Topology, report: RoutesReport) -> str:
+    """A `graph LR` drawn from the topology itself; paste it into any mermaid renderer."""
+    lines = ["graph LR", f'    bus{{{{"{topology.bus.name}"}}}}']
+    for agent in topology.agents.values():
+        lines.append(f'    {_id("agent", agent.name)}["{agent.name} agent<br/>{agent.source}"] --> bus')
+    edges: set[str] = set()
+    for route in report.routes:
+        for name in route.rules:
+            edges.add(f'    bus -->|{route.agent}| {_id("rule", name)}')
+    lines.extend(sorted(edges))
+    for name, rule in topology.rules.items():
+        lines.append(f'    {_id("rule", name)}{{"{name}"}}')
+        for delivery in deliveries_of(topology, rule):
+            target = _id(delivery.target.kind, delivery.target.ref)
+            lines.append(f'    {_id("rule", name)} --> {target}["{TARGET_LABELS[delivery.target.kind]}<br/>{delivery.destination}"]')
+            if delivery.dead_letter:
+                lines.append(f'    {target} -.->|undeliverable| {_id("dlq", delivery.target.dead_letter or "")}[("DLQ<br/>{delivery.dead_letter}")]')
+    return "\n".join(_unique(lines))
+
+
+def _id(kind: str, name: str) -> str:
+    return f"{kind}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
+
+
+def _unique(lines: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [line for line in lines if not (line in seen or seen.add(line))]

@@ -1,0 +1,188 @@
+"""Routing, offline: which rules an event fires, and which rules each agent's events can reach.
+
+`cabructl test-event` and `cabructl routes` answer from the topology alone, with
+EventBridge's own pattern semantics (:mod:`cabructl.patterns`) and the same
+candidate events the cost model uses, so "where does this go" and "what does it
+cost" can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from cabructl.errors import CabructlError
+from cabructl.topology.model import Rule, Target, Topology
+
+# A probe no agent would send: a rule matching it matches (nearly) everything on the bus.
+PROBE_EVENT = {"version": "0", "source": "cabructl.probe.unknown-source", "detail-type": "cabructl probe",
+               "detail": {}, "resources": []}
+ROUTES_MAX_CANDIDATES = 4096
+TARGET_LABELS = {"queue": "SQS queue", "topic": "SNS topic", "log_group": "log group"}
+
+
+class EventInputError(CabructlError):
+    reference = "invalid-event"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    rule: str
+    target: Target
+    destination: str  # AWS name of the queue/topic/log group
+    dead_letter: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        retry = self.target.retry
+        return {
+            "rule": self.rule,
+            "target": self.target.id,
+            "kind": self.target.kind,
+            "destination": self.destination,
+            "retry": {"attempts": retry.attempts, "max_age_seconds": retry.max_age_seconds} if retry else None,
+            "dead_letter": self.dead_letter,
+        }
+
+
+@dataclass(frozen=True)
+class EventRoute:
+    """Where one event goes."""
+
+    event: dict[str, Any]
+    rules: tuple[str, ...]
+    deliveries: tuple[Delivery, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event, "rules": list(self.rules), "deliveries": [d.to_json() for d in self.deliveries]}
+
+
+@dataclass
+class AgentRoute:
+    agent: str
+    source: str
+    detail_type: str
+    rules: list[str]
+
+
+@dataclass
+class RoutesReport:
+    routes: list[AgentRoute] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)  # rules no declared agent can trigger
+    catch_all: list[str] = field(default_factory=list)  # rules matching events from anywhere
+
+    def to_json(self, topology: Topology) -> dict[str, Any]:
+        return {
+            "bus": topology.bus.name,
+            "agents": [{"agent": r.agent, "source": r.source, "detail_type": r.detail_type, "rules": r.rules} for r in self.routes],
+            "rules": {name: [delivery.to_json() for delivery in deliveries_of(topology, topology.rules[name])] for name in topology.rules},
+            "warnings": warnings(self),
+        }
+
+
+def warnings(report: RoutesReport) -> list[str]:
+    found = [f"rule {name}: no declared agent sends an event it can match" for name in report.unreachable]
+    found += [f"rule {name}: matches events from any source — every event on the bus" for name in report.catch_all]
+    return found
+
+
+# -- one event ---------------------------------------------------------------------------
+def route_events(topology: Topology, events: Iterable[Mapping[str, Any]]) -> list[EventRoute]:
+    """Each event's matching rules and the deliveries they make."""
+    from cabructl.patterns import compile_rules
+
+    rules = compile_rules({name: rule.pattern for name, rule in topology.rules.items() if rule.state == "ENABLED"})
+    routes = []
+    for event in events:
+        names = tuple(rules.matching(dict(event)))
+        deliveries = tuple(d for name in names for d in deliveries_of(topology, topology.rules[name]))
+        routes.append(EventRoute(dict(event), names, deliveries))
+    return routes
+
+
+def deliveries_of(topology: Topology, rule: Rule) -> list[Delivery]:
+    sections = {"queue": topology.queues, "topic": topology.topics, "log_group": topology.log_groups}
+    deliveries = []
+    for target in rule.targets:
+        destination = sections[target.kind][target.ref].name
+        dead_letter = topology.queues[target.dead_letter].name if target.dead_letter in topology.queues else None
+        deliveries.append(Delivery(rule.logical, target, destination, dead_letter))
+    return deliveries
+
+
+def envelope(topology: Topology, source: str, detail_type: str, detail: Any, **extra: Any) -> dict[str, Any]:
+    """A complete event as EventBridge delivers it, from the parts a publisher gives."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": extra.get("account", "123456789012"),
+        "time": extra.get("time") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": extra.get("region") or topology.region,
+        "resources": list(extra.get("resources") or []),
+        "detail": detail,
+    }
+
+
+def events_from_document(topology: Topology, document: Any, origin: str) -> list[dict[str, Any]]:
+    """Full envelopes from a full event, a list of them, or a PutEvents entries file
+    (``[{"Source", "DetailType", "Detail": "<json>", "EventBusName"}]`` or ``{"Entries": [...]}``)."""
+    if isinstance(document, dict) and "Entries" in document:
+        document = document["Entries"]
+    items = document if isinstance(document, list) else [document]
+    if not items:
+        raise EventInputError(f"{origin}: no events in the file")
+    return [_one_event(topology, item, f"{origin}[{index}]" if isinstance(document, list) else origin) for index, item in enumerate(items)]
+
+
+def _one_event(topology: Topology, item: Any, origin: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise EventInputError(f"{origin}: an event must be a JSON object, not {type(item).__name__}")
+    if "Source" in item or "DetailType" in item:
+        return _from_entry(topology, item, origin)
+    missing = [key for key in ("source", "detail-type") if key not in item]
+    if missing:
+        raise EventInputError(f"{origin}: missing {', '.join(missing)} (a full event needs source, detail-type and detail)")
+    return {**envelope(topology, item["source"], item["detail-type"], item.get("detail", {})), **item}
+
+
+def _from_entry(topology: Topology, entry: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """A PutEvents entry: Detail is a JSON string, as the API takes it."""
+    missing = [key for key in ("Source", "DetailType", "Detail") if key not in entry]
+    if missing:
+        raise EventInputError(f"{origin}: PutEvents entry lacks {', '.join(missing)}")
+    detail = entry["Detail"]
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail)
+        except ValueError as error:
+            raise EventInputError(f"{origin}.Detail: not JSON ({error})") from None
+    bus = entry.get("EventBusName")
+    if bus and bus not in (topology.bus.name,) and not str(bus).endswith(f"/{topology.bus.name}"):
+        raise EventInputError(f"{origin}.EventBusName: {bus!r} is not this topology's bus {topology.bus.name!r}")
+    return envelope(topology, entry["Source"], entry["DetailType"], detail, resources=entry.get("Resources"), time=entry.get("Time"))
+
+
+# -- every agent -------------------------------------------------------------------------
+def route_table(topology: Topology) -> RoutesReport:
+    """For each agent and event type, the rules its events can match; and the odd rules out."""
+    from cabructl.patterns import compile_pattern
+    from cabructl.policy.candidates import EventSpace, MatchTable, pattern_paths
+
+    patterns = {name: rule.pattern for name, rule in topology.rules.items() if rule.state == "ENABLED"}
+    paths = {path for pattern in patterns.values() for path in pattern_paths(pattern)}
+    report = RoutesReport()
+    reached: set[str] = set()
+    for agent in topology.agents.values():
+        for event_name in agent.events:
+            schema = topology.schemas[event_name]
+            table = MatchTable(EventSpace(schema, topology.region, paths, ROUTES_MAX_CANDIDATES), patterns)
+            rules = [name for name in patterns if table.worst_share(name) > 0]
+            reached.update(rules)
+            report.routes.append(AgentRoute(agent.name, agent.source, schema.detail_type, rules))
+    report.unreachable = [name for name in patterns if name not in reached]
+    report.catch_all = [name for name, pattern in patterns.items() if compile_pattern(pattern).matches(PROBE_EVENT)]
+    return report
