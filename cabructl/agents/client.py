@@ -14,6 +14,7 @@ ends as exactly one :class:`EventResult`.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -100,6 +101,7 @@ class EventBridgeAgent:
         self._clock = clock
         self._sleep = sleep
         self._guards: dict[str, _AgentGuards] = {}
+        self._guards_lock = threading.Lock()
         self._metrics = MetricsCounter()
         if agent is not None:
             self.catalog.agent(agent)  # fail now, not at the first publish
@@ -212,9 +214,11 @@ class EventBridgeAgent:
         return result
 
     def _guards_for(self, agent: "Agent") -> _AgentGuards:
-        if agent.name not in self._guards:
-            self._guards[agent.name] = _AgentGuards(agent, self._rng, self._clock, self._sleep)
-        return self._guards[agent.name]
+        """One set of guards per topology agent, created once even when threads share this client."""
+        with self._guards_lock:
+            if agent.name not in self._guards:
+                self._guards[agent.name] = _AgentGuards(agent, self._rng, self._clock, self._sleep)
+            return self._guards[agent.name]
 
     def __repr__(self) -> str:
         return f"EventBridgeAgent(agent_id={self.agent_id!r}, bus={self.event_bus_name!r}, topology={self.topology.file!r})"
