@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Mapping
 
 from cabructl.diagnostics import Path
-from cabructl.policy.traffic import TrafficModel
+from cabructl.policy.traffic import EXPECTED, WORST, TrafficModel
 from cabructl.topology.model import Topology
 
-CASE_LABELS = {"worst_case": "worst-case", "expected": "expected"}
+# How a case reads before a noun: "the worst-case projection".
+CASE_LABELS = {WORST: "worst-case", EXPECTED: "expected"}
 
 
 @dataclass(frozen=True)
