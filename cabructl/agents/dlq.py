@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
-from cabructl.agents.errors import UnknownEventError
+from cabructl.agents.errors import REFUSED_EVENT_ERRORS
 from cabructl.constants import PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE
 from cabructl.errors import CabructlError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cabructl.agents.client import EventBridgeAgent
+    from cabructl.agents.catalog import EventCatalog
+    from cabructl.agents.client import EventBridgeAgent, Prepared
+    from cabructl.agents.events import GenericEvent
     from cabructl.aws import Aws
     from cabructl.topology.model import Topology
 
@@ -209,17 +211,15 @@ def peek(aws: "Aws", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_
 def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
             max_messages: int = DEFAULT_MAX_MESSAGES) -> RedriveReport:
     """Publish each dead letter to the bus again; delete it only once it was published."""
-    from cabructl.agents.errors import EventValidationError
-
     reader = DeadLetterReader(agent.aws, queue, wait_seconds=wait_seconds, max_messages=max_messages)
     report = RedriveReport(queue)
     try:
         for batch in reader.batches():
-            ready: list[tuple[DeadLetter, Any]] = []
+            ready: list[tuple[DeadLetter, "Prepared"]] = []
             for letter in batch:
                 try:
                     ready.append((letter, agent.prepare(_event_of(letter, agent.catalog))))
-                except (DeadLetterError, UnknownEventError, EventValidationError) as error:
+                except (DeadLetterError, *REFUSED_EVENT_ERRORS) as error:
                     report.failed.append((letter, str(error)))
             _republish(agent, reader, ready, report)
     finally:
@@ -227,7 +227,8 @@ def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: 
     return report
 
 
-def _republish(agent: "EventBridgeAgent", reader: DeadLetterReader, ready: list[tuple[DeadLetter, Any]], report: RedriveReport) -> None:
+def _republish(agent: "EventBridgeAgent", reader: DeadLetterReader, ready: list[tuple[DeadLetter, "Prepared"]],
+               report: RedriveReport) -> None:
     if not ready:
         return
     results = agent.publish_prepared([prepared for _, prepared in ready])
@@ -240,7 +241,7 @@ def _republish(agent: "EventBridgeAgent", reader: DeadLetterReader, ready: list[
                       for letter, reason in undeleted]
 
 
-def _event_of(letter: DeadLetter, catalog: Any) -> Any:
+def _event_of(letter: DeadLetter, catalog: "EventCatalog") -> "GenericEvent":
     """The event to publish again, as it was: same detail, resources and time."""
     event = letter.event
     if event is None:

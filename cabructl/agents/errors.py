@@ -49,3 +49,25 @@ class RateLimitExceeded(CabructlError):
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.result: BatchResult | None = None
+
+
+class EventInputError(CabructlError):
+    """The events given on the command line are not readable JSON of the expected shape."""
+
+    reference = "invalid-event-input"
+
+
+class RefusedEventsError(CabructlError):
+    """Some of the events given are invalid; none was sent."""
+
+    reference = EventValidationError.reference  # the same mistake, about several events
+
+    def __init__(self, problems: list[str], total: int) -> None:
+        self.problems = problems
+        head = "nothing was sent" if total == 1 else f"{len(problems)} of {total} events refused, nothing was sent"
+        super().__init__(f"{head}: {problems[0]}" if len(problems) == 1 else head + ":\n  " + "\n  ".join(problems))
+
+
+# What ``EventBridgeAgent.prepare`` raises for an event it will not send: callers that
+# check many events at once (the CLI, DLQ redrive) collect these and go on.
+REFUSED_EVENT_ERRORS = (EventValidationError, UnknownEventError, EventTooLargeError)

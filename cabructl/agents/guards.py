@@ -49,13 +49,11 @@ class Sampler:
     def __init__(self, rate: float, rng: random.Random) -> None:
         self.rate = rate
         self.rng = rng
-        self._lock = threading.Lock()
 
     def keep(self, schema_name: str, detail: Mapping[str, Any]) -> bool:
         if self.rate >= 1.0 or is_critical(schema_name, detail):
             return True
-        with self._lock:  # random.Random is not safe to share across threads
-            return self.rng.random() < self.rate
+        return self.rng.random() < self.rate
 
 
 class HourlyLimiter:

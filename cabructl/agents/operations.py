@@ -10,20 +10,13 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, Sequence
 
-from cabructl.agents.errors import EventTooLargeError, EventValidationError, UnknownEventError
+from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError, RefusedEventsError, UnknownEventError
 from cabructl.agents.events import GenericEvent
-from cabructl.errors import CabructlError
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.agents.catalog import EventCatalog
     from cabructl.agents.client import EventBridgeAgent, Prepared
     from cabructl.agents.results import BatchResult
-
-
-class EventInputError(CabructlError):
-    """The events given on the command line are not readable JSON of the expected shape."""
-
-    reference = "invalid-event-input"
 
 
 def read_json_argument(value: str) -> Any:
@@ -94,22 +87,11 @@ def prepare_all(agent: "EventBridgeAgent", events: Sequence[GenericEvent], label
     for index, event in enumerate(events):
         try:
             prepared.append(agent.prepare(event, correlation_id))
-        except (EventValidationError, EventTooLargeError, UnknownEventError) as error:
+        except REFUSED_EVENT_ERRORS as error:
             problems.append(f"{label}[{index}]: {error}" if len(events) > 1 else str(error))
     if problems:
         raise RefusedEventsError(problems, len(events))
     return prepared
-
-
-class RefusedEventsError(CabructlError):
-    """Some of the events given are invalid; none was sent."""
-
-    reference = EventValidationError.reference
-
-    def __init__(self, problems: list[str], total: int) -> None:
-        self.problems = problems
-        head = "nothing was sent" if total == 1 else f"{len(problems)} of {total} events refused, nothing was sent"
-        super().__init__(f"{head}: {problems[0]}" if len(problems) == 1 else head + ":\n  " + "\n  ".join(problems))
 
 
 def publish_events(agent: "EventBridgeAgent", events: Sequence[GenericEvent], label: str = "entries",

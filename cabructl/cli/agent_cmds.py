@@ -74,7 +74,8 @@ def publish(file: str, env: str | None, region: str | None, profile: str | None,
     budget (SDK guards for agents) do not apply to an operator's publish.
     """
     from cabructl.agents import EventBridgeAgent
-    from cabructl.agents.operations import EventInputError, detail_event, events_from_entries, publish_events, read_json_argument
+    from cabructl.agents.errors import EventInputError
+    from cabructl.agents.operations import detail_event, events_from_entries, publish_events, read_json_argument
 
     if (detail is None) == (entries is None):
         raise EventInputError("give either --detail (with --agent or --detail-type) or --entries")
