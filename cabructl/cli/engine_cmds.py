@@ -29,10 +29,11 @@ def _policy_report(topology: Any) -> Any:
     return evaluate_policy(topology)
 
 
-def _echo_policy(report: Any) -> None:
-    if report is not None:
-        click.echo("")
-        click.echo(report.paragraph())
+def _echo_policy(report: Any, *, details: bool = False) -> None:
+    """The policy paragraph under a plan; every finding spelled out when apply is refused."""
+    click.echo("")
+    click.echo(report.paragraph())
+    if details:
         for finding in (*report.errors, *report.warnings):
             click.echo(f"  {finding.render()}")
 
@@ -81,7 +82,7 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
         _echo_policy(report)
         if out:
             click.echo(f"\nSaved the plan to {out}; apply exactly it with: cabructl apply {out}")
-    if result.conflicts or (report is not None and not report.ok):
+    if result.conflicts or not report.ok:
         return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and not result.empty else EXIT_OK
 
@@ -107,8 +108,8 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
     """
     engine = _engine(file, env, region, profile, endpoint_url, local, workers)
     report = _policy_report(engine.topology)
-    if report is not None and not report.ok:
-        _echo_policy(report)
+    if not report.ok:
+        _echo_policy(report, details=True)
         click.echo("Apply refused: the topology breaks its policy; nothing was changed.", err=True)
         return EXIT_ERROR
     the_plan = _load_saved_plan(engine, planfile) if planfile else engine.plan(targets=targets, adopt=adopt)
