@@ -13,6 +13,7 @@ import math
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -54,6 +55,7 @@ class _SimResult:
     matches: int = 0
     billed_chunks: int = 0
     latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class LoadReport:
     matches_per_event: float
     cost: CostProjection
     agents: tuple[AgentLoad, ...]
+    errors: dict[str, int]  # final error → events that ended with it
 
     @property
     def not_sent(self) -> int:
@@ -139,6 +142,7 @@ class LoadReport:
             "matches_per_event": self.matches_per_event,
             "cost": {**asdict(self.cost), "total_usd": self.cost.total_usd, "over_budget": self.cost.over_budget},
             "agents": [{**asdict(agent), "breaches": agent.breaches} for agent in self.agents],
+            "errors": self.errors,
         }
 
 
@@ -209,6 +213,7 @@ class LoadTest:
         for item, event_result in zip(prepared, outcome):
             if not event_result.success:
                 result.failed += 1
+                result.errors[str(event_result.error)] += 1
                 continue
             result.published += 1
             result.billed_chunks += self._chunks(item.size)
@@ -239,6 +244,7 @@ class LoadTest:
             matches_per_event=matches_per_event,
             cost=self._cost(published / elapsed if elapsed > 0 else 0.0, chunks_per_event, matches_per_event),
             agents=self._agent_loads(results, elapsed),
+            errors=dict(sum((r.errors for r in results), Counter()).most_common()),
         )
 
     def _agent_loads(self, results: list[_SimResult], elapsed: float) -> tuple[AgentLoad, ...]:

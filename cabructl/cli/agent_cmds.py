@@ -28,6 +28,7 @@ MAX_LOAD_AGENTS = 100
 MAX_EVENTS_PER_AGENT = 100_000
 MAX_LOAD_SECONDS = 3600
 CLI_AGENT_ID = "cabructl-cli"
+MAX_ERRORS_SHOWN = 3
 
 
 def aws_from_options(region: str | None, profile: str | None, endpoint_url: str | None, local: bool, topology: "Topology") -> "Aws":
@@ -171,6 +172,7 @@ def _load_summary(report: "LoadReport") -> str:
         f"cost         ${cost.total_usd:,.2f}/month at this rate: published ${cost.published_usd:,.2f}{matched}{budget}",
         f"             {cost.monthly_events:,.0f} events and {report.matches_per_event:.2f} rule matches per event; prices: {cost.pricing}",
     ]
+    lines += [f"errors       {count:,} × {error}" for error, count in list(report.errors.items())[:MAX_ERRORS_SHOWN]]
     for agent in report.agents:
         verdict = "BREACHES its declared volume" if agent.breaches else "within its declared volume"
         lines.append(f"limit        {agent.agent}: {agent.per_hour:,.0f}/h vs {agent.declared_per_hour:,}/h "

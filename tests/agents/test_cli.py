@@ -136,3 +136,10 @@ def test_dlq_redrive_asks_then_republishes(backbone: Backbone, dlq_url: str) -> 
     assert result.exit_code == 0, result.output
     assert "eventbridge-dlq: 1 redriven, 0 left in the queue" in result.output
     assert [e["detail"]["description"] for e in backbone.received()] == ["dead"]
+
+
+def test_loadtest_reports_why_events_failed(topology: Topology, backbone: Backbone) -> None:
+    backbone.aws.client("events").delete_event_bus(Name=topology.bus.name)
+    result = run("loadtest", "--agents", "1", "--events-per-agent", "10")
+    assert result.exit_code == 1
+    assert "errors       10 × ResourceNotFoundException: Event bus cabruca-agents-bus does not exist." in result.stdout

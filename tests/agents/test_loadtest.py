@@ -1,0 +1,37 @@
+"""The load test's arithmetic: percentiles, and which prices the projection used."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from cabructl.agents.loadtest import LoadSpec, LoadTest, percentile
+from cabructl.topology import Topology
+from conftest import Backbone
+
+
+@pytest.mark.parametrize(("share", "expected"), [(0.5, 50.0), (0.95, 95.0), (0.99, 99.0), (1.0, 100.0)])
+def test_nearest_rank_percentiles(share: float, expected: float) -> None:
+    assert percentile([float(n) for n in range(100, 0, -1)], share) == expected
+
+
+def test_no_latencies_no_percentile() -> None:
+    assert percentile([], 0.99) == 0.0
+
+
+def test_the_projection_uses_the_topologys_pricing_profile(topology: Topology, backbone: Backbone) -> None:
+    report = LoadTest(topology, backbone.aws, LoadSpec(agents=2, events_per_agent=10, duration=30)).run()
+    cost = report.cost
+    assert cost.pricing.startswith('"seed" profile of') and cost.matched_usd is not None
+    assert cost.monthly_matches == pytest.approx(cost.monthly_events * report.matches_per_event)
+    assert cost.published_usd == pytest.approx(cost.monthly_events / 1e6 * 1.00)
+    assert cost.matched_usd == pytest.approx(cost.monthly_matches / 1e6 * 0.64)
+
+
+def test_without_pricing_data_only_published_events_are_priced_and_it_says_so(topology: Topology, backbone: Backbone,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "cabructl.policy.data", None)  # as in a build without the policy package
+    cost = LoadTest(topology, backbone.aws, LoadSpec(agents=1, events_per_agent=10, duration=30)).run().cost
+    assert cost.matched_usd is None and "published events only" in cost.pricing
+    assert cost.published_usd == pytest.approx(cost.monthly_events / 1e6 * 1.00)
