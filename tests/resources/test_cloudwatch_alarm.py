@@ -47,7 +47,7 @@ def test_create_sets_every_field_and_a_second_plan_is_empty(aws: Aws, topology: 
         "Statistic": "Sum",
         "Period": 3600,
         "EvaluationPeriods": 1,
-        "Threshold": 7600.0,
+        "Threshold": 7500.0,
         "ComparisonOperator": "GreaterThanOrEqualToThreshold",
         "TreatMissingData": "notBreaching",
         "AlarmActions": [TOPIC_ARN],
