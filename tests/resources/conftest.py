@@ -32,10 +32,29 @@ def aws() -> Iterator[Aws]:
         yield Aws(AwsSettings(region=REGION))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def topology() -> Topology:
-    """The real topology (prod environment), loaded fresh for each test."""
+    """The real topology (prod environment), loaded once per module: tests derive
+    variants with dataclasses.replace and never change it."""
     return load_topology(str(TOPOLOGY))
+
+
+@pytest.fixture(scope="module")
+def local_endpoint() -> Iterator[str]:
+    """The local endpoint over real HTTP, for the kinds moto lacks (the Schemas API)."""
+    from cabructl.local.server import LocalAws
+
+    with LocalAws(port=0, region=REGION) as local:
+        yield local.endpoint_url
+
+
+@pytest.fixture
+def local_aws(local_endpoint: str) -> Aws:
+    """cabructl's boundary to the local endpoint; every test starts with no schema registries."""
+    from cabructl.local.schemas import schema_stores
+
+    schema_stores.reset()
+    return Aws(AwsSettings(region=REGION, endpoint_url=local_endpoint))
 
 
 @pytest.fixture

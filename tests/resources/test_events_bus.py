@@ -3,36 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 
-from cabructl.aws import Aws, AwsSettings
+from cabructl.aws import Aws
 from cabructl.engine import Action, Engine
 from cabructl.resources import events_bus
 from cabructl.resources.arns import tag_list
-from cabructl.topology import Topology, load_topology
-from support import TOPOLOGY
+from cabructl.topology import Topology
 
 KINDS = [events_bus.HANDLER]
 ADDRESS = "events.bus.bus"
-
-
-@pytest.fixture(scope="module")
-def topology() -> Topology:
-    """conftest's real topology, loaded once per module: tests derive variants with
-    dataclasses.replace and never change it."""
-    return load_topology(str(TOPOLOGY))
-
-
-@pytest.fixture
-def aws() -> Iterator[Aws]:
-    """conftest's moto boundary, run inline: every pool thread builds its own boto3
-    session and clients, which costs seconds per plan on moto and proves nothing here."""
-    with mock_aws():
-        yield Aws(AwsSettings(region="sa-east-1", max_workers=1))
 
 
 def summary(plan: Any) -> list[tuple[str, Action, tuple[str, ...]]]:

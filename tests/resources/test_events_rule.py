@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from moto import mock_aws
 from ruamel.yaml import YAML
 
-from cabructl.aws import Aws, AwsSettings
+from cabructl.aws import Aws
 from cabructl.engine import Action, Engine
 from cabructl.resources import events_bus, events_rule
 from cabructl.resources.arns import tag_list
 from cabructl.resources.base import Resource
-from cabructl.topology import Topology, load_topology
-from support import TOPOLOGY
+from cabructl.topology import Topology
 
 KINDS = [events_bus.HANDLER, events_rule.HANDLER]
 RULE = "critical-issues"
 ADDRESS = f"events.rule.{RULE}"
-
-
-@pytest.fixture(scope="module")
-def topology() -> Topology:
-    """conftest's real topology, loaded once per module: tests derive variants with
-    dataclasses.replace and never change it."""
-    return load_topology(str(TOPOLOGY))
-
-
-@pytest.fixture
-def aws() -> Iterator[Aws]:
-    """conftest's moto boundary, run inline: every pool thread builds its own boto3
-    session and clients, which costs seconds per plan on moto and proves nothing here."""
-    with mock_aws():
-        yield Aws(AwsSettings(region="sa-east-1", max_workers=1))
 
 
 def with_rule(topology: Topology, logical: str = RULE, **changes: Any) -> Topology:

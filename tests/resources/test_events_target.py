@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -14,30 +14,13 @@ from cabructl.engine import Action, Engine
 from cabructl.errors import AwsError
 from cabructl.resources import events_bus, events_rule, events_target
 from cabructl.resources.base import Context, Resource
-from cabructl.topology import Topology, load_topology
+from cabructl.topology import Topology
 from cabructl.topology.model import RetryPolicy
-from support import TOPOLOGY
 
 KINDS = [events_bus.HANDLER, events_rule.HANDLER, events_target.HANDLER]
 RULE = "critical-issues"
 ADDRESS = "events.target.critical-issues/critical-issues-sns"
 CONTEXT = Context("123456789012", "sa-east-1")
-
-
-@pytest.fixture(scope="module")
-def topology() -> Topology:
-    """conftest's real topology, loaded once per module: tests derive variants with
-    dataclasses.replace and never change it."""
-    return load_topology(str(TOPOLOGY))
-
-
-@pytest.fixture
-def aws() -> Iterator[Aws]:
-    """conftest's moto boundary, run inline: every pool thread builds its own boto3
-    session and clients, which costs seconds per plan on moto and proves nothing here
-    (one test below runs the pools)."""
-    with mock_aws():
-        yield Aws(AwsSettings(region="sa-east-1", max_workers=1))
 
 
 def with_target(topology: Topology, rule: str = RULE, index: int = 0, **changes: Any) -> Topology:

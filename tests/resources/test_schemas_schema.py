@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from cabructl.aws import Aws, AwsSettings
+from cabructl.aws import Aws
 from cabructl.engine import Action, Engine
-from cabructl.local.schemas import schema_stores
-from cabructl.local.server import LocalAws
 from cabructl.resources import schemas_registry, schemas_schema
 from cabructl.resources.base import Resource
-from cabructl.topology import Topology, load_topology
-from support import TOPOLOGY
+from cabructl.topology import Topology
 
 KINDS = [schemas_registry.HANDLER, schemas_schema.HANDLER]
 SCHEMA = "IssueDetectionEvent"
@@ -26,24 +23,10 @@ REGION = "sa-east-1"
 DRAFT4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "properties": {"severity": {"type": "string"}}}
 
 
-@pytest.fixture(scope="module")
-def topology() -> Topology:
-    """conftest's real topology, loaded once per module: tests derive variants with
-    dataclasses.replace and never change it."""
-    return load_topology(str(TOPOLOGY))
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[LocalAws]:
-    with LocalAws(port=0, region=REGION) as local:
-        yield local
-
-
 @pytest.fixture
-def aws(endpoint: LocalAws) -> Aws:
-    """cabructl's boundary over real HTTP to the local endpoint; every test starts with no registries."""
-    schema_stores.reset()
-    return Aws(AwsSettings(region=REGION, endpoint_url=endpoint.endpoint_url, max_workers=1))
+def aws(local_aws: Aws) -> Aws:
+    """These kinds need the Schemas API, which only the local endpoint has (moto lacks it)."""
+    return local_aws
 
 
 def with_schema(topology: Topology, name: str = SCHEMA, **changes: Any) -> Topology:
