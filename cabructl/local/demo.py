@@ -131,7 +131,7 @@ def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None =
         _apply(topology, aws, echo)
         observers = _observe_topics(topology, aws)
         events = load_demo_events()
-        _publish(topology, events, local.endpoint_url, echo)
+        _publish(topology, aws, events, echo)
         result.rows = expected_rows(topology, events)
         result.unexpected = _collect_deliveries(topology, aws, observers, result.rows)
         echo("")
@@ -202,13 +202,16 @@ def _observe_topics(topology: Topology, aws: Any) -> dict[str, str]:
     return observers
 
 
-def _publish(topology: Topology, events: list[DemoEvent], endpoint_url: str, echo: Echo) -> None:
+def _publish(topology: Topology, aws: Any, events: list[DemoEvent], echo: Echo) -> None:
     """Publish through the agent SDK: validated against the provisioned schemas, batched."""
-    from cabructl.agents import publish_details
+    from cabructl.agents import EventBridgeAgent, GenericEvent
 
-    results = publish_details(topology, [(event.agent, event.detail) for event in events], endpoint_url=endpoint_url)
+    agent = EventBridgeAgent(agent_id="cabructl-demo", topology=topology, aws=aws, guards=False)
+    sdk_events = [GenericEvent(schema=topology.agents[event.agent].events[0], detail=event.detail) for event in events]
+    results = agent.publish_many(sdk_events)
+    echo(f"Published {results.published} of {len(events)} events in {agent.metrics.put_events_calls} PutEvents call(s):")
     for event, outcome in zip(events, results):
-        echo(f"Published {event.label:<28} {outcome}")
+        echo(f"  {event.label:<26} {outcome.event_id or outcome.error}")
 
 
 def _collect_deliveries(topology: Topology, aws: Any, observers: dict[str, str], rows: list[Row]) -> list[str]:
