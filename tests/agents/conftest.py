@@ -6,8 +6,6 @@ test needs is created inside that test's own ``mock_aws`` context.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -16,9 +14,9 @@ from moto import mock_aws
 from cabructl.agents import EventBridgeAgent
 from cabructl.aws import Aws, AwsSettings
 from cabructl.topology import Topology, load_topology
-from support import TOPOLOGY
 
-REGION = "sa-east-1"
+from agent_backbone import REGION, Backbone, catch_all
+from support import TOPOLOGY
 
 
 @pytest.fixture(autouse=True)
@@ -36,37 +34,6 @@ def _moto_parses_jsonpath_once(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def topology() -> Topology:
     return load_topology(str(TOPOLOGY))
-
-
-@dataclass
-class Backbone:
-    """The bus of the topology in moto, with one SQS queue receiving every event published on it."""
-
-    aws: Aws
-    bus: str
-    queue_url: str
-
-    def received(self, wait: int = 0) -> list[dict[str, Any]]:
-        """Every event the catch-all queue holds, read until it is empty (and deleted)."""
-        sqs = self.aws.client("sqs")
-        events: list[dict[str, Any]] = []
-        while True:
-            messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get("Messages", [])
-            if not messages:
-                return events
-            for message in messages:
-                events.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-
-def catch_all(aws: Aws, bus: str, name: str = "catch-all") -> str:
-    """A rule on ``bus`` matching every agent event, delivering to a new SQS queue; returns its URL."""
-    sqs, events = aws.client("sqs"), aws.client("events")
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": [{"prefix": "cabruca.agents."}]}))
-    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": queue_arn}])
-    return queue_url
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from agent_samples import issue
 from cabructl.cli import cli
 from cabructl.topology import Topology
-from conftest import Backbone
+
+from agent_backbone import Backbone
+from agent_samples import failed_event, issue, send_dead_letter
 from support import TOPOLOGY
-from test_dlq import failed_event, send_dead_letter
 
 
 def run(*args: str, input: str | None = None) -> Result:

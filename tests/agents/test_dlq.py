@@ -7,29 +7,14 @@ from typing import Any
 
 import pytest
 
-from agent_samples import issue
 from cabructl.agents import EventBridgeAgent
 from cabructl.agents.dlq import DeadLetterError, dead_letter_queues, peek, redrive, resolve_queues
 from cabructl.aws import Aws
 from cabructl.topology import Topology
-from conftest import Backbone
-from faults import RejectEntries
 
-RULE_ARN = "arn:aws:events:sa-east-1:123456789012:rule/cabruca-agents-bus/cabruca-segmentation-prod-issue-detection-routing"
-
-
-def failed_event(detail: dict[str, Any], source: str = "cabruca.agents.monitor", detail_type: str = "Issue Detection Event") -> dict[str, Any]:
-    """An event as EventBridge writes it into a dead-letter queue."""
-    return {"version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602", "detail-type": detail_type, "source": source,
-            "account": "123456789012", "time": "2024-01-15T10:00:00Z", "region": "sa-east-1", "resources": [], "detail": detail}
-
-
-def send_dead_letter(aws: Aws, url: str, body: str, *, error_code: str = "SDK_CLIENT_ERROR") -> None:
-    attributes = {"RULE_ARN": RULE_ARN, "TARGET_ARN": "arn:aws:logs:sa-east-1:123456789012:log-group:/aws/events/agents",
-                  "ERROR_CODE": error_code, "ERROR_MESSAGE": "Log group does not exist", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
-                  "RETRY_ATTEMPTS": "3"}
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=body,
-                                   MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})
+from agent_backbone import Backbone
+from agent_faults import RejectEntries
+from agent_samples import RULE_ARN, failed_event, issue, send_dead_letter
 
 
 @pytest.fixture

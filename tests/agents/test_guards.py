@@ -8,12 +8,13 @@ from typing import Any, Callable
 
 import pytest
 
-from agent_samples import issue, run_results
 from cabructl.agents import EventBridgeAgent, RateLimitExceeded, Severity, Status, TestStatus
 from cabructl.agents.guards import HourlyLimiter
 from cabructl.errors import CabructlError
 from cabructl.topology import Topology
-from conftest import Backbone
+
+from agent_backbone import Backbone
+from agent_samples import issue, run_results
 
 
 class FakeTime:

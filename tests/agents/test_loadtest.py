@@ -8,7 +8,8 @@ import pytest
 
 from cabructl.agents.loadtest import LoadSpec, LoadTest, percentile
 from cabructl.topology import Topology
-from conftest import Backbone
+
+from agent_backbone import Backbone
 
 
 @pytest.mark.parametrize(("share", "expected"), [(0.5, 50.0), (0.95, 95.0), (0.99, 99.0), (1.0, 100.0)])

@@ -12,10 +12,11 @@ from typing import Any, Callable
 
 import pytest
 
-from agent_samples import change, feature, issue, run_results
 from cabructl.agents import EventBridgeAgent, EventTooLargeError, EventValidationError, Severity, Status
-from conftest import Backbone
-from faults import RejectEntries, Throttle
+
+from agent_backbone import Backbone
+from agent_faults import RejectEntries, Throttle
+from agent_samples import change, feature, issue, run_results
 
 
 def correlation_ids(events: list[dict[str, Any]]) -> Counter[str]:

@@ -31,7 +31,9 @@ from cabructl.agents.events import TypedEvent
 from cabructl.aws import Aws, AwsSettings
 from cabructl.local import LocalAws
 from cabructl.topology import Topology
+
 from support import TOPOLOGY
+
 
 REGION = "sa-east-1"
 ALERTS_PROBE = "critical-alerts-probe"

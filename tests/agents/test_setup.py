@@ -10,7 +10,9 @@ import pytest
 
 from cabructl.agents import EventBridgeAgent, UnknownEventError
 from cabructl.aws import Aws, AwsSettings
+
 from support import ROOT, edit_topology
+
 
 AWS = Aws(AwsSettings(region="sa-east-1"))
 
