@@ -94,7 +94,7 @@ def import_(addresses: tuple[str, ...], file: str, env: str | None, region: str 
     on an imported address (e.g. an attribute that cannot be imported), 1 error.
     """
     from cabructl.cli.engine_cmds import _engine
-    from cabructl.engine.drift import detect_drift, finish_import, prepare_import
+    from cabructl.engine.drift import commit_import, detect_drift, finish_import, prepare_import
     from cabructl.output.apply import render_progress, render_result
     from cabructl.output.drift import render_import
     from cabructl.output.plan import render_plan
@@ -108,8 +108,12 @@ def import_(addresses: tuple[str, ...], file: str, env: str | None, region: str 
         return EXIT_CHANGES if prepared.skipped else EXIT_OK
     if not _confirmed(yes):
         return EXIT_ERROR
-    outcome = finish_import(engine, prepared, env, progress=render_progress(click.echo))
+    topology = commit_import(prepared, env)
     click.echo(f"Wrote {prepared.editor.file}.")
+    if not _policy_allows(topology) and prepared.declared:
+        click.echo("Nothing was taken over: apply refuses a topology that breaks its policy.", err=True)
+        return EXIT_ERROR
+    outcome = finish_import(engine, prepared, topology, progress=render_progress(click.echo))
     if outcome.adoption is not None:
         click.echo(render_plan(outcome.adoption, colour=use_colour(), verb="apply"))
     if outcome.applied is not None:
@@ -122,6 +126,18 @@ def import_(addresses: tuple[str, ...], file: str, env: str | None, region: str 
         click.echo("Still drifting after the import: " + ", ".join(still) + " (see `cabructl drift`).")
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def _policy_allows(topology: Any) -> bool:
+    """Live values may break the cost or retention policy; the file now says so, and apply
+    refuses until it is fixed. Say it now rather than at the next apply."""
+    from cabructl.cli.engine_cmds import _echo_policy, _policy_report
+
+    report = _policy_report(topology)
+    if not report.ok:
+        _echo_policy(report)
+        click.echo("warning: the imported values break the policy; `cabructl apply` refuses until they are fixed.", err=True)
+    return bool(report.ok)
 
 
 def _confirmed(yes: bool) -> bool:

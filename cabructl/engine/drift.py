@@ -331,7 +331,6 @@ def check_drift(engine: "Engine", *, timeout: float = DEFAULT_TIMEOUT_SECONDS, n
     return run_within(timeout, work, engine.aws)
 
 
-
 # -- accepting drift: import live values into topology.yaml -------------------------------------
 
 @dataclass(frozen=True)
@@ -346,6 +345,7 @@ class ImportedValue:
 class PreparedImport:
     """Edits made to the file in memory (nothing saved yet) and what adopting needs."""
 
+    report: DriftReport          # the drift the import started from
     editor: "TopologyEditor"
     environment: str
     values: list[ImportedValue]
@@ -378,12 +378,13 @@ def prepare_import(engine: "Engine", report: DriftReport, addresses: Iterable[st
     # A target named with its rule comes with the rule's declaration.
     declarations = [declaration_for(live[address], live, desired, topology, engine.aws)
                     for address in unmanaged if live[address].parent not in unmanaged]
-    prepared = PreparedImport(TopologyEditor(topology.file), topology.environment, [], [], [], [])
+    prepared = PreparedImport(report, TopologyEditor(topology.file), topology.environment, [], [], [], [])
     for changed in (report.changed_at(address) for address in wanted):
         if changed is not None:
             paths = [item.path for item in changed.attributes]
             edits, skipped = attribute_edits(changed.address, changed.kind, paths, live[changed.address], topology)
-            prepared.values += [ImportedValue(changed.address, prepared.editor.apply(edit, topology.environment)) for edit in edits]
+            prepared.values += [ImportedValue(changed.address, prepared.editor.apply(edit, topology.environment))
+                                for edit in edits]
             prepared.skipped += skipped
     for declaration in declarations:
         _declare(prepared, declaration)
@@ -404,7 +405,8 @@ def _refusal(address: str, report: DriftReport, desired: Mapping[str, Resource])
         hint = did_you_mean(address, report.addresses())
         return f"{address} has no drift" + (f" ({hint})" if hint else "")
     if address in desired:
-        return f"{address} is declared, but the live resource is not this topology's: take it over with `cabructl apply --adopt {address}`"
+        return (f"{address} is declared, but the live resource is not this topology's: "
+                f"take it over with `cabructl apply --adopt {address}`")
     return None
 
 
@@ -432,11 +434,21 @@ def commit_import(prepared: PreparedImport, env: str | None) -> "Topology":
 
 
 def adoption_plan(engine: "Engine", prepared: PreparedImport) -> Plan:
-    """The plan that takes over what the import declared: the new rules, their targets and
-    the delivery permissions they need, and nothing else (other drift stays for apply)."""
-    desired = engine.desired()
-    scope = [address for address in desired
-             if address in prepared.declared or desired[address].parent in prepared.declared]
+    """The plan that takes over what the import declared.
+
+    In scope: the new declarations (a rule is tagged, its targets written), what
+    they depend on (a target's queue, with its delivery permission), and every
+    change the declarations caused elsewhere (the dashboard graphs each rule).
+    Other drift found before the import is left for ``cabructl apply``.
+    """
+    everything = engine.plan(adopt=prepared.adopt)
+    declared = set(prepared.declared)
+    drifted_before = set(prepared.report.addresses())
+    scope = [change.address for change in everything.changes
+             if change.address in declared or (change.after is not None and change.after.parent in declared)
+             or change.address not in drifted_before]
+    if not scope:
+        return Plan(everything.topology, everything.environment, everything.region, ())
     return engine.plan(targets=scope, adopt=prepared.adopt)
 
 
@@ -452,19 +464,21 @@ class ImportOutcome:
         return sorted({address for address in addresses if address in left})
 
 
-def finish_import(engine: "Engine", prepared: PreparedImport, env: str | None, *,
+def finish_import(engine: "Engine", prepared: PreparedImport, topology: "Topology", *,
                   progress: "Progress | None" = None) -> ImportOutcome:
-    """Save the file, take over what it now declares (when anything), and read drift again."""
+    """After :func:`commit_import`: take over what the file now declares (when anything),
+    then read drift again."""
     from cabructl.engine import Engine
 
-    topology = commit_import(prepared, env)
-    fresh = Engine(topology, engine.aws, workers=engine.workers, kinds=engine.handlers)
+    def fresh() -> "Engine":
+        return Engine(topology, engine.aws, workers=engine.workers, kinds=engine.handlers)
+
     adoption = applied = None
     if prepared.declared:
-        adoption = adoption_plan(fresh, prepared)
+        adopter = fresh()
+        adoption = adoption_plan(adopter, prepared)
         if not adoption.empty:
-            applied = fresh.apply(adoption, progress=progress)
-            fresh = Engine(topology, engine.aws, workers=engine.workers, kinds=engine.handlers)
-    if applied is not None and not applied.ok:
-        return ImportOutcome(topology, adoption, applied, None)
-    return ImportOutcome(topology, adoption, applied, detect_drift(fresh))
+            applied = adopter.apply(adoption, progress=progress)
+            if not applied.ok:
+                return ImportOutcome(topology, adoption, applied, None)
+    return ImportOutcome(topology, adoption, applied, detect_drift(fresh()))

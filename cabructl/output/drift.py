@@ -8,13 +8,12 @@ are shortened exactly as plans shorten them.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
 
 from cabructl.engine.drift import ChangedResource, DriftCheck, DriftReport, UnmanagedResource
 from cabructl.output.plan import _short as short_value
 from cabructl.output.style import ACTION_COLOURS, paint
 
-FORMATS = ("text", "json", "markdown")
 NEXT_STEPS = ("`cabructl apply` makes AWS match the file again (it deletes owned unmanaged resources); "
               "`cabructl import ADDRESS` writes the live value into the file instead.")
 
@@ -41,10 +40,12 @@ def error_line(reference: str, where: str | None) -> str:
 
 
 def render_drift(report: DriftReport, output_format: str, *, colour: bool = False) -> str:
-    renderers: dict[str, Callable[[DriftReport, bool], str]] = {
-        "text": render_text, "json": lambda r, _: render_json(r), "markdown": lambda r, _: render_markdown(r),
-    }
-    return renderers[output_format](report, colour)
+    """The details in ``text``, ``json`` or ``markdown``; colour only ever applies to text."""
+    if output_format == "json":
+        return render_json(report)
+    if output_format == "markdown":
+        return render_markdown(report)
+    return render_text(report, colour)
 
 
 def render_json(report: DriftReport) -> str:
@@ -72,7 +73,8 @@ def render_text(report: DriftReport, colour: bool = False) -> str:
 def _text_item(category: str, item: Any, colour: bool) -> list[str]:
     head = paint(f"  {item.address}", _COLOURS[category], colour)
     if isinstance(item, ChangedResource):
-        return [head] + [f"      {a.path}: declared {short_value(a.declared)}, live {short_value(a.live)}" for a in item.attributes]
+        return [head] + [f"      {attribute.path}: declared {short_value(attribute.declared)}, live {short_value(attribute.live)}"
+                         for attribute in item.attributes]
     if isinstance(item, UnmanagedResource):
         return [f"{head}  ({item.name}; {_ownership(item)})"]
     return [head]

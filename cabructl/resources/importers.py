@@ -34,6 +34,7 @@ TARGET_KIND = "events.target"
 _ROUTING_KINDS = frozenset({RULE_KIND, TARGET_KIND})
 
 _OWNERSHIP_TAGS = frozenset({TAG_MANAGED_BY, TAG_TOPOLOGY})
+_PATTERN_FIELD_ORDER = ("source", "detail-type", "account", "region", "resources", "version", "id", "time", "detail")
 _SECONDS_PER_DAY = 86_400
 
 
@@ -289,13 +290,20 @@ def _rule_declaration(rule: Resource, live: Mapping[str, Resource], desired: Map
     if attributes.get("state", "ENABLED") != "ENABLED":
         value["state"] = attributes["state"]
     if attributes.get("pattern"):
-        value["pattern"] = attributes["pattern"]
+        value["pattern"] = readable_pattern(attributes["pattern"])
     own_tags = _own_tags(attributes.get("tags") or {}, topology)
     if own_tags:
         value["tags"] = own_tags
     value["targets"] = [target_entry(target, desired) for target in _targets_of(rule, live, aws)]
     adopt = () if rule.owned else (rule.address,)
     return Declaration(rule.address, ("rules",), logical, value, adopt)
+
+
+def readable_pattern(pattern: Mapping[str, Any]) -> dict[str, Any]:
+    """A pattern's top-level fields in the order people write them (source, then
+    detail-type, …, detail last), not the sorted order AWS's JSON comes back in."""
+    rank = {name: index for index, name in enumerate(_PATTERN_FIELD_ORDER)}
+    return {key: pattern[key] for key in sorted(pattern, key=lambda key: (rank.get(key, len(rank) - 1), key))}
 
 
 def _extra_target_declaration(target: Resource, live: Mapping[str, Resource], desired: Mapping[str, Resource]) -> Declaration:
@@ -333,8 +341,8 @@ def target_entry(target: Resource, desired: Mapping[str, Resource]) -> dict[str,
     section = next(key for key, value in DESTINATION_KINDS.items() if value == kind)
     entry: dict[str, Any] = {"id": target.name, section: logical}
     retry = attributes.get("retry") or canonical_retry(None, None)
-    if retry != canonical_retry(None, None):
-        entry["retry"] = {"attempts": retry["attempts"], "max_age": format_duration(retry["max_age"])}
+    # Always explicit, AWS's defaults included: the policy wants every retry policy in the file.
+    entry["retry"] = {"attempts": retry["attempts"], "max_age": format_duration(retry["max_age"])}
     if attributes.get("dead_letter_arn"):
         dead_letter = _declared_by_arn(attributes["dead_letter_arn"], desired, {DEAD_LETTER_KIND})
         if dead_letter is None:

@@ -159,8 +159,8 @@ class TopologyEditor:
         parent = self._container(path, create=True)
         if key in parent:
             raise WriteError(f"{'.'.join(map(str, path + (key,)))} is already declared")
+        line, column = _position_of_container(self.document, path)  # the section it joins
         append_entry(parent, key, to_node(value))
-        line, column = _position(parent, key) or (0, 0)
         return Written(path + (key,), in_override, line, column, MISSING, _plain(value))
 
     def append_item(self, sequence_path: Path, value: Any, environment: str | None = None) -> Written:

@@ -2,18 +2,19 @@
 
 Every deployment is a copy of topology.yaml (with schemas/) in tmp_path under a
 project name of its own, because the endpoint's state is process-global: tests
-never see each other's resources. The engine runs with one worker, which is
-several times faster in-process than eight threads each building boto3 clients.
+never see each other's resources.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
@@ -47,42 +48,44 @@ class Deployment:
     endpoint_url: str
     env: str | None = None
 
+    def __post_init__(self) -> None:
+        # Kept, not re-read: tests may break the file, and teardown still needs them.
+        topology = self.topology
+        self.prefix, self.bus, self.region = topology.prefix, topology.bus.name, topology.region
+
     @property
     def topology(self) -> Topology:
-        return load_topology(str(self.file), self.env)
-
-    @property
-    def prefix(self) -> str:
-        return self.topology.prefix
-
-    @property
-    def bus(self) -> str:
-        return self.topology.bus.name
-
-    @property
-    def region(self) -> str:
-        return self.topology.region
+        """The file as it is now (tests edit it), parsed once per content."""
+        return _load(str(self.file), self.file.read_text(encoding="utf-8"), self.env)
 
     def aws(self, **settings: Any) -> Aws:
         """A fresh boundary (its own call log) on the endpoint."""
         return Aws(AwsSettings(region=self.region, endpoint_url=self.endpoint_url, **settings))
 
     def engine(self, aws: Aws | None = None) -> Engine:
-        return Engine(self.topology, aws or self.aws(), workers=1)
+        return Engine(self.topology, aws or self.aws())
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+        return _client(service, self.endpoint_url, self.region)
 
     def apply(self) -> None:
         engine = self.engine()
         result = engine.apply(engine.plan(), allow_data_loss=True)
         assert result.ok, [outcome.error for outcome in result.failed]
 
+    def release(self) -> None:
+        """Delete the deployment's CloudWatch Logs resource policy: AWS (and moto) allow ten per
+        account and region, and every test deployment shares the endpoint's one account."""
+        logs = self.client("logs")
+        for policy in logs.describe_resource_policies().get("resourcePolicies", []):
+            if policy["policyName"].startswith(self.prefix):
+                logs.delete_resource_policy(policyName=policy["policyName"])
+
     def cli(self, *args: str, input: str | None = None) -> Result:
-        """``cabructl <args> -f FILE [--env ENV] --endpoint-url URL --workers 1``."""
+        """``cabructl <args> -f FILE [--env ENV] --endpoint-url URL``."""
         from cabructl.cli import cli
 
-        options = ["-f", str(self.file), "--endpoint-url", self.endpoint_url, "--workers", "1"]
+        options = ["-f", str(self.file), "--endpoint-url", self.endpoint_url]
         if self.env:
             options += ["--env", self.env]
         return CliRunner().invoke(cli, [args[0], *options, *args[1:]], input=input, catch_exceptions=False)
@@ -143,28 +146,53 @@ class Deployment:
         cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body))
 
 
+@functools.lru_cache(maxsize=64)
+def _load(file: str, text: str, env: str | None) -> Topology:
+    return load_topology(file, env)
+
+
+@functools.lru_cache(maxsize=None)
+def _client(service: str, endpoint_url: str, region: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
+
+
 Deploy = Callable[..., Deployment]
 
 
 @pytest.fixture
-def deploy(tmp_path: Path, local_endpoint: LocalAws) -> Deploy:
-    """Copy the topology under a fresh project name, apply it, and hand back the deployment."""
-    return lambda *edits, env=None: make_deployment(tmp_path, local_endpoint, edits, env)
+def deploy(tmp_path: Path, local_endpoint: LocalAws) -> Iterator[Deploy]:
+    """Copy the topology under a fresh project name, apply it (unless ``applied=False``),
+    and hand back the deployment."""
+    with deployments(lambda: tmp_path, local_endpoint) as make:
+        yield make
 
 
 @pytest.fixture(scope="module")
-def module_deploy(tmp_path_factory: pytest.TempPathFactory, local_endpoint: LocalAws) -> Deploy:
+def module_deploy(tmp_path_factory: pytest.TempPathFactory, local_endpoint: LocalAws) -> Iterator[Deploy]:
     """As ``deploy``, for read-only tests that share one deployment."""
-    return lambda *edits, env=None: make_deployment(tmp_path_factory.mktemp("drift"), local_endpoint, edits, env)
+    with deployments(lambda: tmp_path_factory.mktemp("drift"), local_endpoint) as make:
+        yield make
 
 
-def make_deployment(folder: Path, local: LocalAws, edits: Sequence[tuple[str, str]], env: str | None) -> Deployment:
-    file = copy_topology(folder)
-    for old, new in edits:
-        edit_topology(file, old, new)
-    deployment = Deployment(file, local.endpoint_url, env)
-    deployment.apply()
-    return deployment
+@contextlib.contextmanager
+def deployments(folder: Callable[[], Path], local: LocalAws) -> Iterator[Deploy]:
+    made: list[Deployment] = []
+
+    def make(*edits: tuple[str, str], env: str | None = None, applied: bool = True) -> Deployment:
+        file = copy_topology(folder())
+        for old, new in edits:
+            edit_topology(file, old, new)
+        deployment = Deployment(file, local.endpoint_url, env)
+        made.append(deployment)
+        if applied:
+            deployment.apply()
+        return deployment
+
+    try:
+        yield make
+    finally:
+        for deployment in made:
+            deployment.release()
 
 
 def copy_topology(folder: Path) -> Path:

@@ -16,17 +16,21 @@ import pytest
 
 from cabructl.engine.drift import DriftReport, check_drift, detect_drift
 from cabructl.resources.cloudwatch_dashboard import RULE_GRAPHS
+from cabructl.topology import load_topology
 from conftest import Deploy, Deployment
+from support import TOPOLOGY
 
 RENAMED_WIDGET = "Renamed by hand"
 
 # address → (attribute path, declared, live): exactly what drift must say for each change below.
+# Declared values come from the real topology, so the test follows edits to topology.yaml.
+DECLARED = load_topology(str(TOPOLOGY))
 EXPECTED_CHANGED = {
     "events.rule.critical-issues": [("pattern.detail.severity[1]", "HIGH", None)],
-    "sqs.queue.cicd-changes": [("retention", 345_600, 604_800)],
-    "events.target.failed-tests/failed-tests-queue": [("retry.attempts", 3, 1)],
-    "cloudwatch.alarm.eventbridge-cost-alarm": [("threshold", 7600.0, 9000.0)],
-    "sns.topic.critical-alerts": [("tags.Owner", "cabruca-platform", "someone-else")],
+    "sqs.queue.cicd-changes": [("retention", DECLARED.queues["cicd-changes"].retention, 604_800)],
+    "events.target.failed-tests/failed-tests-queue": [("retry.attempts", DECLARED.rules["failed-tests"].targets[0].retry.attempts, 1)],
+    "cloudwatch.alarm.eventbridge-cost-alarm": [("threshold", float(DECLARED.cost_alarm.threshold), 9000.0)],
+    "sns.topic.critical-alerts": [("tags.Owner", DECLARED.tags["Owner"], "someone-else")],
     "cloudwatch.dashboard.eventbridge-dashboard": [("body.widgets[0].properties.title", RULE_GRAPHS[0][0], RENAMED_WIDGET)],
 }
 EXPECTED_MISSING = {
@@ -35,7 +39,13 @@ EXPECTED_MISSING = {
     "events.target.test-results-routing/test-results-logs": "events.target",
 }
 EXTRA_TARGET = "events.target.code-change-routing/hand-added"
-SUMMARY = re.compile(r"^cabructl drift: DRIFT 6 changed, 3 missing, 1 unmanaged \((drift-[0-9a-f]{8})/prod sa-east-1\)$")
+# address → (kind, logical AWS name without the prefix, owned)
+EXPECTED_UNMANAGED = {
+    EXTRA_TARGET: ("events.target", None, True),                             # owned through its rule
+    "events.rule.by-hand": ("events.rule", "by-hand", False),                # added to the bus by hand
+    "sqs.queue.product-requests": ("sqs.queue", "product-requests", False),  # its ownership tags removed
+}
+SUMMARY = re.compile(r"^cabructl drift: DRIFT 6 changed, 3 missing, 3 unmanaged \((drift-[0-9a-f]{8})/prod sa-east-1\)$")
 
 
 def make_drift(deployment: Deployment, *, queue_attributes: bool = True) -> None:
@@ -55,10 +65,19 @@ def make_drift(deployment: Deployment, *, queue_attributes: bool = True) -> None
     deployment.put_target("code-change-routing", {"Id": "hand-added", "Arn": deployment.queue_arn("eventbridge-dlq")})
 
 
+def make_unmanaged(deployment: Deployment) -> None:
+    """Resources drift reports but apply will not touch (they would be conflicts for apply)."""
+    deployment.client("events").put_rule(Name=deployment.prefix + "by-hand", EventBusName=deployment.bus,
+                                         EventPattern=json.dumps({"source": ["cabruca.agents.monitor"]}))
+    deployment.client("sqs").untag_queue(QueueUrl=deployment.queue_url("product-requests"),
+                                         TagKeys=["managed-by", "cabructl:topology"])
+
+
 @pytest.fixture(scope="module")
 def drifted(module_deploy: Deploy) -> Deployment:
     deployment = module_deploy()
     make_drift(deployment)
+    make_unmanaged(deployment)
     return deployment
 
 
@@ -84,10 +103,10 @@ def test_deleted_resources_are_missing(report: DriftReport) -> None:
     assert {item.address: item.kind for item in report.missing} == EXPECTED_MISSING
 
 
-def test_an_extra_target_on_a_managed_rule_is_unmanaged_and_owned(report: DriftReport) -> None:
-    assert [item.to_json() for item in report.unmanaged] == [
-        {"address": EXTRA_TARGET, "kind": "events.target", "name": "hand-added", "owned": True},
-    ]
+def test_unmanaged_lists_extra_targets_hand_made_rules_and_untagged_resources(drifted: Deployment, report: DriftReport) -> None:
+    expected = [{"address": address, "kind": kind, "name": drifted.prefix + name if name else "hand-added", "owned": owned}
+                for address, (kind, name, owned) in sorted(EXPECTED_UNMANAGED.items())]
+    assert [item.to_json() for item in report.unmanaged] == expected
 
 
 def test_drift_makes_no_write_call(drifted: Deployment) -> None:
@@ -108,7 +127,7 @@ def test_cli_exits_2_with_one_greppable_summary_line_then_the_details(drifted: D
     assert "\x1b[" not in result.stdout  # no colour without a TTY
     text = "\n".join(details)
     assert "Changed (live AWS differs from the file):" in text
-    assert "      retention: declared 345600, live 604800" in text
+    assert f"      retention: declared {DECLARED.queues['cicd-changes'].retention}, live 604800" in text
     assert f"  {EXTRA_TARGET}  (hand-added; owned: the next apply deletes it)" in text
     assert result.stderr == ""
 
@@ -121,12 +140,12 @@ def test_json_details_go_to_output_file_and_stdout_keeps_only_the_summary(drifte
     document = json.loads(out.read_text(encoding="utf-8"))
     assert set(document) == {"format_version", "topology", "environment", "region", "drift", "summary"}
     assert (document["format_version"], document["environment"], document["region"]) == (1, "prod", "sa-east-1")
-    assert document["summary"] == {"changed": 6, "missing": 3, "unmanaged": 1}
+    assert document["summary"] == {"changed": 6, "missing": 3, "unmanaged": 3}
     queue = next(item for item in document["drift"]["changed"] if item["address"] == "sqs.queue.cicd-changes")
     assert queue == {"address": "sqs.queue.cicd-changes", "kind": "sqs.queue",
-                     "attributes": [{"path": "retention", "declared": 345600, "live": 604800}]}
+                     "attributes": [{"path": "retention", "declared": DECLARED.queues["cicd-changes"].retention, "live": 604800}]}
     assert {"address": "sqs.queue.test-investigation", "kind": "sqs.queue"} in document["drift"]["missing"]
-    assert document["drift"]["unmanaged"] == [{"address": EXTRA_TARGET, "kind": "events.target", "name": "hand-added", "owned": True}]
+    assert {"address": EXTRA_TARGET, "kind": "events.target", "name": "hand-added", "owned": True} in document["drift"]["unmanaged"]
 
 
 def test_json_on_stdout_follows_the_summary_line(drifted: Deployment) -> None:
@@ -139,9 +158,9 @@ def test_json_on_stdout_follows_the_summary_line(drifted: Deployment) -> None:
 def test_markdown_suits_an_issue_comment(drifted: Deployment) -> None:
     result = drifted.cli("drift", "--format", "markdown")
     markdown = result.stdout.split("\n", 1)[1]
-    assert markdown.startswith("### cabructl drift: 6 changed, 3 missing, 1 unmanaged\n")
+    assert markdown.startswith("### cabructl drift: 6 changed, 3 missing, 3 unmanaged\n")
     assert "| Address | Attribute | Declared | Live |" in markdown
-    assert "| `sqs.queue.cicd-changes` | `retention` | `345600` | `604800` |" in markdown
+    assert f"| `sqs.queue.cicd-changes` | `retention` | `{DECLARED.queues['cicd-changes'].retention}` | `604800` |" in markdown
     assert "| `sqs.queue.test-investigation` | sqs.queue |" in markdown
     assert "**Next steps:**" in markdown
 
@@ -160,7 +179,7 @@ def test_notify_publishes_one_high_issue_to_the_bus_and_it_is_routed(drifted: De
     Draft202012Validator(detail_json_schema(schema.type, schema.content, schema.name), format_checker=FormatChecker()).validate(detail)
     assert (detail["agentId"], detail["issueType"], detail["severity"]) == ("cabructl-drift", "INFRASTRUCTURE", "HIGH")
     assert detail["description"] == check.report.summary_line()
-    assert set(detail["affectedResources"]) == set(EXPECTED_CHANGED) | set(EXPECTED_MISSING) | {EXTRA_TARGET}
+    assert set(detail["affectedResources"]) == set(EXPECTED_CHANGED) | set(EXPECTED_MISSING) | set(EXPECTED_UNMANAGED)
     assert detail["suggestedActions"] == ["cabructl apply", "cabructl import ADDRESS"]
     assert re.search(r"[+-]\d\d:\d\d$|Z$", detail["timestamp"])
 
