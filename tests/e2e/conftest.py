@@ -24,9 +24,15 @@ START_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="session")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def local_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `local serve` records itself, so `--local` finds it."""
+    return tmp_path_factory.mktemp("local") / "state.json"
+
+
+@pytest.fixture(scope="session")
+def endpoint(local_state: Path) -> Iterator[str]:
     """Start `cabructl local serve --port 0` and yield the URL it prints."""
-    state = tmp_path_factory.mktemp("local") / "state.json"
+    state = local_state
     env = {**os.environ, "CABRUCTL_LOCAL_STATE": str(state), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "cabructl.cli", "local", "serve", "--port", "0", "--region", REGION],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)

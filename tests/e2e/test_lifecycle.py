@@ -56,6 +56,20 @@ def test_apply_then_plan_is_empty(cli: Cli) -> None:
     assert "No changes" in again.stdout
 
 
+def test_outputs_through_local_without_any_aws_configuration(cli: Cli, local_state: Path, workdir: Path) -> None:
+    """`--local` finds the running endpoint by itself: no AWS variable is exported."""
+    bare = {key: value for key, value in cli.env.items() if not key.startswith("AWS_")}
+    local = Cli(workdir, {**bare, "CABRUCTL_LOCAL_STATE": str(local_state)})
+    outputs = json.loads(local.run("outputs", "--local", "--json").stdout)
+    assert outputs["event_bus_name"] == "cabruca-agents-bus"
+    assert outputs["event_bus_arn"].endswith(":event-bus/cabruca-agents-bus")
+    assert outputs["schema_registry_name"] == "cabruca-segmentation-prod-agent-schemas"
+    assert outputs["dlq_url"].endswith("/cabruca-segmentation-prod-eventbridge-dlq")
+    assert outputs["critical_dlq_url"].endswith("/cabruca-segmentation-prod-critical-events-dlq")
+    assert outputs["agent_event_publisher_policy_arn"].endswith(":policy/cabruca-segmentation-prod-agent-event-publisher")
+    assert outputs["critical_alerts_topic_arn"].endswith(":cabruca-segmentation-prod-critical-alerts")
+
+
 def test_apply_without_tty_or_approval_refuses(cli: Cli, workdir: Path) -> None:
     edit_topology(workdir / "topology.yaml", "display_name: Cabruca critical alerts", "display_name: Cabruca alerts")
     refused = cli.run("apply", check=1)
