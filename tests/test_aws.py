@@ -1,0 +1,98 @@
+"""The one boto3 boundary: boto3's configuration chain works as users expect; flags only override it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cabructl.aws import Aws, AwsSettings, is_write
+from cabructl.cli.options import aws_settings
+
+
+def test_region_comes_from_the_chain_unless_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert Aws(AwsSettings()).region == "eu-west-1"
+    assert Aws(AwsSettings(region="sa-east-1")).region == "sa-east-1"
+
+
+def test_profile_from_a_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile cabruca]\nregion = ap-southeast-2\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_PROFILE", "cabruca")
+    assert Aws(AwsSettings()).region == "ap-southeast-2"
+    assert Aws(AwsSettings(profile="cabruca")).region == "ap-southeast-2"
+
+
+def test_service_specific_endpoint_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:2")
+    aws = Aws(AwsSettings(region="sa-east-1"))
+    assert aws.client("sqs").meta.endpoint_url == "http://127.0.0.1:2"
+    assert aws.client("events").meta.endpoint_url == "http://127.0.0.1:1"
+
+
+def test_endpoint_flag_overrides_every_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:2")
+    aws = Aws(aws_settings(None, None, "http://127.0.0.1:3", False, "sa-east-1"))
+    assert aws.client("sqs").meta.endpoint_url == "http://127.0.0.1:3"
+    assert aws.region == "sa-east-1"
+
+
+def test_region_flag_beats_the_topology_region() -> None:
+    assert aws_settings("us-west-2", None, None, False, "sa-east-1").region == "us-west-2"
+    assert aws_settings(None, None, None, False, "sa-east-1").region == "sa-east-1"
+
+
+def test_local_without_a_running_endpoint_says_how_to_start_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from cabructl.errors import CabructlError
+
+    monkeypatch.setenv("CABRUCTL_LOCAL_STATE", str(tmp_path / "none.json"))
+    with pytest.raises(CabructlError) as error:
+        aws_settings(None, None, None, True, "sa-east-1")
+    assert "cabructl local serve" in (error.value.hint or "")
+
+
+def test_clients_are_shared_across_threads() -> None:
+    aws = Aws(AwsSettings(region="sa-east-1"))
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(aws.client("sqs"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(client) for client in seen}) == 1
+
+
+def test_memo_computes_once_even_when_asked_concurrently() -> None:
+    aws = Aws(AwsSettings(region="sa-east-1"))
+    computed = []
+
+    def slow() -> str:
+        computed.append(1)
+        time.sleep(0.05)
+        return "listed"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(aws.memo("key", slow))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["listed"] * 6 and computed == [1]
+    aws.forget()
+    assert aws.memo("key", lambda: "fresh") == "fresh"
+
+
+@pytest.mark.parametrize("operation,write", [
+    ("ListRules", False), ("DescribeEventBus", False), ("GetQueueAttributes", False), ("ReceiveMessage", False),
+    ("PutRule", True), ("CreateQueue", True), ("TagResource", True), ("DeleteSchema", True), ("SetQueueAttributes", True),
+])
+def test_reads_and_writes_are_told_apart(operation: str, write: bool) -> None:
+    assert is_write(operation) is write
