@@ -8,9 +8,8 @@ import time
 import pytest
 
 from cabructl.engine.drift import DriftTimeout, check_drift
-from conftest import Deploy
+from drift_support import Deploy, make_drift
 from support import edit_topology
-from test_drift_detect import make_drift
 
 
 def test_apply_removes_the_drift_and_the_next_drift_exits_0(deploy: Deploy) -> None:

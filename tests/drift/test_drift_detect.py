@@ -17,10 +17,8 @@ import pytest
 from cabructl.engine.drift import DriftReport, check_drift, detect_drift
 from cabructl.resources.cloudwatch_dashboard import RULE_GRAPHS
 from cabructl.topology import load_topology
-from conftest import Deploy, Deployment
+from drift_support import RENAMED_WIDGET, Deploy, Deployment, make_drift
 from support import TOPOLOGY
-
-RENAMED_WIDGET = "Renamed by hand"
 
 # address → (attribute path, declared, live): exactly what drift must say for each change below.
 # Declared values come from the real topology, so the test follows edits to topology.yaml.
@@ -46,23 +44,6 @@ EXPECTED_UNMANAGED = {
     "sqs.queue.product-requests": ("sqs.queue", "product-requests", False),  # its ownership tags removed
 }
 SUMMARY = re.compile(r"^cabructl drift: DRIFT 6 changed, 3 missing, 3 unmanaged \((drift-[0-9a-f]{8})/prod sa-east-1\)$")
-
-
-def make_drift(deployment: Deployment, *, queue_attributes: bool = True) -> None:
-    """Every out-of-band change the expectations above describe."""
-    if queue_attributes:
-        deployment.set_queue_attribute("cicd-changes", "MessageRetentionPeriod", "604800")
-    deployment.put_pattern("critical-issues", {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
-                                               "detail": {"severity": ["CRITICAL"]}})
-    target = deployment.target("failed-tests", "failed-tests-queue")
-    deployment.put_target("failed-tests", {**target, "RetryPolicy": {"MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 3600}})
-    deployment.put_alarm_threshold(9000.0)
-    deployment.client("sns").tag_resource(ResourceArn=deployment.topic_arn("critical-alerts"),
-                                          Tags=[{"Key": "Owner", "Value": "someone-else"}])
-    deployment.retitle_dashboard_widget(RENAMED_WIDGET)
-    deployment.client("sqs").delete_queue(QueueUrl=deployment.queue_url("test-investigation"))
-    deployment.delete_rule("test-results-routing")
-    deployment.put_target("code-change-routing", {"Id": "hand-added", "Arn": deployment.queue_arn("eventbridge-dlq")})
 
 
 def make_unmanaged(deployment: Deployment) -> None:

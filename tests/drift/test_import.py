@@ -9,7 +9,7 @@ import pytest
 
 from cabructl.engine.drift import detect_drift
 from cabructl.topology import load_topology
-from conftest import Deploy, Deployment
+from drift_support import Deploy, Deployment
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
