@@ -15,6 +15,7 @@ AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, shared config files); the
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -130,9 +131,15 @@ class Aws:
     # -- configuration ---------------------------------------------------------------
     @property
     def region(self) -> str:
-        """The effective region: the override, else boto3's chain, else us-east-1."""
+        """The effective region: the override, else AWS_REGION, else boto3's chain, else us-east-1.
+
+        botocore itself reads only AWS_DEFAULT_REGION and the profile; AWS_REGION is the
+        variable every other AWS SDK (and Lambda) uses, so users expect it to work here too.
+        """
         if self.settings.region:
             return self.settings.region
+        if os.environ.get("AWS_REGION"):
+            return os.environ["AWS_REGION"]
         with self._lock:
             return self._session().region_name or "us-east-1"
 
@@ -190,9 +197,7 @@ class Aws:
             read_timeout=60,
             max_pool_connections=max(10, self.settings.max_workers * 4),
         )
-        kwargs: dict[str, Any] = {"config": config}
-        if self.settings.region or not session.region_name:
-            kwargs["region_name"] = self.region
+        kwargs: dict[str, Any] = {"config": config, "region_name": self.region}
         if self.settings.endpoint_url:
             kwargs["endpoint_url"] = self.settings.endpoint_url
         client = session.client(service, **kwargs)

@@ -13,10 +13,18 @@ from cabructl.cli.options import aws_settings
 
 
 def test_region_comes_from_the_chain_unless_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    assert Aws(AwsSettings()).region == "eu-west-1"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-1")
+    assert Aws(AwsSettings()).region == "us-west-1"
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")  # the cross-SDK variable, which botocore alone ignores
+    aws = Aws(AwsSettings())
+    assert aws.region == "eu-west-1" and aws.client("sqs").meta.region_name == "eu-west-1"
     assert Aws(AwsSettings(region="sa-east-1")).region == "sa-east-1"
+
+
+def test_an_exported_region_that_loses_to_the_topology_is_noted(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    assert aws_settings(None, None, None, False, "sa-east-1").region == "sa-east-1"
+    assert "the topology's region sa-east-1 applies; the exported us-east-1 does not" in capsys.readouterr().err
 
 
 def test_profile_from_a_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -67,4 +67,15 @@ def aws_settings(region: str | None, profile: str | None, endpoint_url: str | No
     if local:
         os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
         os.environ.pop("AWS_PROFILE", None)
+    _note_ignored_region(region, topology_region)
     return AwsSettings(region=region or topology_region, profile=profile, endpoint_url=endpoint_url)
+
+
+def _note_ignored_region(flag: str | None, topology_region: str | None) -> None:
+    """Say so when an exported region loses to the topology's, instead of surprising anyone."""
+    import os
+
+    exported = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not flag and topology_region and exported and exported != topology_region:
+        click.echo(f"note: the topology's region {topology_region} applies; the exported {exported} does not "
+                   f"(--region overrides the topology)", err=True)
