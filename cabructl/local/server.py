@@ -179,11 +179,13 @@ def build_app() -> Any:
     """The WSGI application: Schemas requests to cabructl's implementation, the rest to moto."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+    from cabructl.local.jsonpath_cache import install_jsonpath_cache
     from cabructl.local.routing import ServiceRouter
     from cabructl.local.schemas import SERVICE_NAME, schemas_app
     from cabructl.local.sns_delivery import install_sns_delivery
 
     install_sns_delivery()
+    install_jsonpath_cache()
     return ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()})
 
 
