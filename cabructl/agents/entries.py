@@ -26,8 +26,8 @@ def with_envelope(detail: Mapping[str, Any], correlation_id: str | None = None) 
     """The detail plus what tracing needs: a correlation id and an ISO 8601 timestamp with zone.
 
     Values already present win, so an event keeps its correlation id through
-    redrives and hand-offs; the schemas allow the extra field (no
-    ``additionalProperties: false``) and require ``timestamp`` themselves.
+    redrives and hand-offs; the schemas declare ``correlationId`` (optional) and
+    require ``timestamp`` themselves.
     """
     stamped = dict(detail)
     stamped.setdefault(CORRELATION_FIELD, correlation_id or new_id())

@@ -41,7 +41,7 @@ def test_every_typed_event_has_a_schema_with_its_fields(topology: Topology) -> N
 
     for event_class in TYPED_EVENTS:
         declared = set(topology.schemas[event_class.schema_name].detail_schema["properties"])
-        fields = {field.name for field in dataclasses.fields(event_class)} - {"correlationId"}
+        fields = {field.name for field in dataclasses.fields(event_class)}
         assert fields == declared, event_class.__name__
 
 
