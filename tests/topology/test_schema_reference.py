@@ -63,3 +63,12 @@ def test_every_subcommand_has_help() -> None:
         result = runner.invoke(cli, [command, "--help"])
         assert result.exit_code == 0, (command, result.output)
         assert "Usage:" in result.output and len(result.output.splitlines()) > 3, command
+
+
+def test_cli_reference_is_current() -> None:
+    """docs/cli.md is generated from the commands; regenerate it when a command changes."""
+    from cabructl.cli import cli as root
+    from cabructl.output.cli_reference import command_reference
+
+    current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == command_reference(root), "run: python -m cabructl.output.cli_reference > docs/cli.md"
