@@ -20,12 +20,7 @@ from support import edit_topology
 
 @pytest.fixture(scope="session")
 def local_endpoint() -> Iterator[LocalAws]:
-    """The endpoint, with fake credentials set for the whole session: module-scoped
-    deployments are made before the per-test credential fixture runs."""
-    with pytest.MonkeyPatch.context() as patch, LocalAws(port=0, region=REGION) as local:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.delenv("AWS_PROFILE", raising=False)
+    with LocalAws(port=0, region=REGION) as local:
         yield local
 
 
@@ -39,8 +34,12 @@ def deploy(tmp_path: Path, local_endpoint: LocalAws) -> Iterator[Deploy]:
 
 @pytest.fixture(scope="module")
 def module_deploy(tmp_path_factory: pytest.TempPathFactory, local_endpoint: LocalAws) -> Iterator[Deploy]:
-    """As ``deploy``, for read-only tests that share one deployment."""
-    with deployments(lambda: tmp_path_factory.mktemp("drift"), local_endpoint) as make:
+    """As ``deploy``, for read-only tests that share one deployment. Module fixtures run
+    before the per-test fake credentials, so they set their own for the module's life."""
+    with pytest.MonkeyPatch.context() as patch, deployments(lambda: tmp_path_factory.mktemp("drift"), local_endpoint) as make:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.delenv("AWS_PROFILE", raising=False)
         yield make
 
 
