@@ -235,9 +235,8 @@ def run_within(seconds: float, work: Callable[[], T], aws: "Aws", *, doing: str 
     Python cannot kill a thread, so on timeout the worker is abandoned (it is a
     daemon thread and does not keep the process alive) and every AWS request it
     would still send is refused before it leaves (a botocore ``before-send``
-    hook), retries included. A request already on the wire is abandoned: its
-    result is discarded. The hook is registered before ``work`` creates any
-    client, so it reaches the clients of every thread the engine starts.
+    hook on every client of ``aws``, present and future), retries included. A
+    request already on the wire is abandoned: its result is discarded.
     """
     abandoned = threading.Event()
 
