@@ -119,28 +119,36 @@ def _cell(value: Any) -> str:
 # -- import -----------------------------------------------------------------------------------
 
 def render_import(prepared: Any) -> str:
-    """What an import writes (file:line, key, before → after, base or override) and what it cannot."""
-    from cabructl.topology.writer import MISSING
-
+    """What an import writes (key, before → after, base or override, file:line) and what it cannot."""
     lines = [f"cabructl import will write into {prepared.editor.file}:"]
     for value in prepared.values:
         written = value.written
-        key = ".".join(str(part) for part in written.path)
         where = f"environments.{prepared.environment} override" if written.in_override else "base document"
-        location = f"{prepared.editor.file}:{written.line}:{written.column}"
-        if written.before is MISSING:
-            change = f"+ {key} (new declaration)" if isinstance(written.after, dict) else f"+ {key}: {short_value(written.after)}"
-        elif written.after is MISSING:
-            change = f"- {key} (removed; was {short_value(written.before)})"
-        else:
-            change = f"~ {key}: {short_value(written.before)} → {short_value(written.after)}"
-        lines.append(f"  {change}  [{value.address}; {where}; {location}]")
+        note = f"  [{value.address}; {where}; {prepared.editor.file}:{written.line}:{written.column}]"
+        lines += [f"  {change}{note}" for change in _written_changes(written)]
     if not prepared.values:
         lines.append("  (nothing)")
-    for skipped in prepared.skipped:
-        lines.append(f"  not imported: {skipped.address} {skipped.attribute}: {skipped.reason}")
+    lines += [f"  not imported: {item.address} {item.attribute}: {item.reason}" for item in prepared.skipped]
     if prepared.adopt:
         lines.append(f"then take over (tag as managed by this topology) and apply: {', '.join(prepared.adopt)}")
     if not prepared.editor.faithful:
         lines.append("note: ruamel.yaml cannot reproduce this file's layout exactly; review `git diff` for moved lines")
     return "\n".join(lines)
+
+
+def _written_changes(written: Any) -> list[str]:
+    """One line per changed value; a structure edited in place (a pattern) shows its changed leaves."""
+    from cabructl.engine.plan import attribute_changes
+    from cabructl.topology.writer import MISSING
+
+    key = ".".join(str(part) for part in written.path)
+    if written.before is MISSING and isinstance(written.after, dict):
+        return [f"+ {key} (new declaration)"]
+    if written.before is MISSING:
+        return [f"+ {key}: {short_value(written.after)}"]
+    if written.after is MISSING:
+        return [f"- {key} (removed; was {short_value(written.before)})"]
+    if isinstance(written.before, dict) and isinstance(written.after, dict):
+        return [f"~ {key}.{leaf.path}: {short_value(leaf.before)} → {short_value(leaf.after)}"
+                for leaf in attribute_changes(written.before, written.after)]
+    return [f"~ {key}: {short_value(written.before)} → {short_value(written.after)}"]

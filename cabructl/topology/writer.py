@@ -142,16 +142,17 @@ class TopologyEditor:
         parent = self._container(parent_path, create=edit.style is not Style.REMOVE)
         line, column = _position(parent, key) or _position_of_container(self.document, parent_path)
         before = parent[key] if _has_child(parent, key) else MISSING
+        was = _plain(before)  # a snapshot: merging edits ``before`` in place
         if edit.style is Style.REMOVE:
             if before is not MISSING:
                 del parent[key]
-            return Written(path, in_override, line, column, _plain(before), MISSING)
+            return Written(path, in_override, line, column, was, MISSING)
         new = self._new_value(before, edit)
         if before is MISSING:
             append_entry(parent, key, new)
         elif new is not before:
             parent[key] = new
-        return Written(path, in_override, line, column, _plain(before), _plain(new))
+        return Written(path, in_override, line, column, was, _plain(new))
 
     def add_entry(self, mapping_path: Path, key: str, value: Any, environment: str | None = None) -> Written:
         """Declare something new (a rule) at the end of a section, in the file's style."""

@@ -71,6 +71,7 @@ def test_import_one_address_then_the_rest_each_value_in_the_files_style(deploy: 
         ("    retention: 7d", "    retention: 5d"),
         (f"    CostCenter: {cost_center}", "    CostCenter: Platform"),
     ])
+    assert '~ rules.critical-issues.pattern.detail.severity[1]: "HIGH" → null  [events.rule.critical-issues;' in output
     assert ("not imported: cloudwatch.dashboard.eventbridge-dashboard body: generated from the rules, queues and bus; "
             "`cabructl apply` restores it") in output
 
