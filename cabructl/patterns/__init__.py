@@ -8,8 +8,9 @@ so importing this package costs nothing until a pattern is actually handled.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cabructl.lazy import lazy_getattr
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.patterns.api import (
@@ -41,13 +42,7 @@ EXPORTS = {
 __all__ = sorted(EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Load the submodule behind a public name on first access (PEP 562)."""
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Union
 
 # EventBridge quota "event pattern size", measured on compact JSON.
-MAX_PATTERN_CHARS = 2048
+from cabructl.constants import MAX_PATTERN_CHARS  # noqa: F401 - re-exported; AWS limits live in one module
 # AWS documents numeric matching for values in [-5e9, 5e9]; event-ruler rejects
 # numeric operands (and anything-but numbers) outside it.
 NUMERIC_LIMIT = 5_000_000_000

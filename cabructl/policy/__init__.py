@@ -9,8 +9,9 @@ Names load on first use (PEP 562), so importing the package costs nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from cabructl.lazy import lazy_getattr
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.policy.report import Finding, PolicyReport, evaluate_policy
@@ -19,9 +20,4 @@ EXPORTS = {"Finding": "report", "PolicyReport": "report", "evaluate_policy": "re
 __all__ = sorted(EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, EXPORTS, globals())
