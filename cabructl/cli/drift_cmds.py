@@ -44,24 +44,28 @@ def drift(file: str, env: str | None, region: str | None, profile: str | None, e
       cabructl drift: DRIFT 3 changed, 1 missing, 1 unmanaged (cabruca-segmentation/prod sa-east-1)
       cabructl drift: OK no drift (cabruca-segmentation/prod sa-east-1)
       cabructl drift: ERROR <reference> (…); details on stderr
-    then the details, unless --output is given. Exit codes: 0 no drift, 2 drift,
+    then the details, unless --output is given (with --format json and no
+    --output, stdout is the JSON document alone and the line goes to stderr). Exit codes: 0 no drift, 2 drift,
     1 error or timeout. Never prompts; never writes to AWS except the --notify event.
     """
-    from cabructl.cli.engine_cmds import _engine
+    from cabructl.cli.engine_cmds import engine_from_options
     from cabructl.engine.drift import check_drift
     from cabructl.output.drift import error_line, render_drift, summary_line
     from cabructl.output.style import use_colour
 
     where = None
     try:
-        engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+        engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
         where = f"{engine.topology.owner_tag} {engine.aws.region}"
         check = check_drift(engine, timeout=timeout, notify=notify)
     except Exception as error:  # noqa: BLE001 - only adds the summary line; run_command reports it
         click.echo(error_line(getattr(error, "reference", "internal-error"), where))
         raise
     colour = use_colour()
-    click.echo(summary_line(check, colour=colour))
+    # With --format json on stdout, stdout is one JSON document (DESIGN's contract); the
+    # summary line, which the document repeats, goes to stderr for the log scanner.
+    summary_to_stderr = output_format == "json" and not output
+    click.echo(summary_line(check, colour=colour and not summary_to_stderr), err=summary_to_stderr)
     if output:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(render_drift(check.report, output_format).rstrip("\n") + "\n")
@@ -93,14 +97,14 @@ def import_(addresses: tuple[str, ...], file: str, env: str | None, region: str 
     without a TTY. Exit codes: 0 imported and no drift left there, 2 drift left
     on an imported address (e.g. an attribute that cannot be imported), 1 error.
     """
-    from cabructl.cli.engine_cmds import _engine
+    from cabructl.cli.engine_cmds import engine_from_options
     from cabructl.engine.drift import commit_import, detect_drift, finish_import, prepare_import
     from cabructl.output.apply import render_progress, render_result
     from cabructl.output.drift import render_import
     from cabructl.output.plan import render_plan
     from cabructl.output.style import use_colour
 
-    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+    engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
     prepared = prepare_import(engine, detect_drift(engine), addresses)
     click.echo(render_import(prepared))
     if prepared.empty:
@@ -131,11 +135,11 @@ def import_(addresses: tuple[str, ...], file: str, env: str | None, region: str 
 def _policy_allows(topology: Any) -> bool:
     """Live values may break the cost or retention policy; the file now says so, and apply
     refuses until it is fixed. Say it now rather than at the next apply."""
-    from cabructl.cli.engine_cmds import _echo_policy, _policy_report
+    from cabructl.cli.engine_cmds import echo_policy, policy_report
 
-    report = _policy_report(topology)
+    report = policy_report(topology)
     if not report.ok:
-        _echo_policy(report)
+        echo_policy(report)
         click.echo("warning: the imported values break the policy; `cabructl apply` refuses until they are fixed.", err=True)
     return bool(report.ok)
 

@@ -11,7 +11,7 @@ from cabructl.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, run_command
 from cabructl.cli.options import aws_options, aws_settings, topology_options
 
 
-def _engine(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None,
+def engine_from_options(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None,
             local: bool, workers: int | None = None) -> Any:
     from cabructl.aws import Aws
     from cabructl.engine import Engine
@@ -22,14 +22,14 @@ def _engine(file: str, env: str | None, region: str | None, profile: str | None,
     return Engine(topology, Aws(settings), workers=workers)
 
 
-def _policy_report(topology: Any) -> Any:
+def policy_report(topology: Any) -> Any:
     """The policy result for the gate (offline: no AWS call)."""
     from cabructl.policy import evaluate_policy
 
     return evaluate_policy(topology)
 
 
-def _echo_policy(report: Any, *, details: bool = False) -> None:
+def echo_policy(report: Any, *, details: bool = False) -> None:
     """The policy paragraph under a plan; every finding spelled out when apply is refused."""
     click.echo("")
     click.echo(report.paragraph())
@@ -69,9 +69,9 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
     from cabructl.output.plan import plan_json, render_plan
     from cabructl.output.style import use_colour
 
-    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+    engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
     result = engine.plan(targets=targets, adopt=adopt)
-    report = _policy_report(engine.topology)
+    report = policy_report(engine.topology)
     if out:
         with open(out, "w", encoding="utf-8") as handle:
             json.dump(result.to_json(include_resources=True), handle, indent=2, default=str)
@@ -79,7 +79,7 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
         click.echo(plan_json(result))
     else:
         click.echo(render_plan(result, colour=use_colour()))
-        _echo_policy(report)
+        echo_policy(report)
         if out:
             click.echo(f"\nSaved the plan to {out}; apply exactly it with: cabructl apply {out}")
     if result.conflicts or not report.ok:
@@ -106,10 +106,10 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
     in dependency order, independent ones in parallel; a failure stops the apply
     and the next apply converges from where it stopped.
     """
-    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
-    report = _policy_report(engine.topology)
+    engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
+    report = policy_report(engine.topology)
     if not report.ok:
-        _echo_policy(report, details=True)
+        echo_policy(report, details=True)
         click.echo("Apply refused: the topology breaks its policy; nothing was changed.", err=True)
         return EXIT_ERROR
     the_plan = _load_saved_plan(engine, planfile) if planfile else engine.plan(targets=targets, adopt=adopt)
@@ -126,7 +126,7 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
 def destroy(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
             auto_approve: bool, allow_data_loss: bool, workers: int | None) -> int:
     """Delete everything this topology owns, dependents first. Never touches what it does not own."""
-    engine = _engine(file, env, region, profile, endpoint_url, local, workers)
+    engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
     return _confirm_and_apply(engine, engine.plan(destroy=True), auto_approve=auto_approve,
                               allow_data_loss=allow_data_loss, verb="destroy")
 
@@ -190,7 +190,7 @@ def outputs(file: str, env: str | None, region: str | None, profile: str | None,
 
     from cabructl.resources.outputs import resolve_outputs
 
-    engine = _engine(file, env, region, profile, endpoint_url, local)
+    engine = engine_from_options(file, env, region, profile, endpoint_url, local)
     desired = engine.desired()
     values = resolve_outputs(engine.topology.outputs, engine.live(desired), desired)
     if as_json:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from cabructl.engine.drift import ChangedResource, DriftCheck, DriftReport, UnmanagedResource
-from cabructl.output.plan import _short as short_value
+from cabructl.output.plan import short_value
 from cabructl.output.style import ACTION_COLOURS, paint
 
 NEXT_STEPS = ("`cabructl apply` makes AWS match the file again (it deletes owned unmanaged resources); "

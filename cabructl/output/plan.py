@@ -50,17 +50,17 @@ def _render_change(change: Change, colour: bool) -> list[str]:
         lines.append(f"      name: {change.after.name}")
         for key, value in change.after.attributes.items():
             if value not in (None, {}, []):
-                lines.append(f"      {key}: {_short(value)}")
+                lines.append(f"      {key}: {short_value(value)}")
     elif action is Action.DELETE and change.before is not None:
         lines.append(f"      name: {change.before.name}")
     else:
         for item in change.diff:
             marker = "  # forces replacement" if item.path.split(".")[0].split("[")[0] in change.replace_fields else ""
-            lines.append(f"      {item.path}: {_short(item.before)} → {_short(item.after)}{marker}")
+            lines.append(f"      {item.path}: {short_value(item.before)} → {short_value(item.after)}{marker}")
     return lines
 
 
-def _short(value: Any) -> str:
+def short_value(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 

@@ -98,6 +98,10 @@ class QueueHandler(Handler):
             sqs_changes = sqs_attributes({**desired.attributes, **changed_attributes}, include_fifo=False, only=tuple(changed_attributes))
             if "policy" in changed_attributes and desired.attributes["policy"] is None:
                 sqs_changes["Policy"] = ""
+            elif desired.attributes["policy"] is not None:
+                # moto (the local endpoint) forgets a queue's policy on any SetQueueAttributes
+                # that omits it; AWS keeps it. Resending the unchanged policy is harmless on AWS.
+                sqs_changes["Policy"] = compact_json(desired.attributes["policy"])
             if sqs_changes:
                 aws.settle(lambda: client.set_queue_attributes(QueueUrl=url, Attributes=sqs_changes))
         if "tags" in changed:

@@ -131,11 +131,10 @@ def test_json_details_go_to_output_file_and_stdout_keeps_only_the_summary(drifte
     assert {"address": EXTRA_TARGET, "kind": "events.target", "name": "hand-added", "owned": True} in document["drift"]["unmanaged"]
 
 
-def test_json_on_stdout_follows_the_summary_line(drifted: Deployment) -> None:
+def test_json_on_stdout_is_one_document_and_the_summary_line_goes_to_stderr(drifted: Deployment) -> None:
     result = drifted.cli("drift", "--format", "json")
-    first, rest = result.stdout.split("\n", 1)
-    assert SUMMARY.match(first)
-    assert json.loads(rest)["summary"]["changed"] == 6
+    assert json.loads(result.stdout)["summary"]["changed"] == 6
+    assert SUMMARY.match(result.stderr.splitlines()[0])
 
 
 def test_markdown_suits_an_issue_comment(drifted: Deployment) -> None:
