@@ -77,7 +77,7 @@ class AwsSettings:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    max_attempts: int = 8
+    max_attempts: int = 5  # botocore retries (throttling, 5xx, connection); more makes a dead endpoint hang for a minute
     max_workers: int = 8
     latency: float = 0.0  # seconds added to every call; only the benchmarks set it
 
@@ -193,7 +193,7 @@ class Aws:
 
         config = Config(
             retries={"mode": "adaptive", "max_attempts": self.settings.max_attempts},
-            connect_timeout=10,
+            connect_timeout=5,
             read_timeout=60,
             max_pool_connections=max(10, self.settings.max_workers * 4),
         )
