@@ -36,9 +36,3 @@ class AwsError(CabructlError):
     """An AWS call failed after retries; the message names the operation."""
 
     reference = "aws-error"
-
-
-class PolicyViolation(CabructlError):
-    """The policy gate refused a write."""
-
-    reference = "policy-violation"

@@ -7,7 +7,7 @@ for one command: the engine keeps the live state it discovered.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from cabructl.aws import Aws, describe_aws_error, parallel_map
 from cabructl.resources import Context, Handler, Resource
@@ -64,6 +64,3 @@ def offline_context(topology: Topology) -> Context:
     from cabructl.resources.base import OFFLINE_ACCOUNT
 
     return Context(account_id=OFFLINE_ACCOUNT, region=topology.region)
-
-
-__all__: list[Any] = ["desired_state", "live_state", "context_for", "offline_context"]

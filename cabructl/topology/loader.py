@@ -67,6 +67,8 @@ def _select_environment(document: dict[str, Any], env: str | None, source_map: S
     environments = document.get("environments") or {}
     wanted = env or document.get("environment")
     merged = copy.deepcopy(document)
+    if not isinstance(wanted, str):
+        return merged, []  # the schema reports a missing or mistyped `environment`
     if env is None and (not isinstance(environments, dict) or wanted not in environments):
         return merged, []
     if not isinstance(environments, dict) or wanted not in environments:

@@ -18,10 +18,13 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
 _DURATION = re.compile(r"^([0-9]+)(s|m|h|d)$")
 
 
-def parse_duration(value: int | str) -> int:
-    """``14d`` → 1209600; integers are seconds. The schema has vetted the form."""
-    if isinstance(value, int):
-        return value
+def parse_duration(value: int | float | str) -> int:
+    """``14d`` → 1209600; integers are seconds. The schema has vetted the form.
+
+    JSON Schema counts ``60.0`` as an integer, so integral floats arrive here too.
+    """
+    if isinstance(value, (int, float)):
+        return int(value)
     match = _DURATION.match(value)
     if not match:
         raise ValueError(f"not a duration: {value!r}")
@@ -327,7 +330,7 @@ def _schema(name: str, spec: dict[str, Any]) -> EventSchema:
         type=spec.get("type", "OpenApi3"),
         content=spec.get("content", {}),
         file=spec.get("file"),
-        typical_size_bytes=spec.get("typical_size_bytes"),
+        typical_size_bytes=int(spec["typical_size_bytes"]) if spec.get("typical_size_bytes") is not None else None,
         tags=dict(spec.get("tags", {})),
         path=("schemas", "events", name),
     )
@@ -357,7 +360,7 @@ def _target(spec: dict[str, Any], path: Path) -> Target:
     retry = None
     if retry_spec is not None:
         retry = RetryPolicy(
-            attempts=retry_spec.get("attempts", 185),
+            attempts=int(retry_spec.get("attempts", 185)),
             max_age_seconds=parse_duration(retry_spec.get("max_age", 86_400)),
         )
     return Target(spec["id"], kind, spec[kind], retry, spec.get("dead_letter"), spec.get("role_arn"), spec.get("input"), path)
@@ -382,7 +385,7 @@ def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
         kms_key=spec.get("kms_key"),
         fifo=fifo,
         redrive_dead_letter=redrive.get("dead_letter"),
-        redrive_max_receives=redrive.get("max_receives", 5),
+        redrive_max_receives=int(redrive.get("max_receives", 5)),
         tags=dict(spec.get("tags", {})),
         path=("queues", logical),
     )
@@ -405,8 +408,8 @@ def _agent(name: str, spec: dict[str, Any]) -> Agent:
         source=spec["source"],
         description=spec.get("description", ""),
         events=tuple(spec["events"]),
-        per_day=volume["per_day"],
-        per_hour=volume["per_hour"],
+        per_day=int(volume["per_day"]),
+        per_hour=int(volume["per_hour"]),
         sampling=float(spec.get("sampling", 1.0)),
         mix={field_name: dict(shares) for field_name, shares in spec.get("mix", {}).items()},
         on_limit=spec.get("on_limit", "raise"),
@@ -435,7 +438,7 @@ def _cost_alarm(spec: dict[str, Any] | None, namer: _Namer) -> CostAlarm | None:
         metric=spec.get("metric", "MatchedEvents"),
         statistic=spec.get("statistic", "Sum"),
         period=parse_duration(spec.get("period", 3600)),
-        evaluation_periods=spec.get("evaluation_periods", 1),
+        evaluation_periods=int(spec.get("evaluation_periods", 1)),
         threshold=float(spec["threshold"]),
         actions=tuple(spec.get("actions", [])),
         tags=dict(spec.get("tags", {})),

@@ -35,12 +35,11 @@ class SourceMap:
     file: str
     positions: dict[Path, Position] = field(default_factory=dict)
 
-    def locate(self, path: Path, *, at_key: bool = False) -> Position:
+    def locate(self, path: Path) -> Position:
         """The position of ``path``, or of its closest ancestor that has one."""
         probe = tuple(path)
         while probe not in self.positions and probe:
             probe = probe[:-1]
-            at_key = False
         found = self.positions.get(probe)
         if found is None:
             return Position(self.file, 1, 1, 1, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -44,7 +45,7 @@ def mutated_topology(draw: st.DrawFn) -> str:
     return "".join(lines)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("CABRUCTL_FUZZ_EXAMPLES", "250")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=mutated_topology())
 def test_mutated_topology_never_raises(tmp_path_factory: object, text: str) -> None:
     folder = Path(tmp_path_factory.mktemp("fuzz"))  # type: ignore[attr-defined]
