@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
+from cabructl.agents.errors import EventInputError
 from cabructl.agents.events import new_id, now_iso8601
 from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
 
@@ -20,6 +21,51 @@ TIMESTAMP_FIELD = "timestamp"
 TIME_PARAMETER_BYTES = 14
 
 Entry = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EntryParts:
+    """One entry of a PutEvents entries file, Detail parsed (publish and test-event both read them)."""
+
+    source: str
+    detail_type: str
+    detail: Any
+    bus: str | None
+    resources: tuple[str, ...]
+    time: str | None
+
+
+def parse_entries(document: Any) -> list[EntryParts]:
+    """The ``aws events put-events --entries`` format: a list, or ``{"Entries": [...]}``.
+
+    Detail is a JSON string there (an object is accepted too). Every bad entry is
+    reported at once, by index, before anything is used.
+    """
+    entries = document.get("Entries") if isinstance(document, dict) else document
+    if not isinstance(entries, list) or not entries:
+        raise EventInputError('the entries file must hold a non-empty JSON list of {"Source", "DetailType", "Detail", …} objects')
+    parsed, problems = [], []
+    for index, entry in enumerate(entries):
+        try:
+            parsed.append(_entry_parts(entry))
+        except EventInputError as error:
+            problems.append(f"entries[{index}]: {error}")
+    if problems:
+        raise EventInputError("\n".join(problems))
+    return parsed
+
+
+def _entry_parts(entry: Any) -> EntryParts:
+    if not isinstance(entry, dict) or not isinstance(entry.get("Source"), str) or not isinstance(entry.get("DetailType"), str):
+        raise EventInputError("an entry needs Source and DetailType strings")
+    detail = entry.get("Detail", "{}")
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail)
+        except ValueError as error:
+            raise EventInputError(f"Detail is not valid JSON: {error}") from None
+    return EntryParts(entry["Source"], entry["DetailType"], detail, entry.get("EventBusName"),
+                      tuple(entry.get("Resources") or ()), entry.get("Time"))
 
 
 def with_envelope(detail: Mapping[str, Any], correlation_id: str | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Sequence
 
 from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError, RefusedEventsError, UnknownEventError
+from cabructl.agents.entries import parse_entries
 from cabructl.agents.events import GenericEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,35 +50,17 @@ def detail_event(catalog: "EventCatalog", detail: Any, *, agent: str | None, det
 
 
 def events_from_entries(document: Any, catalog: "EventCatalog") -> list[GenericEvent]:
-    """Events from the PutEvents entries format (``aws events put-events --entries``): a list, or ``{"Entries": [...]}``.
-
-    Detail is a JSON string there; an object is accepted too.
-    """
-    entries = document.get("Entries") if isinstance(document, dict) else document
-    if not isinstance(entries, list) or not entries:
-        raise EventInputError('the entries file must hold a non-empty JSON list of {"Source", "DetailType", "Detail", …} objects')
+    """Events from the PutEvents entries format, each one a type the topology declares."""
     events, problems = [], []
-    for index, entry in enumerate(entries):
+    for index, parts in enumerate(parse_entries(document)):
         try:
-            events.append(_entry_event(entry, catalog))
-        except (EventInputError, UnknownEventError) as error:
+            events.append(catalog.generic_event(parts.source, parts.detail_type, parts.detail, bus=parts.bus,
+                                                resources=parts.resources))
+        except UnknownEventError as error:
             problems.append(f"entries[{index}]: {error}")
     if problems:
         raise EventInputError("\n".join(problems))
     return events
-
-
-def _entry_event(entry: Any, catalog: "EventCatalog") -> GenericEvent:
-    if not isinstance(entry, dict) or not isinstance(entry.get("Source"), str) or not isinstance(entry.get("DetailType"), str):
-        raise EventInputError("an entry needs Source and DetailType strings")
-    detail = entry.get("Detail", "{}")
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except ValueError as error:
-            raise EventInputError(f"Detail is not valid JSON: {error}") from None
-    return catalog.generic_event(entry["Source"], entry["DetailType"], detail, bus=entry.get("EventBusName"),
-                                 resources=entry.get("Resources") or ())
 
 
 def prepare_all(agent: "EventBridgeAgent", events: Sequence[GenericEvent], label: str = "entries",

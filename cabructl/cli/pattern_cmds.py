@@ -28,21 +28,17 @@ def test_event(event_file: str | None, file: str, env: str | None, source: str |
     --source, --detail-type and --detail. Exit 0 when every event matches at
     least one rule, 2 when one matches none.
     """
-    from cabructl.errors import CabructlError
+    from cabructl.agents.operations import read_json_argument
     from cabructl.output.routes import render_event_routes
     from cabructl.policy.routes import envelope, events_from_document, route_events
     from cabructl.topology import load_topology
 
     topology = load_topology(file, env)
     if event_file:
-        with click.open_file(event_file, encoding="utf-8") as handle:
-            try:
-                document = json.load(handle)
-            except ValueError as error:
-                raise CabructlError(f"{event_file}: not JSON: {error}") from None
+        document = read_json_argument("-" if event_file == "-" else "@" + event_file)
         events = events_from_document(topology, document, event_file)
     elif source and detail_type:
-        events = [envelope(topology, source, detail_type, _json_argument(detail, "--detail"))]
+        events = [envelope(topology, source, detail_type, read_json_argument(detail))]
     else:
         raise click.UsageError("give EVENT_FILE, or both --source and --detail-type")
     routes = route_events(topology, events)
@@ -51,19 +47,6 @@ def test_event(event_file: str | None, file: str, env: str | None, source: str |
     else:
         click.echo(render_event_routes(routes))
     return EXIT_OK if all(route.rules for route in routes) else EXIT_CHANGES
-
-
-def _json_argument(value: str, option: str) -> object:
-    from cabructl.errors import CabructlError
-
-    text = value
-    if value.startswith("@"):
-        with open(value[1:], encoding="utf-8") as handle:
-            text = handle.read()
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise CabructlError(f"{option}: not JSON: {error}") from None
 
 
 @click.command()

@@ -8,13 +8,13 @@ cost" can never disagree.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from cabructl.errors import CabructlError
+from cabructl.agents.entries import EntryParts, parse_entries
+from cabructl.agents.errors import EventInputError
 from cabructl.topology.model import Rule, Target, Topology
 
 # A probe no agent would send: a rule matching it matches (nearly) everything on the bus.
@@ -22,10 +22,6 @@ PROBE_EVENT = {"version": "0", "source": "cabructl.probe.unknown-source", "detai
                "detail": {}, "resources": []}
 ROUTES_MAX_CANDIDATES = 4096
 TARGET_LABELS = {"queue": "SQS queue", "topic": "SNS topic", "log_group": "log group"}
-
-
-class EventInputError(CabructlError):
-    reference = "invalid-event"
 
 
 @dataclass(frozen=True)
@@ -130,40 +126,35 @@ def envelope(topology: Topology, source: str, detail_type: str, detail: Any, **e
 def events_from_document(topology: Topology, document: Any, origin: str) -> list[dict[str, Any]]:
     """Full envelopes from a full event, a list of them, or a PutEvents entries file
     (``[{"Source", "DetailType", "Detail": "<json>", "EventBusName"}]`` or ``{"Entries": [...]}``)."""
-    if isinstance(document, dict) and "Entries" in document:
-        document = document["Entries"]
+    if _is_entries_file(document):
+        return [_from_entry(topology, parts, origin) for parts in parse_entries(document)]
     items = document if isinstance(document, list) else [document]
     if not items:
         raise EventInputError(f"{origin}: no events in the file")
     return [_one_event(topology, item, f"{origin}[{index}]" if isinstance(document, list) else origin) for index, item in enumerate(items)]
 
 
+def _is_entries_file(document: Any) -> bool:
+    if isinstance(document, dict):
+        return "Entries" in document
+    return isinstance(document, list) and any(isinstance(item, dict) and "Source" in item for item in document)
+
+
 def _one_event(topology: Topology, item: Any, origin: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise EventInputError(f"{origin}: an event must be a JSON object, not {type(item).__name__}")
-    if "Source" in item or "DetailType" in item:
-        return _from_entry(topology, item, origin)
     missing = [key for key in ("source", "detail-type") if key not in item]
     if missing:
         raise EventInputError(f"{origin}: missing {', '.join(missing)} (a full event needs source, detail-type and detail)")
     return {**envelope(topology, item["source"], item["detail-type"], item.get("detail", {})), **item}
 
 
-def _from_entry(topology: Topology, entry: Mapping[str, Any], origin: str) -> dict[str, Any]:
-    """A PutEvents entry: Detail is a JSON string, as the API takes it."""
-    missing = [key for key in ("Source", "DetailType", "Detail") if key not in entry]
-    if missing:
-        raise EventInputError(f"{origin}: PutEvents entry lacks {', '.join(missing)}")
-    detail = entry["Detail"]
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except ValueError as error:
-            raise EventInputError(f"{origin}.Detail: not JSON ({error})") from None
-    bus = entry.get("EventBusName")
-    if bus and bus not in (topology.bus.name,) and not str(bus).endswith(f"/{topology.bus.name}"):
-        raise EventInputError(f"{origin}.EventBusName: {bus!r} is not this topology's bus {topology.bus.name!r}")
-    return envelope(topology, entry["Source"], entry["DetailType"], detail, resources=entry.get("Resources"), time=entry.get("Time"))
+def _from_entry(topology: Topology, parts: EntryParts, origin: str) -> dict[str, Any]:
+    """A PutEvents entry as EventBridge would deliver it; only this topology's bus routes here."""
+    bus = parts.bus
+    if bus and bus != topology.bus.name and not bus.endswith(f"/{topology.bus.name}"):
+        raise EventInputError(f"{origin}: EventBusName {bus!r} is not this topology's bus {topology.bus.name!r}")
+    return envelope(topology, parts.source, parts.detail_type, parts.detail, resources=parts.resources, time=parts.time)
 
 
 # -- every agent -------------------------------------------------------------------------

@@ -66,10 +66,10 @@ def test_full_envelope_list_exits_2_when_one_matches_nothing(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("content,message", [
     ("[1]", "an event must be a JSON object"),
-    ('[{"Source": "x", "DetailType": "y", "Detail": "{bad"}]', "Detail: not JSON"),
+    ('[{"Source": "x", "DetailType": "y", "Detail": "{bad"}]', "entries[0]: Detail is not valid JSON"),
     ('[{"Source": "x", "DetailType": "y", "Detail": "{}", "EventBusName": "other-bus"}]', "is not this topology's bus"),
     ('{"detail": {}}', "missing source, detail-type"),
-    ("not json", "not JSON"),
+    ("not json", "is not valid JSON"),
 ], ids=["not-an-object", "detail-not-json", "other-bus", "incomplete-envelope", "not-json"])
 def test_bad_event_files_are_clear_errors(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "event.json").write_text(content, encoding="utf-8")
