@@ -16,9 +16,13 @@ import json
 import random
 import time
 import uuid
+from pathlib import Path
 from typing import Callable, Iterable
 
 from cabructl.patterns import compile_rules
+from cabructl.topology import load_topology
+
+TOPOLOGY_FILE = Path(__file__).resolve().parent.parent / "topology.yaml"
 
 DEFAULT_EVENTS = 100_000
 DEFAULT_SEED = 20250301
@@ -30,18 +34,8 @@ RACE_SLICE = 1_000
 
 Matcher = Callable[[dict], list[str]]
 
-CABRUCA_RULES = {
-    "issue-detection-routing": {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
-                                "detail": {"severity": [{"exists": True}]}},
-    "critical-issues": {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
-                        "detail": {"severity": ["CRITICAL", "HIGH"]}},
-    "feature-request-routing": {"source": ["cabruca.agents.product"], "detail-type": ["Feature Request Event"]},
-    "code-change-routing": {"source": ["cabruca.agents.developer"], "detail-type": ["Code Change Event"],
-                            "detail": {"status": ["APPROVED", "MERGED"]}},
-    "test-results-routing": {"source": ["cabruca.agents.tester"], "detail-type": ["Test Results Event"]},
-    "failed-tests": {"source": ["cabruca.agents.tester"], "detail-type": ["Test Results Event"],
-                     "detail": {"status": ["FAILED", "ERROR"]}},
-}
+# The six routing rules of the real topology, as the product runs them.
+CABRUCA_RULES = {name: rule.pattern for name, rule in load_topology(str(TOPOLOGY_FILE)).rules.items()}
 
 AGENT_TYPES = {
     "cabruca.agents.monitor": "Issue Detection Event",

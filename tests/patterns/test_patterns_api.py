@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import TOPOLOGY
 
 import cabructl
 
 from cabructl.errors import CabructlError
+from cabructl.topology import load_topology
 from cabructl.patterns import (
     PatternError,
     compile_pattern,
@@ -22,18 +24,8 @@ from cabructl.patterns import (
     validate_pattern,
 )
 
-CABRUCA_RULES = {
-    "issue-detection-routing": {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
-                                "detail": {"severity": [{"exists": True}]}},
-    "critical-issues": {"source": ["cabruca.agents.monitor"], "detail-type": ["Issue Detection Event"],
-                        "detail": {"severity": ["CRITICAL", "HIGH"]}},
-    "feature-request-routing": {"source": ["cabruca.agents.product"], "detail-type": ["Feature Request Event"]},
-    "code-change-routing": {"source": ["cabruca.agents.developer"], "detail-type": ["Code Change Event"],
-                            "detail": {"status": ["APPROVED", "MERGED"]}},
-    "test-results-routing": {"source": ["cabruca.agents.tester"], "detail-type": ["Test Results Event"]},
-    "failed-tests": {"source": ["cabruca.agents.tester"], "detail-type": ["Test Results Event"],
-                     "detail": {"status": ["FAILED", "ERROR"]}},
-}
+# The six routing rules of the real topology, as the product runs them.
+CABRUCA_RULES = {name: rule.pattern for name, rule in load_topology(str(TOPOLOGY)).rules.items()}
 
 
 def test_pattern_error_is_a_user_error_with_message_and_path() -> None:
