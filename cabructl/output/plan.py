@@ -56,8 +56,17 @@ def _render_change(change: Change, colour: bool) -> list[str]:
     else:
         for item in change.diff:
             marker = "  # forces replacement" if item.path.split(".")[0].split("[")[0] in change.replace_fields else ""
-            lines.append(f"      {item.path}: {short_value(item.before)} → {short_value(item.after)}{marker}")
+            lines.append(f"      {item.path}: {_transition(item.before, item.after)}{marker}")
     return lines
+
+
+def _transition(before: Any, after: Any) -> str:
+    """``old → new``; an added or removed value reads as such rather than as ``null``."""
+    if before is None and after is not None:
+        return f"+ {short_value(after)}"
+    if after is None and before is not None:
+        return f"- {short_value(before)} (removed)"
+    return f"{short_value(before)} → {short_value(after)}"
 
 
 def short_value(value: Any) -> str:
