@@ -290,6 +290,11 @@ class _Once:
             return self._value
 
 
+def is_botocore_error(error: BaseException) -> bool:
+    """An AWS failure (ClientError, connection, credentials…), told apart without importing botocore."""
+    return (type(error).__module__ or "").startswith("botocore")
+
+
 def describe_aws_error(error: BaseException, doing: str) -> AwsError:
     """A user-facing AwsError for a failed call, keeping AWS's own code and message."""
     code = error_code(error)

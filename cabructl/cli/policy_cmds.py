@@ -70,7 +70,7 @@ def cost(file: str, env: str | None, region: str | None, profile: str | None, en
     far, projected month, events left in the budget, and a warning once the
     projection passes the alert share.
     """
-    from cabructl.aws import Aws, describe_aws_error
+    from cabructl.aws import Aws, describe_aws_error, is_botocore_error
     from cabructl.output.policy import render_usage, usage_data
     from cabructl.policy.report import project
     from cabructl.policy.usage import read_usage, usage_report
@@ -82,7 +82,7 @@ def cost(file: str, env: str | None, region: str | None, profile: str | None, en
     try:
         observed = read_usage(aws, topology, days)
     except Exception as error:
-        if type(error).__module__.startswith("botocore"):
+        if is_botocore_error(error):
             raise describe_aws_error(error, "reading AWS/Events metrics (cloudwatch:GetMetricData)") from error
         raise
     report = usage_report(observed, model, topology)

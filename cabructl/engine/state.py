@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from cabructl.aws import Aws, describe_aws_error, parallel_map
+from cabructl.aws import Aws, describe_aws_error, is_botocore_error, parallel_map
 from cabructl.resources import Context, Handler, Resource
 from cabructl.topology.model import Topology
 
@@ -34,7 +34,7 @@ def live_state(aws: Aws, topology: Topology, context: Context, handlers: Sequenc
         try:
             return handler.discover(aws, topology, context, wanted)
         except Exception as error:
-            if _is_client_error(error):
+            if is_botocore_error(error):
                 raise describe_aws_error(error, f"reading {handler.kind}") from error
             raise
 
@@ -43,11 +43,6 @@ def live_state(aws: Aws, topology: Topology, context: Context, handlers: Sequenc
         for resource in resources:
             state[resource.address] = resource
     return state
-
-
-def _is_client_error(error: Exception) -> bool:
-    module = type(error).__module__ or ""
-    return module.startswith("botocore")
 
 
 def context_for(aws: Aws, topology: Topology) -> Context:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import click
 
 # Fixed widths: the reference must not depend on the terminal that generated it.
@@ -22,7 +24,7 @@ def command_reference(root: click.Group) -> str:
     return "\n".join(lines)
 
 
-def _walk(group: click.Group, context: click.Context, prefix: str):  # type: ignore[no-untyped-def]
+def _walk(group: click.Group, context: click.Context, prefix: str) -> Iterator[tuple[str, click.Command]]:
     yield prefix, group
     for name in group.list_commands(context):
         command = group.get_command(context, name)
