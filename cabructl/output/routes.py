@@ -6,7 +6,7 @@ import re
 from typing import Sequence
 
 from cabructl.policy.routes import TARGET_LABELS, Delivery, EventRoute, RoutesReport, deliveries_of, warnings
-from cabructl.topology.model import Topology
+from cabructl.topology.model import Topology, format_duration
 
 
 def render_event_routes(routes: Sequence[EventRoute]) -> str:
@@ -28,16 +28,10 @@ def _describe(delivery: Delivery) -> str:
     retry = delivery.target.retry
     text = f"{TARGET_LABELS[delivery.target.kind]} {delivery.destination} (target {delivery.target.id})"
     if retry:
-        text += f"; retry {retry.attempts} times within {_duration(retry.max_age_seconds)}"
+        text += f"; retry {retry.attempts} times within {format_duration(retry.max_age_seconds)}"
     text += f"; DLQ {delivery.dead_letter}" if delivery.dead_letter else "; no DLQ: undeliverable events are dropped"
     return text
 
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def render_routes_text(topology: Topology, report: RoutesReport) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-_DURATION_UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+from cabructl.topology.model import format_duration as duration  # noqa: F401 - periods written as topology.yaml writes them
 
 
 def usd(amount: float) -> str:
@@ -23,10 +23,3 @@ def count(number: float) -> str:
 def plural(number: int, word: str) -> str:
     return f"{number} {word}{'' if number == 1 else 's'}"
 
-
-def duration(seconds: int) -> str:
-    """``3600`` → ``1h``: the way topology.yaml writes periods."""
-    for unit, size in _DURATION_UNITS:
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -14,8 +14,9 @@ from typing import Any, Mapping
 from cabructl.constants import DEFAULT_NAME_PREFIX, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_TOPOLOGY
 from cabructl.diagnostics import Path
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
-_DURATION = re.compile(r"^([0-9]+)(s|m|h|d)$")
+# The language's durations: a whole number and a unit, largest unit first.
+DURATION_UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+DURATION_PATTERN = re.compile(r"^([0-9]+)(s|m|h|d)$")
 
 
 def parse_duration(value: int | float | str) -> int:
@@ -25,10 +26,18 @@ def parse_duration(value: int | float | str) -> int:
     """
     if isinstance(value, (int, float)):
         return int(value)
-    match = _DURATION.match(value)
+    match = DURATION_PATTERN.match(value)
     if not match:
         raise ValueError(f"not a duration: {value!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
+    return int(match.group(1)) * dict(DURATION_UNITS)[match.group(2)]
+
+
+def format_duration(seconds: int) -> str:
+    """``3600`` → ``1h``: seconds as topology.yaml writes them, in the largest unit that divides."""
+    for unit, size in DURATION_UNITS:
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def parse_ratio(value: float | str) -> float:

@@ -20,21 +20,20 @@ import copy
 import enum
 import io
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from cabructl.diagnostics import Path
 from cabructl.errors import CabructlError
+from cabructl.topology.model import DURATION_PATTERN, DURATION_UNITS
+from cabructl.topology.model import format_duration as largest_unit_duration
 
 # Indentations tried, in order, until one dumps the untouched file byte for byte:
 # (mapping, sequence, offset), the cabructl style first.
 _INDENT_CANDIDATES = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (2, 4, 0), (4, 6, 4), (4, 4, 0), (3, 5, 3))
 _WIDTH = 4096  # never fold long lines: folding would change lines the import did not touch
 
-DURATION_UNITS = (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
-_DURATION = re.compile(r"^([0-9]+)(s|m|h|d)$")
 _SMALL_FLOW_MAPPING = 2  # mappings of at most this many scalars are written {a: 1, b: 2}, as the file does
 
 
@@ -89,15 +88,12 @@ def format_duration(seconds: int, like: Any = None) -> int | str:
     """
     if isinstance(like, int) and not isinstance(like, bool):
         return int(seconds)
-    match = _DURATION.match(str(like)) if like is not None else None
+    match = DURATION_PATTERN.match(str(like)) if like is not None else None
     if match:
         size = dict(DURATION_UNITS)[match.group(2)]
         if seconds % size == 0:
             return f"{seconds // size}{match.group(2)}"
-    for unit, size in DURATION_UNITS:
-        if seconds % size == 0 and (seconds or unit == "s"):
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return largest_unit_duration(seconds)
 
 
 class TopologyEditor:
