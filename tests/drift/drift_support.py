@@ -5,6 +5,8 @@ A module of its own (not conftest) so tests import it by a name no other test fo
 
 from __future__ import annotations
 
+import difflib
+
 import functools
 import json
 import shutil
@@ -170,3 +172,14 @@ def make_drift(deployment: Deployment, *, queue_attributes: bool = True) -> None
     deployment.client("sqs").delete_queue(QueueUrl=deployment.queue_url("test-investigation"))
     deployment.delete_rule("test-results-routing")
     deployment.put_target("code-change-routing", {"Id": "hand-added", "Arn": deployment.queue_arn("eventbridge-dlq")})
+
+
+def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
+    """(removed, added) line pairs from a line-by-line diff; lone additions pair with ""."""
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return list(zip(removed + [""] * (len(added) - len(removed)), added))

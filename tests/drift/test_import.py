@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 
 import pytest
 
 from cabructl.engine.drift import detect_drift
 from cabructl.topology import load_topology
-from drift_support import Deploy, Deployment
+from drift_support import Deploy, Deployment, changed_lines
 
-
-def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
-    """(removed, added) pairs from a line-by-line diff; lone additions pair with ""."""
-    removed, added = [], []
-    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
-        if line.startswith("- "):
-            removed.append(line[2:])
-        elif line.startswith("+ "):
-            added.append(line[2:])
-    return list(zip(removed + [""] * (len(added) - len(removed)), added))
 
 
 def import_(deployment: Deployment, *addresses: str, yes: bool = True) -> tuple[str, str, int, str]:

@@ -11,20 +11,11 @@ import pytest
 
 from cabructl.topology import load_topology
 from cabructl.topology.writer import KeyEdit, Style, TopologyEditor, format_duration
+from drift_support import changed_lines
 from support import TOPOLOGY
 
 THRESHOLD = load_topology(str(TOPOLOGY)).document["monitoring"]["cost_alarm"]["threshold"]  # as the file writes it
 
-
-def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
-    """(removed, added) line pairs, and lone additions as ("", added)."""
-    removed, added = [], []
-    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
-        if line.startswith("- "):
-            removed.append(line[2:])
-        elif line.startswith("+ "):
-            added.append(line[2:])
-    return list(zip(removed + [""] * (len(added) - len(removed)), added))
 
 
 def test_the_untouched_file_round_trips_byte_for_byte() -> None:
