@@ -8,7 +8,6 @@ exit codes in exactly one place, :func:`run_command`.
 from __future__ import annotations
 
 import importlib
-import os
 import traceback
 from typing import Any, Callable
 
@@ -48,10 +47,10 @@ class LazyGroup(click.Group):
     """A group whose subcommands are imported only when one is invoked."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in COMMANDS if _module_exists(COMMANDS[name][0]))
+        return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS or not _module_exists(COMMANDS[name][0]):
+        if name not in COMMANDS:
             return None
         if ctx.resilient_parsing or _only_listing(ctx):
             return _HelpStub(name, help=COMMANDS[name][2])
@@ -69,12 +68,6 @@ class _HelpStub(click.Command):
 def _only_listing(ctx: click.Context) -> bool:
     """True while click builds the group's own --help (commands are listed, not run)."""
     return ctx.meta.get("cabructl.listing", False)
-
-
-def _module_exists(module: str) -> bool:
-    """Commands whose module is not part of this build are simply not offered."""
-    relative = module.split(".", 1)[1].replace(".", os.sep) + ".py"
-    return os.path.exists(os.path.join(os.path.dirname(os.path.dirname(__file__)), relative))
 
 
 class _Group(LazyGroup):
