@@ -2,11 +2,13 @@
 
 Validators work on plain dicts and report paths; the :class:`SourceMap` built here
 turns a path into ``file:line:col`` (cfn-lint's habit). Parsing problems (syntax,
-duplicate keys, tabs, bad encoding, alias bombs) become diagnostics, never tracebacks.
+duplicate keys, tabs, bad encoding, alias bombs, NaN and infinities) become
+diagnostics, never tracebacks.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,7 +96,10 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, SourceMap]:
     except YAMLError as error:
         raise TopologyError([Diagnostic(shown, 1, 1, (), f"not valid YAML: {error}", "yaml-syntax")]) from None
     budget = [MAX_DOCUMENT_NODES]
-    plain = _to_plain(document, (), source_map, budget)
+    non_finite: list[Diagnostic] = []
+    plain = _to_plain(document, (), source_map, budget, non_finite)
+    if non_finite:
+        raise TopologyError(non_finite)
     return plain, source_map
 
 
@@ -141,11 +146,12 @@ def _duplicate_key_name(error: Any) -> str:
     return text
 
 
-def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int]) -> Any:
+def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int], non_finite: list[Diagnostic]) -> Any:
     """Convert ruamel round-trip data to dicts, lists and scalars, recording positions.
 
     The node budget stops alias bombs: aliases are shared in ruamel's graph but
     would be expanded here, so the walk refuses to visit more than a fixed number.
+    Every non-finite number met on the way is added to ``non_finite``.
     """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -157,7 +163,7 @@ def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int]) -
         for key in node:
             child_path = path + (_plain_scalar(key),)
             _record(source_map, child_path, node.lc.key(key), node.lc.value(key), node[key])
-            result[_plain_scalar(key)] = _to_plain(node[key], child_path, source_map, budget)
+            result[_plain_scalar(key)] = _to_plain(node[key], child_path, source_map, budget, non_finite)
         return result
     if isinstance(node, CommentedSeq):
         items = []
@@ -165,9 +171,25 @@ def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int]) -
             child_path = path + (index,)
             position = node.lc.item(index)
             _record(source_map, child_path, position, position, item)
-            items.append(_to_plain(item, child_path, source_map, budget))
+            items.append(_to_plain(item, child_path, source_map, budget, non_finite))
         return items
-    return _plain_scalar(node)
+    plain = _plain_scalar(node)
+    if isinstance(plain, float) and not math.isfinite(plain):
+        non_finite.append(_non_finite_diagnostic(source_map, path, plain))
+    return plain
+
+
+def _non_finite_diagnostic(source_map: SourceMap, path: Path, value: float) -> Diagnostic:
+    """``.nan``, ``.inf``, ``-.inf`` or an overflowing ``1e999``, refused where it stands.
+
+    Checked here, once for every number of every file read (the topology, its
+    environment overrides, the schema files it loads), because nothing later can:
+    JSON Schema's ``number`` accepts NaN and NaN passes every ``minimum`` (all
+    comparisons with it are false), and a NaN written to AWS makes every plan differ.
+    """
+    spelling = "NaN" if math.isnan(value) else ("infinity" if value > 0 else "-infinity")
+    message = f"{spelling} is not a finite number; NaN and infinities are not allowed"
+    return source_map.diagnostic(path, message, reference="non-finite-number")
 
 
 def _plain_scalar(value: Any) -> Any:
