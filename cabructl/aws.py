@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypeVar
 
+from cabructl.constants import SQS_RECEIVE_WAIT_RANGE
 from cabructl.errors import AwsError
 
 log = logging.getLogger("cabructl.aws")
@@ -52,6 +53,10 @@ EVENTUAL_CONSISTENCY_CODES = frozenset({
 
 _READ_PREFIXES = ("Describe", "List", "Get", "Receive", "Search")
 
+# ReceiveMessage may hold its answer this long (its WaitTimeSeconds, at most 20), so the
+# SQS client waits that much longer than read_timeout before it calls the endpoint silent.
+SQS_LONG_POLL_SECONDS = SQS_RECEIVE_WAIT_RANGE[1]
+
 
 def error_code(error: BaseException) -> str | None:
     """The AWS error code of a botocore ClientError, else None."""
@@ -78,6 +83,13 @@ class AwsSettings:
     profile: str | None = None
     endpoint_url: str | None = None
     max_attempts: int = 5  # botocore retries (throttling, 5xx, connection); more makes a dead endpoint hang for a minute
+    connect_timeout: float = 5.0
+    # Seconds to wait for an answer. AWS's control-plane APIs (EventBridge, SQS, SNS,
+    # IAM, CloudWatch, Schemas, STS) answer in well under a few seconds, so 15 s is
+    # generous for a slow region, yet an endpoint that accepts and never answers costs
+    # 15 s an attempt instead of 60 (times max_attempts). SQS long polling
+    # waits longer on purpose: see SQS_LONG_POLL_SECONDS.
+    read_timeout: float = 15.0
     max_workers: int = 8
     latency: float = 0.0  # seconds added to every call; only the benchmarks set it
 
@@ -193,8 +205,8 @@ class Aws:
 
         config = Config(
             retries={"mode": "adaptive", "max_attempts": self.settings.max_attempts},
-            connect_timeout=5,
-            read_timeout=60,
+            connect_timeout=self.settings.connect_timeout,
+            read_timeout=self.settings.read_timeout + (SQS_LONG_POLL_SECONDS if service == "sqs" else 0),
             max_pool_connections=max(10, self.settings.max_workers * 4),
         )
         kwargs: dict[str, Any] = {"config": config, "region_name": self.region}

@@ -18,7 +18,7 @@ Everything is derived from one :meth:`Engine.plan` and the live state it read,
 so drift and plan can never disagree, and nothing is read twice. Nothing here
 writes to AWS, except the one event ``--notify`` publishes.
 
-The work runs in a worker thread with a deadline (:func:`run_within`) because
+The work runs in a worker thread with a deadline (:mod:`cabructl.deadline`) because
 a cron job must end: a hung endpoint or endless throttling would otherwise pile
 up runs. Like the engine, this module names no AWS kind; what is specific to a
 kind (which unmanaged kinds are urgent) is asked of :mod:`cabructl.resources.importers`.
@@ -26,10 +26,11 @@ kind (which unmanaged kinds are urgent) is asked of :mod:`cabructl.resources.imp
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
+from cabructl.deadline import DeadlineExceeded
+from cabructl.deadline import run_within as run_within_deadline
 from cabructl.engine.plan import FORMAT_VERSION, Action, Change, Conflict, Plan
 from cabructl.errors import CabructlError
 from cabructl.resources.base import Resource
@@ -50,7 +51,9 @@ SUGGESTED_ACTIONS = ("cabructl apply", "cabructl import ADDRESS")
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
 
-class DriftTimeout(CabructlError):
+class DriftTimeout(DeadlineExceeded):
+    """A deadline passed during drift: its own reference, for the summary line cron greps."""
+
     reference = "drift-timeout"
 
 
@@ -225,44 +228,12 @@ def _unowned_in_namespace(resource: Resource) -> UnmanagedResource:
 
 # -- bounded time --------------------------------------------------------------------------
 
-class _Abandoned(Exception):
-    """Raised inside botocore, before a request is sent, once the deadline has passed."""
-
-
 def run_within(seconds: float, work: Callable[[], T], aws: "Aws", *, doing: str = "drift check") -> T:
-    """``work()`` in a worker thread, or :class:`DriftTimeout` after ``seconds``.
+    """``work()`` within ``seconds`` (:func:`cabructl.deadline.run_within`), else :class:`DriftTimeout`.
 
-    Python cannot kill a thread, so on timeout the worker is abandoned (it is a
-    daemon thread and does not keep the process alive) and every AWS request it
-    would still send is refused before it leaves (a botocore ``before-send``
-    hook on every client of ``aws``, present and future), retries included. A
-    request already on the wire is abandoned: its result is discarded.
+    Drift keeps its own error so that cron's summary line names ``drift-timeout``.
     """
-    abandoned = threading.Event()
-
-    def refuse_after_deadline(**_: Any) -> None:
-        if abandoned.is_set():
-            raise _Abandoned(f"{doing} abandoned after {seconds:g} s")
-
-    aws.add_hook("before-send.*.*", refuse_after_deadline)
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread as is
-            outcome["error"] = error
-
-    worker = threading.Thread(target=run, name="cabructl-drift", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        abandoned.set()
-        raise DriftTimeout(f"the {doing} did not finish within {seconds:g} s; AWS calls still in flight were abandoned",
-                           hint="raise --timeout, lower --workers if AWS throttles, or check the endpoint and credentials")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+    return run_within_deadline(seconds, work, aws, doing=doing, error=DriftTimeout, thread_name="cabructl-drift")
 
 
 # -- notification --------------------------------------------------------------------------
