@@ -11,6 +11,12 @@ import re
 TAG_MANAGED_BY = "managed-by"
 TAG_MANAGED_BY_VALUE = "cabructl"
 TAG_TOPOLOGY = "cabructl:topology"
+# The address a taggable resource answers to (``sqs.queue.cicd-changes``): a renamed resource is
+# still found at its address, so a new ``name:`` is a replace, never a silent re-pointing.
+TAG_ADDRESS = "cabructl:address"
+# Between two live resources that claim one address, the one that is not the declared one is
+# shown at ``<address>~<AWS name>`` (and deleted); ``~`` appears in no AWS name this tool manages.
+ADDRESS_CLAIM_SEPARATOR = "~"
 
 DEFAULT_NAME_PREFIX = "{project}-{environment}-"
 

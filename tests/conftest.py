@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from cabructl.local.tag_index import install_rule_tag_index
+
 # CI runs the property tests on a fixed seed so a landing never depends on luck; on a
 # developer's machine they stay random and keep looking for new counterexamples.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# moto in-process answers the tagging API as the local endpoint does (rules included), so call
+# counts do not depend on whether some earlier test started a local endpoint in this process.
+install_rule_tag_index()
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPOLOGY = ROOT / "topology.yaml"

@@ -183,8 +183,10 @@ def build_app() -> Any:
     from cabructl.local.routing import ServiceRouter
     from cabructl.local.schemas import SERVICE_NAME, schemas_app
     from cabructl.local.sns_delivery import install_sns_delivery
+    from cabructl.local.tag_index import install_rule_tag_index
 
     install_sns_delivery()
+    install_rule_tag_index()
     install_jsonpath_cache()
     return ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()})
 

@@ -103,6 +103,9 @@ class Handler:
 
     kind: ClassVar[str]
     replace_on: ClassVar[tuple[str, ...]] = ()  # attributes whose change forces delete + create
+    # Identity fields that, with the name, say where the resource lives (a rule's bus): the name and
+    # these are never updated in place, so a change to any of them is a replace.
+    located_by: ClassVar[tuple[str, ...]] = ()
     holds_data: ClassVar[bool] = False  # deleting it may lose data (queues, archives, log groups)
     tag_updates_in_place: ClassVar[bool] = True
 

@@ -14,11 +14,13 @@ from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.constants import ALARM_COMPARISON, ALARM_TREAT_MISSING_DATA, ALARM_TREAT_MISSING_DATA_DEFAULT, EVENTS_NAMESPACE
-from cabructl.resources.arns import live_address, logical_from_name, tag_list, tag_map, topic_arn
+from cabructl.resources.arns import tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import CostAlarm, Topology
 
 KIND = "cloudwatch.alarm"
+LOGICAL = "cost_alarm"  # monitoring.cost_alarm: a topology has at most one
 
 
 class AlarmHandler(Handler):
@@ -45,17 +47,19 @@ class AlarmHandler(Handler):
             "treat_missing_data": ALARM_TREAT_MISSING_DATA,
             "actions_enabled": True,
             "actions": sorted(topic_arn(topology, context, topic) for topic in alarm.actions),
-            "tags": topology.resource_tags(alarm.tags),
+            "tags": topology.resource_tags(alarm.tags, address=alarm_address(topology, alarm)),
         }
         depends_on = tuple(sorted({address("sns.topic", topic) for topic in alarm.actions}))
-        return Resource(address(KIND, logical_from_name(topology, alarm.name)), KIND, alarm.name, attributes, depends_on)
+        return Resource(alarm_address(topology, alarm), KIND, alarm.name, attributes, depends_on)
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
         """DescribeAlarms returns every field; only the tags cost a call per alarm."""
         alarms = {alarm["AlarmName"]: alarm for alarm in aws.paginate("cloudwatch", "describe_alarms", "MetricAlarms",
                                                                       AlarmNamePrefix=topology.prefix)}
-        outside = sorted(resource.name for resource in desired if not resource.name.startswith(topology.prefix))
+        named = {resource.name for resource in desired if not resource.name.startswith(topology.prefix)}
+        named |= {arn.split(":alarm:", 1)[1] for arn in indexed_arns(aws, topology, context.arn("cloudwatch", "alarm:"))}
+        outside = sorted(name for name in named if name not in alarms)
         if outside:
             alarms.update({alarm["AlarmName"]: alarm for alarm in aws.paginate("cloudwatch", "describe_alarms", "MetricAlarms",
                                                                                AlarmNames=outside)})
@@ -66,11 +70,12 @@ class AlarmHandler(Handler):
     def _read(self, aws: Any, topology: Topology, alarm: Mapping[str, Any], desired: list[Resource]) -> Resource | None:
         name = alarm["AlarmName"]
         arn = alarm["AlarmArn"]
-        tags = tag_map(aws.find(lambda: aws.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]) or [])
+        tags = tags_of(aws, topology, arn,
+                       lambda: tag_map(aws.find(lambda: aws.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]) or [])) or {}
         owned = is_owned_by(tags, topology)
         if not owned and name not in {resource.name for resource in desired}:
             return None  # not ours and not in our way: invisible to cabructl
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(alarm, tags), (), {"arn": arn}, owned)
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, live_attributes(alarm, tags), (), {"arn": arn}, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:
@@ -94,6 +99,12 @@ class AlarmHandler(Handler):
 
     def delete(self, aws: Any, live: Resource) -> None:
         aws.delete(lambda: aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name]))
+
+
+def alarm_address(topology: Topology, alarm: CostAlarm) -> str:
+    """``cloudwatch.alarm.cost_alarm``: the declaration's key, never the alarm's name, so a new
+    name is a replace of the same address."""
+    return address(KIND, LOGICAL)
 
 
 def alarm_request(name: str, attributes: Mapping[str, Any]) -> dict[str, Any]:

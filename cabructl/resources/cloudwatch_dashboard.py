@@ -7,7 +7,9 @@ updates the dashboard on the next apply.
 
 Dashboards cannot be tagged, so ownership is by name: a dashboard under the
 topology's name prefix is the topology's. One with a desired name outside the
-prefix is someone else's (a conflict).
+prefix is someone else's (a conflict). A topology has at most one dashboard, so
+an owned one answers to ``cloudwatch.dashboard.dashboard`` whatever its name: a
+new name is a replace.
 
 The body is compared parsed (``canonical_json``): CloudWatch hands back the text
 it was given, but key order and whitespace must never show as a change.
@@ -19,11 +21,12 @@ from typing import Any
 
 from cabructl.aws import parallel_map
 from cabructl.constants import DASHBOARD_GRID_WIDTH, DASHBOARD_WIDGET_HEIGHT, EVENTS_NAMESPACE, SQS_NAMESPACE
-from cabructl.resources.arns import live_address, logical_from_name
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
+from cabructl.resources.tags import singleton_address
 from cabructl.topology.model import Topology
 
 KIND = "cloudwatch.dashboard"
+LOGICAL = "dashboard"  # monitoring.dashboard: a topology has at most one, whatever its name
 
 # (title, metric, statistic): EventBridge metrics graphed per rule of the bus.
 RULE_GRAPHS = (
@@ -50,7 +53,7 @@ class DashboardHandler(Handler):
         if topology.dashboard is None:
             return []
         name = topology.dashboard.name
-        return [Resource(address(KIND, logical_from_name(topology, name)), KIND, name, {"body": dashboard_body(topology, context)})]
+        return [Resource(address(KIND, LOGICAL), KIND, name, {"body": dashboard_body(topology, context)})]
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
@@ -66,7 +69,7 @@ class DashboardHandler(Handler):
         if response is None:
             return None
         owned = name.startswith(topology.prefix)
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, {"body": canonical_json(response["DashboardBody"])},
+        return Resource(singleton_address(address(KIND, LOGICAL), topology, name, owned, desired), KIND, name, {"body": canonical_json(response["DashboardBody"])},
                         (), {"arn": response.get("DashboardArn")}, owned)
 
     # -- write --------------------------------------------------------------------------

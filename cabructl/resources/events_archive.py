@@ -6,6 +6,9 @@ the prefix (an explicit ``name:``) is the topology's only when it is the one it
 declares *and* it archives the topology's own bus; otherwise the archive cabructl
 created would come back as a conflict on the very next plan.
 
+A topology has at most one archive, so an owned one answers to
+``events.archive.archive`` whatever its name: a new name is a replace.
+
 An archive records one bus for good: a new source means a new archive, and
 deleting it loses the archived events (``holds_data``).
 """
@@ -15,10 +18,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import bus_arn, live_address
+from cabructl.resources.arns import bus_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json
 from cabructl.resources.events_bus import BUS_ADDRESS, token_pages
 from cabructl.resources.events_rule import canonical_pattern
+from cabructl.resources.tags import singleton_address
 from cabructl.topology.model import Topology
 
 KIND = "events.archive"
@@ -69,7 +73,7 @@ class ArchiveHandler(Handler):
             "events": int(archive.get("EventCount", 0)),
             "bytes": int(archive.get("SizeBytes", 0)),
         }
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(archive), (), identity, owned)
+        return Resource(singleton_address(address(KIND, LOGICAL), topology, name, owned, desired), KIND, name, live_attributes(archive), (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

@@ -1,8 +1,13 @@
 """events.bus: the custom event bus every agent publishes to and every rule listens on.
 
 Owned by tags. The topology always names its bus explicitly, so discovery reads
-that name, plus every bus under the topology's name prefix: the namespace in
-which a bus the topology no longer declares is found (and deleted).
+that name, every bus under the topology's name prefix, and every bus the tag
+index says is the topology's: a bus it no longer declares, or one it renamed, is
+found (and replaced or deleted). Every owned bus answers to ``events.bus.bus``
+through its recorded address, so a new ``bus.name`` is a replace.
+
+Discovery is read once per command (``aws.memo``): the rule handler lists rules
+on every bus found here, so rules left on a renamed bus are not invisible.
 
 The EventBridge tag helpers live here, beside the first EventBridge kind, and
 the rule handler reuses them.
@@ -13,8 +18,9 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import bus_arn, live_address, tag_list, tag_map
+from cabructl.resources.arns import bus_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import Topology
 
 KIND = "events.bus"
@@ -29,14 +35,19 @@ class BusHandler(Handler):
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
         bus = topology.bus
-        attributes = {"description": bus.description, "tags": topology.resource_tags(bus.tags)}
+        attributes = {"description": bus.description, "tags": topology.resource_tags(bus.tags, address=BUS_ADDRESS)}
         return [Resource(BUS_ADDRESS, KIND, bus.name, attributes, (), {"arn": bus_arn(topology, context)})]
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        """One ListEventBuses for the prefix, then DescribeEventBus + tags per bus, in parallel."""
+        """One ListEventBuses for the prefix, then DescribeEventBus (+ tags unless indexed) per bus, in parallel."""
+        key = (KIND, tuple(sorted(resource.name for resource in desired)))
+        return aws.memo(key, lambda: self._discover(aws, topology, context, desired))
+
+    def _discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
         listed = token_pages(aws.client("events").list_event_buses, "EventBuses", NamePrefix=topology.prefix)
         names = {bus["Name"] for bus in listed} | {resource.name for resource in desired}
+        names |= {arn.split("event-bus/", 1)[1] for arn in indexed_arns(aws, topology, context.arn("events", "event-bus/"))}
         found = parallel_map(lambda name: self._read(aws, topology, name, desired), sorted(names), aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
@@ -44,14 +55,14 @@ class BusHandler(Handler):
         bus = aws.find(lambda: aws.client("events").describe_event_bus(Name=name))
         if bus is None:
             return None  # not there (yet), or deleted between the list and the read
-        tags = read_event_tags(aws, bus["Arn"])
+        tags = tags_of(aws, topology, bus["Arn"], lambda: read_event_tags(aws, bus["Arn"]))
         if tags is None:
             return None
         owned = is_owned_by(tags, topology)
         if not owned and name not in {resource.name for resource in desired}:
             return None  # not ours and not in our way: invisible to cabructl
         attributes = {"description": bus.get("Description", ""), "tags": tags}
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, attributes, (), {"arn": bus["Arn"]}, owned)
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), {"arn": bus["Arn"]}, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

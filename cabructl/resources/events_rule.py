@@ -1,9 +1,14 @@
 """events.rule: routing rules on the topology's bus (pattern, state, description, tags).
 
-Owned by tags. One paginated ``ListRules`` on the bus returns every rule's
+Owned by tags. One paginated ``ListRules`` per bus returns every rule's
 pattern, state and description, so discovery adds only the tags of each rule
-that could be ours (in parallel). The target handler reuses this discovery to
-learn which rules are owned: targets are owned through their rule.
+that the tag index does not cover (in parallel). Rules are listed on the declared
+bus and on every other bus the topology owns (one it renamed away from), so a rule
+left there is found and deleted. A rule's parent is its bus: a bus holding a rule
+cabructl does not own is never deleted. The target handler reuses this discovery
+to learn which rules are owned: targets are owned through their rule.
+
+A rule is located by its bus and its name: either changing is a replace.
 
 Patterns are compared parsed, never as text (see :func:`canonical_pattern`).
 """
@@ -14,9 +19,11 @@ import json
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import live_address, rule_arn, tag_list
+from cabructl.resources import events_bus
+from cabructl.resources.arns import rule_arn, tag_list
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json, is_owned_by
 from cabructl.resources.events_bus import BUS_ADDRESS, read_event_tags, update_event_tags
+from cabructl.resources.tags import recorded_address, tags_of
 from cabructl.topology.model import Rule, Topology
 
 KIND = "events.rule"
@@ -25,6 +32,7 @@ _RULE_FIELDS = ("pattern", "state", "description")  # what PutRule sets; tags ha
 
 class RuleHandler(Handler):
     kind = KIND
+    located_by = ("bus",)
     # Everything changes in place: PutRule overwrites a rule of the same name.
 
     # -- desired ------------------------------------------------------------------------
@@ -36,37 +44,41 @@ class RuleHandler(Handler):
             "pattern": canonical_pattern(rule.pattern),
             "state": rule.state,
             "description": rule.description,
-            "tags": topology.resource_tags(rule.tags),
+            "tags": topology.resource_tags(rule.tags, address=address(KIND, rule.logical)),
         }
         identity = {"arn": rule_arn(topology, context, rule), "bus": topology.bus.name}
-        return Resource(address(KIND, rule.logical), KIND, rule.name, attributes, (BUS_ADDRESS,), identity)
+        return Resource(address(KIND, rule.logical), KIND, rule.name, attributes, (BUS_ADDRESS,), identity, parent=BUS_ADDRESS)
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        """ListRules on the bus (nothing when the bus is missing), then the tags of each rule.
+        """ListRules on each bus (nothing when a bus is missing), then the tags of each rule.
 
-        Every rule on the topology's bus comes back, owned or not: unowned ones are
+        Every rule on the topology's buses comes back, owned or not: unowned ones are
         conflicts when declared and "unmanaged" drift otherwise, never touched.
         The target handler asks for the same rules; ``aws.memo`` reads them once.
         """
         key = (KIND, topology.bus.name, tuple(sorted(resource.name for resource in desired)))
-        return aws.memo(key, lambda: self._discover(aws, topology, desired))
+        return aws.memo(key, lambda: self._discover(aws, topology, context, desired))
 
-    def _discover(self, aws: Any, topology: Topology, desired: list[Resource]) -> list[Resource]:
-        bus = topology.bus.name
-        listed = aws.find(lambda: aws.paginate("events", "list_rules", "Rules", EventBusName=bus)) or []
-        candidates = [rule for rule in listed if not _managed_by_aws(rule)]
-        found = parallel_map(lambda rule: self._read(aws, topology, rule, desired), candidates, aws.settings.max_workers)
+    def _discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        buses = rule_buses(aws, topology, context)
+        listed = [(bus_address, rule) for bus_name, bus_address in sorted(buses.items())
+                  for rule in aws.find(lambda bus_name=bus_name: aws.paginate("events", "list_rules", "Rules", EventBusName=bus_name)) or []
+                  if not _managed_by_aws(rule)]
+        found = parallel_map(lambda item: self._read(aws, topology, item[1], item[0], desired), listed, aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
-    def _read(self, aws: Any, topology: Topology, listed: Mapping[str, Any], desired: list[Resource]) -> Resource | None:
-        tags = read_event_tags(aws, listed["Arn"])
+    def _read(self, aws: Any, topology: Topology, listed: Mapping[str, Any], bus_address: str,
+              desired: list[Resource]) -> Resource | None:
+        tags = tags_of(aws, topology, listed["Arn"], lambda: read_event_tags(aws, listed["Arn"]))
         if tags is None:
             return None  # deleted between the list and the read
         name = listed["Name"]
         owned = is_owned_by(tags, topology)
-        identity = {"arn": listed["Arn"], "bus": topology.bus.name}
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(listed, tags), (), identity, owned)
+        identity = {"arn": listed["Arn"], "bus": listed.get("EventBusName") or _bus_of(listed["Arn"])}
+        wanted = [resource for resource in desired if resource.identity.get("bus") == identity["bus"]]
+        return Resource(recorded_address(KIND, topology, name, tags, wanted), KIND, name, live_attributes(listed, tags), (),
+                        identity, owned, parent=bus_address)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:
@@ -80,6 +92,21 @@ class RuleHandler(Handler):
 
     def delete(self, aws: Any, live: Resource) -> None:
         aws.delete(lambda: aws.client("events").delete_rule(Name=live.name, EventBusName=live.identity["bus"]))
+
+
+def rule_buses(aws: Any, topology: Topology, context: Context) -> dict[str, str]:
+    """Bus name → address of every bus whose rules are the topology's concern: the declared
+    one (even before it exists) and every live bus the topology owns."""
+    handler = events_bus.HANDLER
+    owned = {bus.name: bus.address for bus in handler.discover(aws, topology, context, handler.desired(topology, context))
+             if bus.owned}
+    return {topology.bus.name: BUS_ADDRESS, **owned}
+
+
+def _bus_of(arn: str) -> str:
+    """``…:rule/<bus>/<name>`` names its bus; ``…:rule/<name>`` is on the default bus."""
+    parts = arn.split(":rule/", 1)[1].split("/")
+    return parts[0] if len(parts) > 1 else "default"
 
 
 def canonical_pattern(pattern: Any) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ LOG_POLICY_KIND = "logs.resource_policy"
 
 class TargetHandler(Handler):
     kind = KIND
+    located_by = ("rule", "bus")  # a target lives on one rule: a renamed rule (or bus) means a new target
     # Everything changes in place (PutTargets overwrites); the id within its rule is the identity.
 
     # -- desired ------------------------------------------------------------------------

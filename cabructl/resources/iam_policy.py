@@ -2,11 +2,11 @@
 
 IAM specifics this handler encodes:
 
-- The ARN is derived from the name (``policy_arn``), so discovery is one
-  ``GetPolicy`` per desired policy, plus ``GetPolicyVersion`` of the default
-  version and ``ListPolicyTags``; no listing of the account's policies.
-  Consequence: a policy the topology no longer declares at all is not found;
-  ``destroy`` (which still derives the names) deletes it.
+- Discovery lists the account's own policies (``ListPolicies``, scope Local) to
+  find those under the topology's prefix beside the declared ones, so a policy
+  renamed or no longer declared is found (and replaced or deleted); then one
+  ``GetPolicy`` (tags included) and ``GetPolicyVersion`` of the default version
+  per candidate. IAM is not in the tagging API's index.
 - A managed policy's document is versioned: an update creates a new default
   version. AWS keeps at most five versions (AWS-FACTS), so before creating one
   when five exist, the oldest non-default version is deleted. Deleting the policy
@@ -20,12 +20,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.constants import IAM_MAX_POLICY_VERSIONS
-from cabructl.resources.arns import bus_arn, live_address, logical_from_name, policy_arn, registry_arn, tag_list, tag_map
+from cabructl.resources.arns import bus_arn, policy_arn, registry_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
 from cabructl.resources.documents import normalize_policy, policy
+from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import PublisherPolicy, Topology
 
 KIND = "iam.policy"
+PUBLISHER_ADDRESS = address(KIND, "publisher_policy")  # iam.publisher_policy, whatever its name
 
 SCHEMA_READ_ACTIONS = ("schemas:DescribeRegistry", "schemas:DescribeSchema", "schemas:GetDiscoveredSchema")
 
@@ -44,14 +46,16 @@ class PolicyHandler(Handler):
         attributes = {
             "description": publisher.description,
             "document": publisher_document(topology, context),
-            "tags": topology.resource_tags(publisher.tags),
+            "tags": topology.resource_tags(publisher.tags, address=PUBLISHER_ADDRESS),
         }
-        logical = logical_from_name(topology, publisher.name)
-        return Resource(address(KIND, logical), KIND, publisher.name, attributes, (), {"arn": policy_arn(context, publisher.name)})
+        return Resource(PUBLISHER_ADDRESS, KIND, publisher.name, attributes, (), {"arn": policy_arn(context, publisher.name)})
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        found = [self._read(aws, topology, resource.identity["arn"], desired) for resource in desired]
+        listed = aws.paginate("iam", "list_policies", "Policies", Scope="Local")
+        arns = {policy["Arn"] for policy in listed if policy["PolicyName"].startswith(topology.prefix)}
+        arns |= {resource.identity["arn"] for resource in desired}
+        found = [self._read(aws, topology, arn, desired) for arn in sorted(arns)]
         return [resource for resource in found if resource is not None]
 
     def _read(self, aws: Any, topology: Topology, arn: str, desired: list[Resource]) -> Resource | None:
@@ -62,12 +66,14 @@ class PolicyHandler(Handler):
         version = aws.find(lambda: client.get_policy_version(PolicyArn=arn, VersionId=found["DefaultVersionId"])["PolicyVersion"])
         if version is None:
             return None  # deleted between the two reads
-        tags = tag_map(aws.find(lambda: aws.paginate("iam", "list_policy_tags", "Tags", PolicyArn=arn)) or [])
+        tags = tag_map(found.get("Tags", []))
         name = found["PolicyName"]
+        owned = is_owned_by(tags, topology)
+        if not owned and name not in {resource.name for resource in desired}:
+            return None  # not ours and not in our way: invisible to cabructl
         # IAM sends the document URL-encoded; botocore decodes it to a dict before it gets here.
         attributes = {"description": found.get("Description", ""), "document": normalize_policy(version["Document"]), "tags": tags}
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, attributes, (), {"arn": arn},
-                        is_owned_by(tags, topology))
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), {"arn": arn}, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

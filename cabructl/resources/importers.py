@@ -19,7 +19,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from cabructl.constants import TAG_MANAGED_BY, TAG_TOPOLOGY
+from cabructl.constants import TAG_ADDRESS, TAG_MANAGED_BY, TAG_TOPOLOGY
 from cabructl.diagnostics import Path
 from cabructl.errors import CabructlError
 from cabructl.resources.base import Resource
@@ -33,7 +33,7 @@ TARGET_KIND = "events.target"
 # drift in them is as urgent as a missing resource.
 _ROUTING_KINDS = frozenset({RULE_KIND, TARGET_KIND})
 
-_OWNERSHIP_TAGS = frozenset({TAG_MANAGED_BY, TAG_TOPOLOGY})
+_OWNERSHIP_TAGS = frozenset({TAG_MANAGED_BY, TAG_TOPOLOGY, TAG_ADDRESS})
 _PATTERN_FIELD_ORDER = ("source", "detail-type", "account", "region", "resources", "version", "id", "time", "detail")
 _SECONDS_PER_DAY = 86_400
 

@@ -7,8 +7,9 @@ per account and region.
 Names often live outside the name prefix (``/aws/events/<project>-<env>/agents``),
 so discovery searches the prefix *and* the folder of each desired name: a group
 the topology stopped naming is still found (and deleted) when it sat beside one
-it names. A group elsewhere that the topology no longer names cannot be found
-without a state file; that is the price of statelessness.
+it names. A group elsewhere that the topology no longer names is found through
+the tag index (its folder is searched too); without the index it cannot be found
+without a state file, which is the price of statelessness.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import live_address, log_group_arn
+from cabructl.resources.arns import log_group_arn
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import LogGroup, Topology
 
 KIND = "logs.group"
@@ -36,7 +38,7 @@ class LogGroupHandler(Handler):
         attributes = {
             "retention_days": group.retention_days,  # None: never expire
             "kms_key": None,  # the topology language has no KMS key for log groups (yet): none is wanted
-            "tags": topology.resource_tags(group.tags),
+            "tags": topology.resource_tags(group.tags, address=address(KIND, group.logical)),
         }
         arn = log_group_arn(topology, context, group.logical)
         return Resource(address(KIND, group.logical), KIND, group.name, attributes, (), {"arn": arn})
@@ -44,7 +46,8 @@ class LogGroupHandler(Handler):
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
         groups: dict[str, dict[str, Any]] = {}
-        for prefix in search_prefixes(topology.prefix, [resource.name for resource in desired]):
+        owned = [arn.split(":log-group:", 1)[1] for arn in indexed_arns(aws, topology, context.arn("logs", "log-group:"))]
+        for prefix in search_prefixes(topology.prefix, [resource.name for resource in desired] + owned):
             for group in aws.paginate("logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix):
                 groups[group["logGroupName"]] = group
         found = parallel_map(lambda group: self._read(aws, topology, group, desired), [groups[name] for name in sorted(groups)],
@@ -55,12 +58,12 @@ class LogGroupHandler(Handler):
         """DescribeLogGroups already gave every attribute; only the tags cost a call."""
         name = group["logGroupName"]
         arn = group_arn(group)
-        tags = aws.find(lambda: aws.client("logs").list_tags_for_resource(resourceArn=arn)["tags"]) or {}
+        tags = tags_of(aws, topology, arn, lambda: aws.find(lambda: aws.client("logs").list_tags_for_resource(resourceArn=arn)["tags"]) or {}) or {}
         owned = is_owned_by(tags, topology)
         if not owned and name not in {resource.name for resource in desired}:
             return None  # not ours and not in our way: invisible to cabructl
         identity = {"arn": arn, "stored_bytes": int(group.get("storedBytes", 0))}
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(group, tags), (), identity, owned)
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, live_attributes(group, tags), (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import live_address, registry_arn
+from cabructl.resources.arns import registry_arn
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import Topology
 
 KIND = "schemas.registry"
@@ -32,12 +33,17 @@ class RegistryHandler(Handler):
         registry = topology.registry
         if registry is None:
             return []
-        attributes = {"description": registry.description, "tags": topology.resource_tags(registry.tags)}
+        attributes = {"description": registry.description, "tags": topology.resource_tags(registry.tags, address=REGISTRY_ADDRESS)}
         return [Resource(REGISTRY_ADDRESS, KIND, registry.name, attributes, (), {"arn": registry_arn(topology, context)})]
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        """ListRegistries for the prefix (tags included), then DescribeRegistry per candidate."""
+        """ListRegistries for the prefix (tags included), then DescribeRegistry per candidate (once per command:
+        the schema handler lists the schemas of every registry found here)."""
+        key = (KIND, "discovery", tuple(sorted(resource.name for resource in desired)))
+        return aws.memo(key, lambda: self._discover(aws, topology, desired))
+
+    def _discover(self, aws: Any, topology: Topology, desired: list[Resource]) -> list[Resource]:
         wanted = {resource.name for resource in desired}
         listed = aws.paginate("schemas", "list_registries", "Registries", RegistryNamePrefix=topology.prefix, Scope="LOCAL")
         ours = {summary["RegistryName"] for summary in listed if is_owned_by(summary.get("Tags") or {}, topology)}
@@ -54,7 +60,8 @@ class RegistryHandler(Handler):
         if not owned and name not in {resource.name for resource in desired}:
             return None
         attributes = {"description": registry.get("Description", ""), "tags": tags}
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, attributes, (), {"arn": registry["RegistryArn"]}, owned)
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), {"arn": registry["RegistryArn"]},
+                        owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:
@@ -79,15 +86,11 @@ def describe_registry(aws: Any, name: str) -> dict[str, Any] | None:
     return aws.memo((KIND, name), lambda: aws.find(lambda: aws.client("schemas").describe_registry(RegistryName=name)))
 
 
-def declared_registry_is_ours(aws: Any, topology: Topology) -> bool:
-    """Whether the registry the topology declares exists and carries its tags (one DescribeRegistry).
-
-    The schema handler asks this to know whether the schemas inside are its own.
-    """
-    if topology.registry is None:
-        return False
-    registry = describe_registry(aws, topology.registry.name)
-    return registry is not None and is_owned_by(registry.get("Tags") or {}, topology)
+def owned_registries(aws: Any, topology: Topology, context: Context) -> dict[str, str]:
+    """Name → address of every live registry the topology owns (the declared one, and one it
+    renamed away from): the schema handler reads the schemas inside them."""
+    found = HANDLER.discover(aws, topology, context, HANDLER.desired(topology, context))
+    return {registry.name: registry.address for registry in found if registry.owned}
 
 
 def update_schema_tags(aws: Any, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:

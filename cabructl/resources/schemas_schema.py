@@ -1,9 +1,11 @@
 """schemas.schema: the OpenAPI (or JSON Schema) document of each event type, in the registry.
 
-Schemas are owned through their registry: every schema in the registry the
-topology owns is the topology's, so one it does not declare is deleted.
-Discovery lists the registry's schemas, then describes each (content, type,
-description and tags) in parallel.
+Schemas live in a registry the topology owns and carry its tags: a schema
+someone else put in the registry is not the topology's (a conflict when its
+name is declared, and it keeps the registry from being deleted). A schema it
+does not declare is deleted. Discovery lists the schemas of every owned registry
+(the declared one, and one it renamed away from), then describes each (content,
+type, description and tags) in parallel. A schema is located by its registry.
 
 The content is compared parsed (see :func:`canonical_content`): the registry
 hands back the document as it stores it, not as it was sent. UpdateSchema is
@@ -17,9 +19,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by
 from cabructl.resources.events_rule import parsed_json
-from cabructl.resources.schemas_registry import REGISTRY_ADDRESS, declared_registry_is_ours, update_schema_tags
+from cabructl.resources.schemas_registry import REGISTRY_ADDRESS, owned_registries, update_schema_tags
+from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import EventSchema, Topology
 
 KIND = "schemas.schema"
@@ -28,6 +31,7 @@ _VERSIONED = ("content", "type")  # a change to either makes a new schema versio
 
 class SchemaHandler(Handler):
     kind = KIND
+    located_by = ("registry",)
     # Everything changes in place: UpdateSchema versions the content; the name is the identity.
 
     # -- desired ------------------------------------------------------------------------
@@ -43,7 +47,7 @@ class SchemaHandler(Handler):
             "content": canonical_content(schema.content),
             "type": schema.type,
             "description": schema.description,
-            "tags": topology.resource_tags(schema.tags),
+            "tags": topology.resource_tags(schema.tags, address=address(KIND, schema.name)),
         }
         identity = {"registry": registry, "arn": schema_arn(context, registry, schema.name)}
         return Resource(address(KIND, schema.name), KIND, schema.name, attributes, (REGISTRY_ADDRESS,), identity,
@@ -51,21 +55,25 @@ class SchemaHandler(Handler):
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        """Nothing unless the declared registry is ours; then ListSchemas and DescribeSchema per schema."""
-        if topology.registry is None or not declared_registry_is_ours(aws, topology):
-            return []
-        registry = topology.registry.name
-        listed = aws.find(lambda: aws.paginate("schemas", "list_schemas", "Schemas", RegistryName=registry)) or []
-        names = sorted(summary["SchemaName"] for summary in listed)
-        found = parallel_map(lambda name: self._read(aws, registry, name), names, aws.settings.max_workers)
+        """ListSchemas in every owned registry, and DescribeSchema per schema."""
+        listed = [(registry, registry_address, summary["SchemaName"])
+                  for registry, registry_address in sorted(owned_registries(aws, topology, context).items())
+                  for summary in aws.find(lambda registry=registry: aws.paginate("schemas", "list_schemas", "Schemas",
+                                                                                 RegistryName=registry)) or []]
+        found = parallel_map(lambda item: self._read(aws, topology, *item, desired), sorted(listed), aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
-    def _read(self, aws: Any, registry: str, name: str) -> Resource | None:
+    def _read(self, aws: Any, topology: Topology, registry: str, registry_address: str, name: str,
+              desired: list[Resource]) -> Resource | None:
         schema = aws.find(lambda: aws.client("schemas").describe_schema(RegistryName=registry, SchemaName=name))
         if schema is None:
             return None  # deleted between the list and the read
         identity = {"registry": registry, "arn": schema["SchemaArn"], "version": schema.get("SchemaVersion")}
-        return Resource(address(KIND, name), KIND, name, live_attributes(schema), (), identity, parent=REGISTRY_ADDRESS)
+        attributes = live_attributes(schema)
+        tags = attributes["tags"]
+        here = [resource for resource in desired if resource.identity.get("registry") == registry]
+        return Resource(recorded_address(KIND, topology, name, tags, here), KIND, name, attributes, (), identity,
+                        is_owned_by(tags, topology), parent=registry_address)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

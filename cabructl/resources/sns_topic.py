@@ -19,8 +19,9 @@ from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.constants import SNS_DEFAULT_POLICY_ID, SNS_DEFAULT_POLICY_VERSION, SNS_DEFAULT_STATEMENT_ID, SNS_OWNER_ACTIONS
-from cabructl.resources.arns import deliveries_to, live_address, rule_arn, tag_list, tag_map, topic_arn
+from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.tags import tag_index, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, service_statement
 from cabructl.topology.model import Topic, Topology
 
@@ -44,16 +45,18 @@ class TopicHandler(Handler):
             "display_name": topic.display_name,
             "kms_key": topic.kms_key,
             "policy": topic_policy(topology, context, topic.logical, arn),
-            "tags": topology.resource_tags(topic.tags),
+            "tags": topology.resource_tags(topic.tags, address=address(KIND, topic.logical)),
         }
         return Resource(address(KIND, topic.logical), KIND, topic.name, attributes, (), {"arn": arn})
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
-        """ListTopics has no name filter: list all (paginated), keep names the topology could own."""
+        """ListTopics has no name filter: list all (paginated), keep names the topology could own
+        and topics the tag index says it owns."""
         wanted = {resource.name for resource in desired}
+        owned = tag_index(aws, topology)
         arns = [topic["TopicArn"] for topic in aws.paginate("sns", "list_topics", "Topics")]
-        candidates = [arn for arn in arns if _name(arn).startswith(topology.prefix) or _name(arn) in wanted]
+        candidates = [arn for arn in arns if _name(arn).startswith(topology.prefix) or _name(arn) in wanted or arn in owned]
         found = parallel_map(lambda arn: self._read(aws, topology, arn, desired), sorted(candidates), aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
@@ -62,12 +65,13 @@ class TopicHandler(Handler):
         attributes = aws.find(lambda: client.get_topic_attributes(TopicArn=arn)["Attributes"])
         if attributes is None:
             return None  # deleted between the list and the read
-        tags = tag_map(aws.find(lambda: client.list_tags_for_resource(ResourceArn=arn)["Tags"]) or [])
+        tags = tags_of(aws, topology, arn, lambda: tag_map(aws.find(lambda: client.list_tags_for_resource(ResourceArn=arn)["Tags"]) or []))
+        tags = tags or {}
         name = _name(arn)
         owned = is_owned_by(tags, topology)
         if not owned and name not in {resource.name for resource in desired}:
             return None  # not ours and not in our way: invisible to cabructl
-        return Resource(live_address(KIND, topology, name, desired), KIND, name, live_attributes(attributes, tags), (),
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, live_attributes(attributes, tags), (),
                         {"arn": arn}, owned)
 
     # -- write --------------------------------------------------------------------------

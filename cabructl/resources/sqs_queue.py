@@ -11,8 +11,9 @@ import json
 from typing import Any
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import deliveries_to, live_address, queue_arn, rule_arn
+from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, policy, service_statement
 from cabructl.topology.model import Queue, Topology
 
@@ -53,18 +54,22 @@ class QueueHandler(Handler):
             "kms_key": queue.kms_key if queue.encryption == "kms" else None,
             "redrive": redrive,
             "policy": delivery_policy(topology, context, queue.logical, arn),
-            "tags": topology.resource_tags(queue.tags),
+            "tags": topology.resource_tags(queue.tags, address=address(KIND, queue.logical)),
         }
         return Resource(address(KIND, queue.logical), KIND, queue.name, attributes, depends_on, {"arn": arn})
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
+        """ListQueues for the prefix; by name, each declared queue outside it and each owned queue
+        the tag index knows that the listing missed (renamed out of the prefix)."""
         urls = set(aws.paginate("sqs", "list_queues", "QueueUrls", QueueNamePrefix=topology.prefix))
-        for resource in desired:
-            if not resource.name.startswith(topology.prefix):
-                response = aws.find(lambda name=resource.name: aws.client("sqs").get_queue_url(QueueName=name))
-                if response:
-                    urls.add(response["QueueUrl"])
+        listed = {url.rsplit("/", 1)[1] for url in urls}
+        indexed = [arn.rsplit(":", 1)[1] for arn in indexed_arns(aws, topology, context.arn("sqs", ""))]
+        outside = {resource.name for resource in desired if not resource.name.startswith(topology.prefix)}
+        for name in sorted((outside | set(indexed)) - listed):
+            response = aws.find(lambda name=name: aws.client("sqs").get_queue_url(QueueName=name))
+            if response:
+                urls.add(response["QueueUrl"])
         found = parallel_map(lambda url: self._read(aws, topology, url, desired), sorted(urls), aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
@@ -73,14 +78,15 @@ class QueueHandler(Handler):
         attributes = aws.find(lambda: client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"])
         if attributes is None:
             return None
-        tags = aws.find(lambda: client.list_queue_tags(QueueUrl=url).get("Tags", {})) or {}
+        tags = tags_of(aws, topology, attributes.get("QueueArn", ""),
+                       lambda: aws.find(lambda: client.list_queue_tags(QueueUrl=url).get("Tags", {})) or {}) or {}
         name = url.rsplit("/", 1)[1]
         owned = is_owned_by(tags, topology)
         if not owned and name not in {resource.name for resource in wanted_resources}:
             return None  # not ours and not in our way: invisible to cabructl
         canonical = live_attributes(attributes, tags)
         identity = {"arn": attributes.get("QueueArn"), "url": url, "messages": _message_count(attributes)}
-        return Resource(live_address(KIND, topology, name, wanted_resources), KIND, name, canonical, (), identity, owned)
+        return Resource(recorded_address(KIND, topology, name, tags, wanted_resources), KIND, name, canonical, (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:

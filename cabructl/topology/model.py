@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from cabructl.constants import DEFAULT_NAME_PREFIX, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_TOPOLOGY
+from cabructl.constants import DEFAULT_NAME_PREFIX, TAG_ADDRESS, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_TOPOLOGY
 from cabructl.diagnostics import Path
 
 # The language's durations: a whole number and a unit, largest unit first.
@@ -250,9 +250,11 @@ class Topology:
     def ownership_tags(self) -> dict[str, str]:
         return {TAG_MANAGED_BY: TAG_MANAGED_BY_VALUE, TAG_TOPOLOGY: self.owner_tag}
 
-    def resource_tags(self, own: Mapping[str, str] | None = None) -> dict[str, str]:
-        """Common tags, then the resource's own, then ownership (which nothing may override)."""
-        return {**self.tags, **dict(own or {}), **self.ownership_tags()}
+    def resource_tags(self, own: Mapping[str, str] | None = None, *, address: str | None = None) -> dict[str, str]:
+        """Common tags, then the resource's own, then ownership and the resource's address
+        (which nothing may override: they are how cabructl finds the resource again)."""
+        recorded = {TAG_ADDRESS: address} if address else {}
+        return {**self.tags, **dict(own or {}), **self.ownership_tags(), **recorded}
 
     def schema_for(self, source: str, detail_type: str) -> EventSchema | None:
         for schema in self.schemas.values():

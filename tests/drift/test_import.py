@@ -61,7 +61,7 @@ def test_import_one_address_then_the_rest_each_value_in_the_files_style(deploy: 
         (f"    CostCenter: {cost_center}", "    CostCenter: Platform"),
     ])
     assert '~ rules.critical-issues.pattern.detail.severity[1]: "HIGH" → null  [events.rule.critical-issues;' in output
-    assert ("not imported: cloudwatch.dashboard.eventbridge-dashboard body: generated from the rules, queues and bus; "
+    assert ("not imported: cloudwatch.dashboard.dashboard body: generated from the rules, queues and bus; "
             "`cabructl apply` restores it") in output
 
     # apply restores the dashboard; nothing else is left to do.
@@ -188,7 +188,7 @@ def test_addresses_without_importable_drift_are_refused(refusing: Deployment, ad
 
 
 def test_an_import_that_would_break_the_topology_is_undone(refusing: Deployment) -> None:
-    before, after, code, output = import_(refusing, "cloudwatch.alarm.eventbridge-cost-alarm")
+    before, after, code, output = import_(refusing, "cloudwatch.alarm.cost_alarm")
 
     assert code == 1
     assert before == after

@@ -156,7 +156,7 @@ def test_changed_topology_plans_exactly_those_changes(cli: Cli, workdir: Path) -
     assert changes["events.target.failed-tests/failed-tests-queue"]["action"] == "delete"
     # Derived resources follow the rules: the investigation queue loses its only sender, the
     # shared DLQ loses one, the dashboard loses the rule's lines. Nothing else changes.
-    derived = {"sqs.queue.test-investigation", "sqs.queue.eventbridge-dlq", "cloudwatch.dashboard.eventbridge-dashboard"}
+    derived = {"sqs.queue.test-investigation", "sqs.queue.eventbridge-dlq", "cloudwatch.dashboard.dashboard"}
     expected = {"logs.group.agents", "events.rule.critical-issues", "events.rule.failed-tests",
                 "events.target.failed-tests/failed-tests-queue"} | derived
     assert set(changes) == expected, sorted(set(changes) ^ expected)

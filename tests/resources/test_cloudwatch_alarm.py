@@ -14,7 +14,7 @@ from cabructl.resources.cloudwatch_alarm import HANDLER, live_attributes
 from cabructl.topology import Topology
 
 KINDS = [HANDLER]
-ADDRESS = "cloudwatch.alarm.eventbridge-cost-alarm"
+ADDRESS = "cloudwatch.alarm.cost_alarm"
 NAME = "cabruca-segmentation-prod-eventbridge-cost-alarm"
 TOPIC_ARN = "arn:aws:sns:sa-east-1:123456789012:cabruca-segmentation-prod-critical-alerts"
 

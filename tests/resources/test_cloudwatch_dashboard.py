@@ -16,7 +16,7 @@ from cabructl.topology import Topology
 from cabructl.topology.model import Dashboard
 
 KINDS = [HANDLER]
-ADDRESS = "cloudwatch.dashboard.eventbridge-dashboard"
+ADDRESS = "cloudwatch.dashboard.dashboard"
 NAME = "cabruca-segmentation-prod-eventbridge-dashboard"
 CONTEXT = Context("123456789012", "sa-east-1")
 
@@ -113,7 +113,7 @@ def test_a_desired_name_outside_the_prefix_that_exists_is_a_conflict(aws: Aws, t
 
     plan = plan_for(replace(topology, dashboard=Dashboard("ops", 300)), KINDS)
 
-    assert [conflict.address for conflict in plan.conflicts] == ["cloudwatch.dashboard.ops"]
+    assert [conflict.address for conflict in plan.conflicts] == ["cloudwatch.dashboard.dashboard"]
     assert plan.changes == ()
 
 

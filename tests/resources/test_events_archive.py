@@ -82,7 +82,7 @@ def test_an_archive_holding_events_is_not_destroyed_without_consent(aws: Aws, to
 def test_an_archive_no_longer_declared_is_deleted(aws: Aws, topology: Topology, converge: Any) -> None:
     converge(topology, KINDS)
     plan = converge(replace(topology, bus=replace(topology.bus, archive=None)), KINDS)
-    assert [(change.address, change.action) for change in plan.changes] == [("events.archive.events-arch", Action.DELETE)]
+    assert [(change.address, change.action) for change in plan.changes] == [(ADDRESS, Action.DELETE)]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_an_archive_no_longer_declared_is_deleted(aws: Aws, topology: Topology, 
         pytest.param("team-archive", "team-archive", "our-bus", ("changes", []), id="declared-outside-prefix-on-our-bus-is-ours"),
         pytest.param("team-archive", "team-archive", "other-bus", ("conflicts", [ADDRESS]),
                      id="declared-outside-prefix-on-other-bus-conflicts"),
-        pytest.param(None, "{prefix}old-arch", "other-bus", ("changes", [("events.archive.old-arch", Action.DELETE)]),
+        pytest.param(None, "{prefix}old-arch", "other-bus", ("changes", [(ADDRESS, Action.DELETE)]),
                      id="undeclared-under-prefix-is-ours"),
         pytest.param(None, "someone-elses", "our-bus", ("changes", []), id="undeclared-outside-prefix-is-ignored"),
     ],

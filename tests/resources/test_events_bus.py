@@ -75,7 +75,7 @@ def test_an_untagged_bus_with_the_declared_name_is_a_conflict(aws: Aws, topology
         pytest.param("{prefix}old-bus", "ours", [("events.bus.old-bus", Action.DELETE)], id="ours-under-prefix-deleted"),
         pytest.param("{prefix}their-bus", "none", [], id="untagged-under-prefix-ignored"),
         pytest.param("{prefix}dev-bus", "other-environment", [], id="other-topology-ignored"),
-        pytest.param("elsewhere-bus", "ours", [], id="outside-prefix-never-read"),
+        pytest.param("elsewhere-bus", "ours", [("events.bus.elsewhere-bus", Action.DELETE)], id="outside-prefix-found-by-tag-index"),
     ],
 )
 def test_buses_the_topology_does_not_declare(aws: Aws, topology: Topology, converge: Any, plan_for: Any,

@@ -41,11 +41,22 @@ def test_create_reads_back_as_declared_and_the_next_plan_is_empty(aws: Aws, topo
     assert live[ADDRESS].identity["arn"].endswith(f":rule/{topology.bus.name}/{topology.rules[RULE].name}")
 
 
-def test_discovery_is_one_list_rules_and_the_tags_of_each_rule(aws: Aws, topology: Topology, converge: Any) -> None:
+def test_discovery_is_one_list_rules_per_bus_and_tags_from_the_index(aws: Aws, topology: Topology, converge: Any) -> None:
+    """The buses whose rules are read, one ListRules on the one bus, and no tag read per rule:
+    the tagging API's index (one GetResources) has every owned rule's tags."""
     converge(topology, KINDS)
     aws.calls.reset()
     Engine(topology, aws, kinds=[events_rule.HANDLER]).plan()
-    assert dict(aws.calls.counts) == {("events", "ListRules"): 1, ("events", "ListTagsForResource"): len(topology.rules)}
+    assert dict(aws.calls.counts) == {("events", "ListEventBuses"): 1, ("events", "DescribeEventBus"): 1,
+                                      ("resourcegroupstaggingapi", "GetResources"): 1, ("events", "ListRules"): 1}
+
+
+def test_without_the_index_each_rule_costs_one_tag_read(aws: Aws, topology: Topology, converge: Any) -> None:
+    converge(topology, KINDS)
+    aws.calls.reset()
+    Engine(topology, aws, kinds=[events_rule.HANDLER]).live(refresh=True, bypass_index=True)
+    assert aws.calls.counts[("events", "ListTagsForResource")] == len(topology.rules) + 1  # the rules and the bus
+    assert ("resourcegroupstaggingapi", "GetResources") not in aws.calls.counts
 
 
 def test_a_missing_bus_means_no_rules_not_an_error(aws: Aws, topology: Topology, plan_for: Any) -> None:

@@ -71,7 +71,8 @@ def test_discovery_reads_targets_only_of_owned_rules(aws: Aws, topology: Topolog
     aws.calls.reset()
     Engine(topology, aws, kinds=[events_target.HANDLER]).plan()
     rules = len(topology.rules)
-    assert dict(aws.calls.counts) == {("events", "ListRules"): 1, ("events", "ListTagsForResource"): rules,
+    assert dict(aws.calls.counts) == {("events", "ListEventBuses"): 1, ("events", "DescribeEventBus"): 1,
+                                      ("resourcegroupstaggingapi", "GetResources"): 1, ("events", "ListRules"): 1,
                                       ("events", "ListTargetsByRule"): rules}
 
 

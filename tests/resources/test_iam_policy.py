@@ -18,7 +18,7 @@ from cabructl.resources.iam_policy import HANDLER, publisher_document
 from cabructl.topology import Topology
 
 KINDS = [HANDLER]
-ADDRESS = "iam.policy.agent-event-publisher"
+ADDRESS = "iam.policy.publisher_policy"
 NAME = "cabruca-segmentation-prod-agent-event-publisher"
 ARN = f"arn:aws:iam::123456789012:policy/{NAME}"
 CONTEXT = Context("123456789012", "sa-east-1")

@@ -64,7 +64,7 @@ def test_discovery_is_list_schemas_and_one_describe_per_schema(aws: Aws, topolog
     converge(topology, KINDS)
     aws.calls.reset()
     Engine(topology, aws, kinds=[schemas_schema.HANDLER]).plan()
-    assert dict(aws.calls.counts) == {("schemas", "DescribeRegistry"): 1, ("schemas", "ListSchemas"): 1,
+    assert dict(aws.calls.counts) == {("schemas", "ListRegistries"): 1, ("schemas", "DescribeRegistry"): 1, ("schemas", "ListSchemas"): 1,
                                       ("schemas", "DescribeSchema"): len(topology.schemas)}
 
 

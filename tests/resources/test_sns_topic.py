@@ -132,7 +132,7 @@ def test_untargeted_topic_matches_the_policy_sns_creates(aws: Aws, topology: Top
     """No write is needed for a topic nobody targets: the desired policy is SNS's default."""
     untargeted = _without_rule(topology, "critical-issues")
     aws.client("sns").create_topic(Name=NAME, Attributes={"DisplayName": "Cabruca critical alerts"},
-                                   Tags=tag_list(untargeted.resource_tags()))
+                                   Tags=tag_list(untargeted.resource_tags(address=ADDRESS)))
 
     assert plan_for(untargeted, KINDS).empty
 
