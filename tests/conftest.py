@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import settings
@@ -33,6 +34,16 @@ def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "sa-east-1")
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def shared_local_aws() -> Iterator[Any]:
+    """One embedded endpoint for the folders that deploy copies of the topology (each under a
+    project of its own: the endpoint's state is process-global anyway)."""
+    from cabructl.local import LocalAws
+
+    with LocalAws(port=0, region="sa-east-1") as local:
+        yield local
 
 
 @pytest.fixture

@@ -10,6 +10,13 @@ import click
 from cabructl.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, run_command
 from cabructl.cli.options import aws_options, aws_settings, topology_options
 
+# --timeout defaults: a plan only reads (drift's 300 s); apply and destroy also write, and a
+# write may wait out AWS's propagation for a minute or two (Aws.settle), so they get 600 s.
+PLAN_TIMEOUT = 300.0
+WRITE_TIMEOUT = 600.0
+WRITE_TIMEOUT_HINT = ("writes already made stay made; `cabructl plan` shows what is left and the next apply "
+                      "continues from there. Raise --timeout if AWS is only slow, or check the endpoint")
+
 
 def engine_from_options(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None,
             local: bool, workers: int | None = None) -> Any:
@@ -38,6 +45,20 @@ def echo_policy(report: Any, *, details: bool = False) -> None:
             click.echo(f"  {finding.render()}")
 
 
+def timeout_option(default: float) -> Any:
+    """``--timeout SECONDS``, as drift spells it: the whole command's AWS work is bounded by it."""
+    return click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=default, show_default=True,
+                        metavar="SECONDS", help="Give up with exit 1 after this long waiting on AWS; AWS calls "
+                        "in flight are abandoned.")
+
+
+def command_deadline(engine: Any, seconds: float, verb: str) -> Any:
+    """The one time budget of a command's AWS work (plan, writes, the re-read after them)."""
+    from cabructl.deadline import DEFAULT_HINT, Deadline
+
+    return Deadline(seconds, engine.aws, doing=verb, hint=DEFAULT_HINT if verb == "plan" else WRITE_TIMEOUT_HINT)
+
+
 def plan_options(func: Any) -> Any:
     func = click.option("--target", "targets", multiple=True, metavar="ADDRESS",
                         help="Limit to this address and what it depends on (repeatable).")(func)
@@ -55,32 +76,36 @@ def plan_options(func: Any) -> Any:
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Save the plan; `cabructl apply FILE` applies exactly it.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
+@timeout_option(PLAN_TIMEOUT)
 @run_command
 def plan(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
          targets: tuple[str, ...], adopt: tuple[str, ...], workers: int | None, as_json: bool, out: str | None,
-         detailed_exitcode: bool) -> int:
+         detailed_exitcode: bool, timeout: float) -> int:
     """Show what apply would change in live AWS, and the policy result.
 
     Reads live AWS (never writes). Symbols: + create, ~ update, -/+ replace,
     - delete. With --detailed-exitcode: 0 no changes, 2 changes, 1 error.
+    `--out FILE` saves the plan with a checksum and a fingerprint of live AWS:
+    `apply FILE` refuses it once the file or anything it touches has changed.
     """
-    import json
-
+    from cabructl.deadline import waiting_line
     from cabructl.output.plan import plan_json, render_plan
     from cabructl.output.style import use_colour
 
     engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
-    result = engine.plan(targets=targets, adopt=adopt)
+    result = command_deadline(engine, timeout, "plan").run(lambda: engine.plan(targets=targets, adopt=adopt),
+                                                           progress=waiting_line())
     report = policy_report(engine.topology)
-    if out:
-        with open(out, "w", encoding="utf-8") as handle:
-            json.dump(result.to_json(include_resources=True), handle, indent=2, default=str)
+    if out and not result.conflicts:
+        engine.save_plan(result, out)
     if as_json:
         click.echo(plan_json(result))
     else:
         click.echo(render_plan(result, colour=use_colour()))
         echo_policy(report)
-        if out:
+        if out and result.conflicts:
+            click.echo(f"\nThe plan was not saved to {out}: a plan with conflicts cannot be applied.", err=True)
+        elif out:
             click.echo(f"\nSaved the plan to {out}; apply exactly it with: cabructl apply {out}")
     if result.conflicts or not report.ok:
         return EXIT_ERROR
@@ -94,26 +119,33 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
 @plan_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
 @click.option("--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues, archives and log groups that hold data.")
+@timeout_option(WRITE_TIMEOUT)
 @run_command
 def apply(planfile: str | None, file: str, env: str | None, region: str | None, profile: str | None,
           endpoint_url: str | None, local: bool, targets: tuple[str, ...], adopt: tuple[str, ...], workers: int | None,
-          auto_approve: bool, allow_data_loss: bool) -> int:
+          auto_approve: bool, allow_data_loss: bool, timeout: float) -> int:
     """Make live AWS match topology.yaml (or apply a plan saved with `plan --out`).
 
     Shows the plan and asks for `yes` unless --auto-approve; refuses without a
     TTY. Refuses any write when the policy has an error, when the plan has
     conflicts, or when data would be lost without --allow-data-loss. Writes run
     in dependency order, independent ones in parallel; a failure stops the apply
-    and the next apply converges from where it stopped.
+    and the next apply converges from where it stopped. --timeout bounds the
+    planning and the writes together, not the time at the prompt.
     """
+    from cabructl.deadline import waiting_line
+
     engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
     report = policy_report(engine.topology)
     if not report.ok:
         echo_policy(report, details=True)
         click.echo("Apply refused: the topology breaks its policy; nothing was changed.", err=True)
         return EXIT_ERROR
-    the_plan = _load_saved_plan(engine, planfile) if planfile else engine.plan(targets=targets, adopt=adopt)
-    return _confirm_and_apply(engine, the_plan, auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="apply")
+    deadline = command_deadline(engine, timeout, "apply")
+    the_plan = deadline.run(lambda: _load_saved_plan(engine, planfile) if planfile else engine.plan(targets=targets, adopt=adopt),
+                            progress=waiting_line())
+    return _confirm_and_apply(engine, the_plan, auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="apply",
+                              deadline=deadline)
 
 
 @click.command()
@@ -122,31 +154,31 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
 @click.option("--allow-data-loss", is_flag=True, help="Allow deleting queues, archives and log groups that hold data.")
 @click.option("--workers", type=click.IntRange(1, 32), default=None, help="Parallel AWS calls (default 8).")
+@timeout_option(WRITE_TIMEOUT)
 @run_command
 def destroy(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
-            auto_approve: bool, allow_data_loss: bool, workers: int | None) -> int:
-    """Delete everything this topology owns, dependents first. Never touches what it does not own."""
+            auto_approve: bool, allow_data_loss: bool, workers: int | None, timeout: float) -> int:
+    """Delete everything this topology owns, dependents first. Never touches what it does not own.
+
+    A bus or registry that holds a resource the topology does not own (a rule
+    added by hand) is kept: everything else is deleted, the reason is printed,
+    and the exit code is 1. --timeout bounds the planning and the deletes together, not the time at the prompt.
+    """
+    from cabructl.deadline import waiting_line
+
     engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
-    return _confirm_and_apply(engine, engine.plan(destroy=True), auto_approve=auto_approve,
-                              allow_data_loss=allow_data_loss, verb="destroy")
+    deadline = command_deadline(engine, timeout, "destroy")
+    return _confirm_and_apply(engine, deadline.run(lambda: engine.plan(destroy=True), progress=waiting_line()),
+                              auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="destroy", deadline=deadline)
 
 
 def _load_saved_plan(engine: Any, planfile: str) -> Any:
-    import json
-
-    from cabructl.engine import Plan
-    from cabructl.errors import CabructlError
-
-    try:
-        with open(planfile, encoding="utf-8") as handle:
-            saved = Plan.from_json(json.load(handle))
-    except (ValueError, KeyError, TypeError) as error:
-        raise CabructlError(f"{planfile}: not a cabructl plan ({error})") from None
-    engine.check_saved_plan(saved)
-    return saved
+    return engine.load_plan(planfile)
 
 
-def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_data_loss: bool, verb: str) -> int:
+def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_data_loss: bool, verb: str,
+                       deadline: Any) -> int:
+    from cabructl.deadline import waiting_line
     from cabructl.output.apply import render_result, render_progress
     from cabructl.output.plan import render_plan
     from cabructl.output.style import use_colour
@@ -156,26 +188,37 @@ def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_
     if the_plan.conflicts:
         return EXIT_ERROR
     if the_plan.empty:
-        return EXIT_OK
+        return _report_kept(the_plan)
     if not auto_approve:
         if not sys.stdin.isatty():
             click.echo(f"\n{verb} needs confirmation: run it in a terminal or pass --auto-approve.", err=True)
             return EXIT_ERROR
-        answer = click.prompt(f"\nDo you want to {verb} these changes? Only 'yes' will be accepted", default="", show_default=False)
+        question = ("Do you want to destroy every resource listed above?" if verb == "destroy"
+                    else "Do you want to apply these changes?")
+        answer = click.prompt(f"\n{question} Only 'yes' will be accepted", default="", show_default=False)
         if answer.strip() != "yes":
             click.echo(f"{verb.capitalize()} cancelled; nothing was changed.")
             return EXIT_ERROR
     click.echo("")
-    result = engine.apply(the_plan, allow_data_loss=allow_data_loss, progress=render_progress(click.echo))
+    # No waiting line while writing: the progress lines on stdout already show life.
+    result = deadline.run(lambda: engine.apply(the_plan, allow_data_loss=allow_data_loss, progress=render_progress(click.echo)))
     click.echo(render_result(result, verb=verb))
     if not result.ok:
         return EXIT_ERROR
-    inconsistent = engine.verify([outcome.change for outcome in result.done], destroy=verb == "destroy")
+    inconsistent = deadline.run(lambda: engine.verify([outcome.change for outcome in result.done], destroy=verb == "destroy"),
+                                progress=waiting_line())
     if inconsistent:
         click.echo("cabructl bug: live state differs from the plan right after apply for: " + ", ".join(inconsistent)
                    + " — please report it.", err=True)
         return EXIT_ERROR
-    return EXIT_OK
+    return _report_kept(the_plan)
+
+
+def _report_kept(the_plan: Any) -> int:
+    """Containers kept because they hold what cabructl does not own: said, and exit 1 (not done)."""
+    for item in the_plan.kept:
+        click.echo(f"Kept {item.address}: {item.message}", err=True)
+    return EXIT_ERROR if the_plan.kept else EXIT_OK
 
 
 @click.command()

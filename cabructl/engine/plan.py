@@ -49,6 +49,7 @@ class Change:
     reason: str | None = None
     replace_fields: tuple[str, ...] = ()
     data_loss: str | None = None  # what a delete/replace would destroy, e.g. "12 messages"
+    adopt: bool = False  # an update that takes over an unowned resource (--adopt): decided on this, never on text
 
     @property
     def changed_attributes(self) -> tuple[str, ...]:
@@ -65,6 +66,7 @@ class Change:
             "reason": self.reason,
             "replace_fields": list(self.replace_fields),
             "data_loss": self.data_loss,
+            "adopt": self.adopt,
         }
 
 
@@ -81,6 +83,25 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """An owned container that is not deleted because it holds what cabructl does not own
+    (a bus with a rule made by hand): everything else is deleted, this is said and kept."""
+
+    address: str
+    name: str
+    holding: tuple[str, ...]  # addresses of the unowned resources inside
+
+    @property
+    def message(self) -> str:
+        count = len(self.holding)
+        return (f'"{self.name}" is kept: it holds {count} resource{"s" if count != 1 else ""} cabructl does not own '
+                f"({', '.join(self.holding)}); remove or move them, then run the command again")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "name": self.name, "holding": list(self.holding), "message": self.message}
+
+
+@dataclass(frozen=True)
 class Plan:
     topology: str
     environment: str
@@ -89,6 +110,11 @@ class Plan:
     conflicts: tuple[Conflict, ...] = ()
     live_fingerprint: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    kept: tuple[Kept, ...] = ()
+    # What a saved plan was made against: the desired state (discovery at apply time looks for
+    # the same names) and the account. Empty for a plan made and applied in one command.
+    desired: Mapping[str, Resource] | None = None
+    account: str = ""
 
     @property
     def empty(self) -> bool:
@@ -109,6 +135,7 @@ class Plan:
             "changes": [change.to_json() for change in self.changes],
             "summary": self.summary(),
             "conflicts": [conflict.to_json() for conflict in self.conflicts],
+            "kept": [kept.to_json() for kept in self.kept],
         }
         if include_resources:
             document["live_fingerprint"] = self.live_fingerprint
@@ -121,37 +148,19 @@ class Plan:
             }
         return document
 
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> "Plan":
-        """Rebuild a saved plan (``plan --out``) so ``apply PLANFILE`` runs exactly it."""
-        resources = document.get("resources") or {}
-        changes = []
-        for raw in document["changes"]:
-            stored = resources.get(raw["address"], {})
-            changes.append(Change(
-                address=raw["address"],
-                kind=raw["kind"],
-                action=Action(raw["action"]),
-                before=Resource.from_json(stored["before"]) if stored.get("before") else None,
-                after=Resource.from_json(stored["after"]) if stored.get("after") else None,
-                diff=tuple(AttributeChange(d["path"], d["before"], d["after"]) for d in raw.get("diff", [])),
-                reason=raw.get("reason"),
-                replace_fields=tuple(raw.get("replace_fields", ())),
-                data_loss=raw.get("data_loss"),
-            ))
-        return cls(
-            topology=document["topology"],
-            environment=document["environment"],
-            region=document["region"],
-            changes=tuple(changes),
-            conflicts=tuple(Conflict(**c) for c in document.get("conflicts", [])),
-            live_fingerprint=document.get("live_fingerprint", ""),
-        )
-
 
 def live_fingerprint(live: Mapping[str, Resource]) -> str:
-    """A digest of owned live attributes: a saved plan is refused when it changes."""
-    material = {addr: resource.attributes for addr, resource in sorted(live.items()) if resource.owned}
+    """A digest of everything discovery saw: a saved plan is refused when it changes.
+
+    It covers what exists, under which address and name, who owns it and its
+    attributes, owned or not: a resource someone else creates with a name the plan
+    would create changes it as surely as an edit of an owned one. It leaves out what
+    changes by itself (message counts, stored bytes, schema versions: ``identity``);
+    the data-loss guard re-reads those at apply time.
+    """
+    material = {addr: {"kind": resource.kind, "name": resource.name, "owned": resource.owned, "parent": resource.parent,
+                       "attributes": resource.attributes}
+                for addr, resource in sorted(live.items())}
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -189,8 +198,21 @@ def diff_states(
     *,
     adopt: Iterable[str] = (),
 ) -> tuple[list[Change], list[Conflict]]:
-    """Desired × live → changes and conflicts. The engine's whole knowledge of kinds is
-    ``handlers[kind].replace_on`` and ``holds_data``."""
+    """Desired × live → changes and conflicts (containers that must be kept are conflicts here;
+    :func:`plan_states` tells them apart)."""
+    changes, conflicts, kept = plan_states(desired, live, handlers, adopt=adopt)
+    return changes, conflicts + [Conflict(item.address, item.name, item.message) for item in kept]
+
+
+def plan_states(
+    desired: Mapping[str, Resource],
+    live: Mapping[str, Resource],
+    handlers: Mapping[str, Handler],
+    *,
+    adopt: Iterable[str] = (),
+) -> tuple[list[Change], list[Conflict], list[Kept]]:
+    """Desired × live → changes, conflicts and kept containers. The engine's whole knowledge of
+    kinds is ``handlers[kind].replace_on``, ``located_by`` and ``holds_data``."""
     adopt = set(adopt)
     changes: list[Change] = []
     conflicts: list[Conflict] = []
@@ -202,7 +224,7 @@ def diff_states(
             conflicts.append(Conflict(addr, have.name, f'"{have.name}" exists but is not managed by this topology; '
                                                         f"remove it, rename the resource, or take it over with --adopt {addr}"))
         else:
-            change = _compare(want, have, handlers[want.kind], adopting=not have.owned)
+            change = compare(want, have, handlers[want.kind], adopting=not have.owned)
             if change is not None:
                 changes.append(change)
     for addr, have in live.items():
@@ -210,15 +232,48 @@ def diff_states(
             handler = handlers[have.kind]
             loss = handler.data_held(have) if handler.holds_data else None
             changes.append(Change(addr, have.kind, Action.DELETE, have, None, attribute_changes(have.attributes, {}), data_loss=loss))
-    return changes, conflicts
+    return _hold_containers(changes, conflicts, live)
 
 
-def _compare(want: Resource, have: Resource, handler: Handler, *, adopting: bool) -> Change | None:
-    diff = attribute_changes(have.attributes, want.attributes)
+def _hold_containers(changes: list[Change], conflicts: list[Conflict],
+                     live: Mapping[str, Resource]) -> tuple[list[Change], list[Conflict], list[Kept]]:
+    """Never delete what holds resources cabructl does not own (a bus with a hand-made rule).
+
+    Such a delete is dropped and reported as kept; such a replace cannot happen at
+    all and is a conflict, so the apply refuses before any write.
+    """
+    foreign: dict[str, list[str]] = {}
+    for resource in live.values():
+        if resource.parent is not None and not resource.owned:
+            foreign.setdefault(resource.parent, []).append(resource.address)
+    kept: list[Kept] = []
+    remaining: list[Change] = []
+    for change in changes:
+        holding = tuple(sorted(foreign.get(change.address, ())))
+        if holding and change.action is Action.DELETE and change.before is not None:
+            kept.append(Kept(change.address, change.before.name, holding))
+        elif holding and change.action is Action.REPLACE and change.before is not None:
+            item = Kept(change.address, change.before.name, holding)
+            conflicts.append(Conflict(change.address, change.before.name, f"cannot replace it: {item.message}"))
+        else:
+            remaining.append(change)
+    return remaining, conflicts, kept
+
+
+def compare(want: Resource, have: Resource, handler: Handler, *, adopting: bool) -> Change | None:
+    """One declared resource against its live one: nothing, an update, or a replace.
+
+    The name and the handler's ``located_by`` fields are where a resource lives, not
+    attributes: a change to any of them is a replace (a new ``name:`` makes a new
+    queue; the old one is deleted, under the data-loss guard), never an update that
+    would re-point the old resource.
+    """
+    moved = _location_changes(want, have, handler)
+    diff = moved + attribute_changes(have.attributes, want.attributes)
     if not diff and not adopting:
         return None
     changed = {item.path.split(".", 1)[0].split("[", 1)[0] for item in diff}
-    forcing = tuple(sorted(changed & set(handler.replace_on)))
+    forcing = tuple(sorted((changed & set(handler.replace_on)) | {item.path for item in moved}))
     merged_after = Resource(want.address, want.kind, want.name, want.attributes, want.depends_on,
                             {**have.identity, **want.identity}, True, want.parent)
     if forcing:
@@ -226,4 +281,12 @@ def _compare(want: Resource, have: Resource, handler: Handler, *, adopting: bool
         reason = f"{', '.join(forcing)} cannot change in place"
         return Change(want.address, want.kind, Action.REPLACE, have, merged_after, diff, reason, forcing, loss)
     reason = "adopt: take over the existing resource and tag it" if adopting else None
-    return Change(want.address, want.kind, Action.UPDATE, have, merged_after, diff, reason)
+    return Change(want.address, want.kind, Action.UPDATE, have, merged_after, diff, reason, adopt=adopting)
+
+
+def _location_changes(want: Resource, have: Resource, handler: Handler) -> tuple[AttributeChange, ...]:
+    """The name and the locating identity fields that differ, as diff entries."""
+    moved = [AttributeChange("name", have.name, want.name)] if want.name != have.name else []
+    moved += [AttributeChange(field, have.identity.get(field), want.identity.get(field))
+              for field in handler.located_by if want.identity.get(field) != have.identity.get(field)]
+    return tuple(moved)

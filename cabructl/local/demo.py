@@ -129,16 +129,25 @@ def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None =
         echo(f"Local AWS endpoint on {local.endpoint_url} (loopback only, fake credentials).")
         aws = _aws(local.endpoint_url, topology.region)
         _apply(topology, aws, echo)
-        observers = _observe_topics(topology, aws)
-        events = load_demo_events()
-        _publish(topology, aws, events, echo)
-        result.rows = expected_rows(topology, events)
-        result.unexpected = _collect_deliveries(topology, aws, observers, result.rows)
+        result.rows, result.unexpected = deliver_demo_events(topology, aws, echo)
         echo("")
         echo(render_rows(result.rows))
         result.second_plan_empty = _second_plan(topology, local.endpoint_url, echo)
     result.seconds = time.monotonic() - started
     return result
+
+
+def deliver_demo_events(topology: Topology, aws: Any, echo: Echo) -> tuple[list[Row], list[str]]:
+    """Publish the demo's events to a deployed topology and wait for every delivery its rules promise.
+
+    Returns the expected rows (each marked arrived or not) and the deliveries nobody expected.
+    Also the check, after any change to a deployment, that events still reach every target.
+    """
+    observers = _observe_topics(topology, aws)
+    events = load_demo_events()
+    _publish(topology, aws, events, echo)
+    rows = expected_rows(topology, events)
+    return rows, _collect_deliveries(topology, aws, observers, rows)
 
 
 class _fake_credentials:

@@ -1,4 +1,4 @@
-"""Deployments of the real topology on the embedded endpoint, and out-of-band changes to them.
+"""Out-of-band changes to deployments of the real topology, as someone at the console would make them.
 
 A module of its own (not conftest) so tests import it by a name no other test folder uses.
 """
@@ -6,76 +6,21 @@ A module of its own (not conftest) so tests import it by a name no other test fo
 from __future__ import annotations
 
 import difflib
-
-import functools
 import json
-import shutil
-import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
-import boto3
-from click.testing import CliRunner, Result
+from deployment import REGION, copy_topology
+from deployment import Deployment as BaseDeployment
 
-from cabructl.aws import Aws, AwsSettings
-from cabructl.engine import Engine
-from cabructl.topology import Topology, load_topology
-from support import ROOT, edit_topology
+__all__ = ["REGION", "Deployment", "Deploy", "copy_topology", "make_drift", "changed_lines", "RENAMED_WIDGET"]
 
-REGION = "sa-east-1"
 RENAMED_WIDGET = "Renamed by hand"
 
 
 @dataclass
-class Deployment:
+class Deployment(BaseDeployment):
     """One applied copy of the topology, and ways to poke at it out of band."""
-
-    file: Path
-    endpoint_url: str
-    env: str | None = None
-
-    def __post_init__(self) -> None:
-        # Kept, not re-read: tests may break the file, and teardown still needs them.
-        topology = self.topology
-        self.prefix, self.bus, self.region = topology.prefix, topology.bus.name, topology.region
-
-    @property
-    def topology(self) -> Topology:
-        """The file as it is now (tests edit it), parsed once per content."""
-        return _load(str(self.file), self.file.read_text(encoding="utf-8"), self.env)
-
-    def aws(self, **settings: Any) -> Aws:
-        """A fresh boundary (its own call log) on the endpoint."""
-        return Aws(AwsSettings(region=self.region, endpoint_url=self.endpoint_url, **settings))
-
-    def engine(self, aws: Aws | None = None) -> Engine:
-        return Engine(self.topology, aws or self.aws())
-
-    def client(self, service: str) -> Any:
-        return _client(service, self.endpoint_url, self.region)
-
-    def apply(self) -> None:
-        engine = self.engine()
-        result = engine.apply(engine.plan(), allow_data_loss=True)
-        assert result.ok, [outcome.error for outcome in result.failed]
-
-    def release(self) -> None:
-        """Delete the deployment's CloudWatch Logs resource policy: AWS (and moto) allow ten per
-        account and region, and every test deployment shares the endpoint's one account."""
-        logs = self.client("logs")
-        for policy in logs.describe_resource_policies().get("resourcePolicies", []):
-            if policy["policyName"].startswith(self.prefix):
-                logs.delete_resource_policy(policyName=policy["policyName"])
-
-    def cli(self, *args: str, input: str | None = None) -> Result:
-        """``cabructl <args> -f FILE [--env ENV] --endpoint-url URL``."""
-        from cabructl.cli import cli
-
-        options = ["-f", str(self.file), "--endpoint-url", self.endpoint_url]
-        if self.env:
-            options += ["--env", self.env]
-        return CliRunner().invoke(cli, [args[0], *options, *args[1:]], input=input, catch_exceptions=False)
 
     # -- out-of-band changes, as someone with console access would make them -------------------
     def queue_url(self, logical: str) -> str:
@@ -133,28 +78,7 @@ class Deployment:
         cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body))
 
 
-@functools.lru_cache(maxsize=64)
-def _load(file: str, text: str, env: str | None) -> Topology:
-    return load_topology(file, env)
-
-
-@functools.lru_cache(maxsize=None)
-def _client(service: str, endpoint_url: str, region: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
-
-
 Deploy = Callable[..., Deployment]
-
-
-def copy_topology(folder: Path) -> Path:
-    """topology.yaml and schemas/ in ``folder``, renamed so nothing collides with other tests."""
-    project = f"drift-{uuid.uuid4().hex[:8]}"
-    file = folder / "topology.yaml"
-    shutil.copy(ROOT / "topology.yaml", file)
-    shutil.copytree(ROOT / "schemas", folder / "schemas")
-    edit_topology(file, "project: cabruca-segmentation", f"project: {project}")
-    edit_topology(file, "name: cabruca-agents-bus\n", f"name: {project}-bus\n")
-    return file
 
 
 def make_drift(deployment: Deployment, *, queue_attributes: bool = True) -> None:

@@ -82,8 +82,10 @@ class FaultInjector:
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
+    from cabructl.local.schemas import schema_stores
     from cabructl.local.server import LocalAws
 
+    schema_stores.reset()  # the Schemas store is process-global: start without other tests' registries
     with LocalAws(port=0, region=REGION) as local:
         yield local.endpoint_url
 
