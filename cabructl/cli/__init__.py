@@ -8,6 +8,7 @@ exit codes in exactly one place, :func:`run_command`.
 from __future__ import annotations
 
 import importlib
+import sys
 import traceback
 from typing import Any, Callable
 
@@ -17,7 +18,8 @@ from cabructl import __version__
 
 EXIT_OK = 0
 EXIT_ERROR = 1
-EXIT_CHANGES = 2
+EXIT_CHANGES = 2  # plan --detailed-exitcode, drift, test-event: changes / drift / no match
+EXIT_USAGE = 64  # sysexits' EX_USAGE: a mistyped command line never reads as "changes found"
 
 # name -> (module, attribute, one-line help); the help is repeated here so that
 # `cabructl --help` need not import every command module.
@@ -71,6 +73,30 @@ def _only_listing(ctx: click.Context) -> bool:
 
 
 class _Group(LazyGroup):
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """click's main, with usage errors mapped to :data:`EXIT_USAGE` in this one place.
+
+        click exits 2 on a usage error (unknown option, bad value, missing argument, no
+        command), the code ``plan --detailed-exitcode`` and ``drift`` use for "changes
+        found": a cron job or a systemd unit with ``SuccessExitStatus=2`` would read a
+        typo as success. Everything else click decides stays as click decides it.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            error.show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_ERROR)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         ctx.meta["cabructl.listing"] = True
         try:

@@ -113,7 +113,7 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
 
 
 @click.command()
-@click.argument("planfile", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("planfile", required=False, type=click.Path())
 @topology_options
 @aws_options
 @plan_options

@@ -49,23 +49,38 @@ def render_routes_text(topology: Topology, report: RoutesReport) -> str:
 
 
 def render_mermaid(topology: Topology, report: RoutesReport) -> str:
-    """A `graph LR` drawn from the topology itself; paste it into any mermaid renderer."""
-    lines = ["graph LR", f'    bus{{{{"{topology.bus.name}"}}}}']
+    """A `graph LR` drawn from the topology itself; paste it into any mermaid renderer.
+
+    Every label goes through :func:`_label`: names come from the topology file, and a
+    source such as ``a"]-->X["pwn`` must stay text, never become a node or HTML.
+    """
+    lines = ["graph LR", f'    bus{{{{"{_label(topology.bus.name)}"}}}}']
     for agent in topology.agents.values():
-        lines.append(f'    {_id("agent", agent.name)}["{agent.name} agent<br/>{agent.source}"] --> bus')
+        lines.append(f'    {_id("agent", agent.name)}["{_label(agent.name)} agent<br/>{_label(agent.source)}"] --> bus')
     edges: set[str] = set()
     for route in report.routes:
         for name in route.rules:
-            edges.add(f'    bus -->|{route.agent}| {_id("rule", name)}')
+            edges.add(f'    bus -->|"{_label(route.agent)}"| {_id("rule", name)}')
     lines.extend(sorted(edges))
     for name, rule in topology.rules.items():
-        lines.append(f'    {_id("rule", name)}{{"{name}"}}')
+        lines.append(f'    {_id("rule", name)}{{"{_label(name)}"}}')
         for delivery in deliveries_of(topology, rule):
             target = _id(delivery.target.kind, delivery.target.ref)
-            lines.append(f'    {_id("rule", name)} --> {target}["{TARGET_LABELS[delivery.target.kind]}<br/>{delivery.destination}"]')
+            label = f"{_label(TARGET_LABELS[delivery.target.kind])}<br/>{_label(delivery.destination)}"
+            lines.append(f'    {_id("rule", name)} --> {target}["{label}"]')
             if delivery.dead_letter:
-                lines.append(f'    {target} -.->|undeliverable| {_id("dlq", delivery.target.dead_letter or "")}[("DLQ<br/>{delivery.dead_letter}")]')
+                dlq = _id("dlq", delivery.target.dead_letter or "")
+                lines.append(f'    {target} -.->|undeliverable| {dlq}[("DLQ<br/>{_label(delivery.dead_letter)}")]')
     return "\n".join(_unique(lines))
+
+
+def _label(text: str) -> str:
+    """Text safe inside a quoted mermaid label: quotes, markup and mermaid's own ``#`` escapes
+    become entity codes (``#34;``), so the label can neither close itself nor carry HTML."""
+    return "".join(f"#{ord(char)};" if char in _MERMAID_SPECIAL else char for char in text)
+
+
+_MERMAID_SPECIAL = frozenset('"#<>&|[]{}()`')
 
 
 def _id(kind: str, name: str) -> str:

@@ -1,4 +1,4 @@
-"""Colour only for people: on a TTY, never with NO_COLOR (no-color.org) or in pipes."""
+"""Colour only for people: on a TTY, never with NO_COLOR (no-color.org), on TERM=dumb or in pipes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ ACTION_COLOURS = {"create": "green", "update": "yellow", "replace": "magenta", "
 
 
 def use_colour(stream: IO[str] | None = None) -> bool:
+    """Colour on a terminal that can show it: not with NO_COLOR, not in a pipe, not on ``TERM=dumb``."""
     stream = stream or sys.stdout
-    if os.environ.get("NO_COLOR"):
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 

@@ -75,7 +75,7 @@ def test_apply_without_tty_or_approval_refuses(cli: Cli, workdir: Path) -> None:
     refused = cli.run("apply", check=1)
     assert "--auto-approve" in refused.stderr
     edit_topology(workdir / "topology.yaml", "display_name: Cabruca alerts", "display_name: Cabruca critical alerts")
-    assert cli.run("plan", "--detailed-exitcode", check=0)
+    assert "No changes." in cli.run("plan", "--detailed-exitcode", check=0).stdout  # nothing was applied
 
 
 def test_aws_cli_sees_the_six_rules_with_their_patterns(cli: Cli, workdir: Path) -> None:
@@ -164,8 +164,8 @@ def test_changed_topology_plans_exactly_those_changes(cli: Cli, workdir: Path) -
 
 
 def test_apply_changes_then_plan_is_empty(cli: Cli) -> None:
-    cli.run("apply", "--auto-approve")
-    assert cli.run("plan", "--detailed-exitcode", check=0)
+    assert "Apply complete" in cli.run("apply", "--auto-approve").stdout
+    assert "No changes." in cli.run("plan", "--detailed-exitcode", check=0).stdout
 
 
 def test_destroy_refuses_data_loss_then_leaves_nothing_owned(cli: Cli, workdir: Path, endpoint: str) -> None:
