@@ -98,7 +98,8 @@ def import_(addresses: tuple[str, ...], file: str, env: str | None, region: str 
     on an imported address (e.g. an attribute that cannot be imported), 1 error.
     """
     from cabructl.cli.engine_cmds import engine_from_options
-    from cabructl.engine.drift import commit_import, detect_drift, finish_import, prepare_import
+    from cabructl.engine.drift import detect_drift
+    from cabructl.engine.importing import commit_import, finish_import, prepare_import
     from cabructl.output.apply import render_progress, render_result
     from cabructl.output.drift import render_import
     from cabructl.output.plan import render_plan
