@@ -118,7 +118,7 @@ def _execute(aws: Any, step: str, change: Change, handler: Handler) -> None:
         handler.create(aws, change.after)
     elif change.action is Action.UPDATE:
         assert change.after is not None and change.before is not None
-        if change.reason and change.reason.startswith("adopt"):
+        if change.adopt:
             handler.adopt(aws, change.after, change.before)
         else:
             handler.update(aws, change.after, change.before, change.changed_attributes)

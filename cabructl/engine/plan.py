@@ -26,6 +26,19 @@ class Action(str, enum.Enum):
     DELETE = "delete"
 
 
+class Reason(str, enum.Enum):
+    """Why a change is in the plan (Terraform's ``ActionReason``); a stable value in the JSON plan.
+
+    Apply decides on the action, this reason and the fields named, never on text.
+    """
+
+    DECLARED = "declared"            # create: declared, not in AWS
+    CHANGED = "changed"              # update: attributes differ
+    ADOPTED = "adopted"              # update: take over an unowned resource (--adopt) and tag it
+    CANNOT_UPDATE = "cannot_update"  # replace: replace_fields cannot change in place (a new name among them)
+    NOT_DECLARED = "not_declared"    # delete: owned, and no declaration claims it (or destroy)
+
+
 @dataclass(frozen=True)
 class AttributeChange:
     """One changed attribute, with a readable path inside it (``pattern.detail.severity``)."""
@@ -46,10 +59,23 @@ class Change:
     before: Resource | None
     after: Resource | None
     diff: tuple[AttributeChange, ...] = ()
-    reason: str | None = None
+    reason: Reason | None = None
     replace_fields: tuple[str, ...] = ()
     data_loss: str | None = None  # what a delete/replace would destroy, e.g. "12 messages"
-    adopt: bool = False  # an update that takes over an unowned resource (--adopt): decided on this, never on text
+
+    @property
+    def adopt(self) -> bool:
+        """An update that takes over an unowned resource (--adopt)."""
+        return self.reason is Reason.ADOPTED
+
+    @property
+    def explanation(self) -> str | None:
+        """The reason as a person reads it beside the change, when it needs saying."""
+        if self.reason is Reason.CANNOT_UPDATE:
+            return f"{', '.join(self.replace_fields)} cannot change in place"
+        if self.reason is Reason.ADOPTED:
+            return "adopt: take over the existing resource and tag it"
+        return None
 
     @property
     def changed_attributes(self) -> tuple[str, ...]:
@@ -63,7 +89,7 @@ class Change:
             "before": dict(self.before.attributes) if self.before else None,
             "after": dict(self.after.attributes) if self.after else None,
             "diff": [item.to_json() for item in self.diff],
-            "reason": self.reason,
+            "reason": self.reason.value if self.reason else None,
             "replace_fields": list(self.replace_fields),
             "data_loss": self.data_loss,
             "adopt": self.adopt,
@@ -219,7 +245,7 @@ def plan_states(
     for addr, want in desired.items():
         have = live.get(addr)
         if have is None:
-            changes.append(Change(addr, want.kind, Action.CREATE, None, want, attribute_changes({}, want.attributes)))
+            changes.append(Change(addr, want.kind, Action.CREATE, None, want, attribute_changes({}, want.attributes), Reason.DECLARED))
         elif not have.owned and addr not in adopt:
             conflicts.append(Conflict(addr, have.name, f'"{have.name}" exists but is not managed by this topology; '
                                                         f"remove it, rename the resource, or take it over with --adopt {addr}"))
@@ -231,7 +257,8 @@ def plan_states(
         if addr not in desired and have.owned:
             handler = handlers[have.kind]
             loss = handler.data_held(have) if handler.holds_data else None
-            changes.append(Change(addr, have.kind, Action.DELETE, have, None, attribute_changes(have.attributes, {}), data_loss=loss))
+            changes.append(Change(addr, have.kind, Action.DELETE, have, None, attribute_changes(have.attributes, {}),
+                                  Reason.NOT_DECLARED, data_loss=loss))
     return _hold_containers(changes, conflicts, live)
 
 
@@ -278,10 +305,8 @@ def compare(want: Resource, have: Resource, handler: Handler, *, adopting: bool)
                             {**have.identity, **want.identity}, True, want.parent)
     if forcing:
         loss = handler.data_held(have) if handler.holds_data else None
-        reason = f"{', '.join(forcing)} cannot change in place"
-        return Change(want.address, want.kind, Action.REPLACE, have, merged_after, diff, reason, forcing, loss)
-    reason = "adopt: take over the existing resource and tag it" if adopting else None
-    return Change(want.address, want.kind, Action.UPDATE, have, merged_after, diff, reason, adopt=adopting)
+        return Change(want.address, want.kind, Action.REPLACE, have, merged_after, diff, Reason.CANNOT_UPDATE, forcing, loss)
+    return Change(want.address, want.kind, Action.UPDATE, have, merged_after, diff, Reason.ADOPTED if adopting else Reason.CHANGED)
 
 
 def _location_changes(want: Resource, have: Resource, handler: Handler) -> tuple[AttributeChange, ...]:

@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import replace
 from typing import Any, Collection, Mapping
 
-from cabructl.engine.plan import FORMAT_VERSION, Action, AttributeChange, Change, Kept, Plan
+from cabructl.engine.plan import FORMAT_VERSION, Action, AttributeChange, Change, Kept, Plan, Reason
 from cabructl.errors import CabructlError
 from cabructl.resources.base import Resource
 
@@ -135,6 +135,8 @@ def _check_consistency(path: str, document: Mapping[str, Any], known_kinds: Coll
     seen: set[str] = set()
     for change in document["changes"]:
         address, kind, action = change["address"], change["kind"], change["action"]
+        if change["adopt"] != (change["reason"] == Reason.ADOPTED.value):
+            problems.append(f"{address}: adopt and reason disagree")
         stored = document["resources"].get(address)
         if address in seen:
             problems.append(f"{address}: planned twice")
@@ -170,10 +172,9 @@ def plan_from_document(document: Mapping[str, Any]) -> Plan:
             before=Resource.from_json(stored["before"]) if stored["before"] else None,
             after=Resource.from_json(stored["after"]) if stored["after"] else None,
             diff=tuple(AttributeChange(d["path"], d["before"], d["after"]) for d in raw["diff"]),
-            reason=raw["reason"],
+            reason=Reason(raw["reason"]) if raw["reason"] else None,
             replace_fields=tuple(raw["replace_fields"]),
             data_loss=raw["data_loss"],
-            adopt=raw["adopt"],
         ))
     plan = Plan(
         topology=document["topology"],

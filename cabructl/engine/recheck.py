@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from cabructl.engine.plan import Action, Change, attribute_changes, compare
+from cabructl.engine.plan import Action, Change, Reason, attribute_changes, compare
 from cabructl.errors import CabructlError
 from cabructl.resources import Handler, Resource
 
@@ -58,7 +58,7 @@ def _recheck(change: Change, now: Resource | None, handler: Handler) -> tuple[st
     if change.action is Action.DELETE:
         loss = handler.data_held(now) if handler.holds_data else None
         return None, Change(change.address, change.kind, Action.DELETE, now, None, attribute_changes(now.attributes, {}),
-                            change.reason, data_loss=loss)
+                            Reason.NOT_DECLARED, data_loss=loss)
     assert change.after is not None
     rederived = compare(change.after, now, handler, adopting=not now.owned)
     if rederived is None:

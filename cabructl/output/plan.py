@@ -41,8 +41,8 @@ def _render_change(change: Change, colour: bool) -> list[str]:
     action = change.action
     head = f"{SYMBOLS[action]} {change.address}"
     notes = []
-    if change.reason:
-        notes.append(change.reason)
+    if change.explanation:
+        notes.append(change.explanation)
     if change.data_loss:
         notes.append(f"destroys {change.data_loss}")
     if notes:

@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from cabructl.aws import Aws, AwsSettings
 from cabructl.engine import Action, Engine, StalePlan
+from cabructl.engine.plan import Reason
 from cabructl.engine.apply import DataLossRefused
 from cabructl.engine.graph import write_batches
 from cabructl.errors import CabructlError
@@ -67,6 +68,7 @@ def test_plan_json_follows_the_contract(topology: Topology, aws: Aws) -> None:
     change = next(c for c in document["changes"] if c["address"] == "sqs.queue.eventbridge-dlq")
     assert set(change) >= {"address", "kind", "action", "before", "after", "diff"}
     assert (change["kind"], change["action"], change["before"]) == ("sqs.queue", "create", None)
+    assert (change["reason"], change["adopt"]) == ("declared", False)  # a stable enum value, not prose
     assert change["after"]["retention"] == 14 * 86400
     json.dumps(document)  # serialisable as it is
 
@@ -85,7 +87,7 @@ def test_unowned_resource_with_a_desired_name_is_a_conflict_until_adopted(topolo
     adopting = engine(topology, aws)
     plan = adopting.plan(adopt=["sqs.queue.cicd-changes"])
     change = next(c for c in plan.changes if c.address == "sqs.queue.cicd-changes")
-    assert change.action is Action.UPDATE and change.reason and change.reason.startswith("adopt")
+    assert change.action is Action.UPDATE and change.reason is Reason.ADOPTED and change.adopt
     assert adopting.apply(plan).ok
     assert engine(topology, aws).plan().empty
     assert aws.client("sqs").list_queue_tags(QueueUrl=url)["Tags"]["managed-by"] == "cabructl"
@@ -117,7 +119,7 @@ def test_replacing_a_queue_deletes_then_creates(topology: Topology, aws: Aws) ->
     plan = engine(changed, aws).plan()
     change = next(c for c in plan.changes if c.address == "sqs.queue.test-investigation")
     assert change.action is Action.REPLACE and change.replace_fields == ("fifo",)
-    assert change.reason == "fifo cannot change in place"
+    assert (change.reason, change.explanation) == (Reason.CANNOT_UPDATE, "fifo cannot change in place")
 
 
 def test_target_limits_the_plan_to_an_address_and_its_dependencies(topology: Topology, aws: Aws) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cabructl.engine.plan import Action, Change, Plan, attribute_changes
+from cabructl.engine.plan import Action, Change, Plan, Reason, attribute_changes
 from cabructl.output.plan import render_plan
 from cabructl.output.style import use_colour
 from cabructl.resources.base import Resource
@@ -25,7 +25,7 @@ PLAN = Plan("topology.yaml", "prod", "sa-east-1", (
     change(Action.UPDATE, resource("events.rule.r", pattern={"detail": {"severity": ["HIGH"]}}, state="ENABLED"),
            resource("events.rule.r", pattern={"detail": {"severity": ["HIGH", "MEDIUM"]}}, state="DISABLED")),
     change(Action.REPLACE, resource("sqs.queue.q", fifo=False), resource("sqs.queue.q", fifo=True),
-           reason="fifo cannot change in place", replace_fields=("fifo",), data_loss="3 messages"),
+           reason=Reason.CANNOT_UPDATE, replace_fields=("fifo",), data_loss="3 messages"),
     change(Action.DELETE, resource("logs.group.old", retention_days=7), None),
 ))
 
