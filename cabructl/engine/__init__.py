@@ -31,7 +31,7 @@ class Engine:
         self.workers = workers if workers is not None else aws.settings.max_workers
         self.handlers = tuple(kinds) if kinds is not None else handlers()
         self.by_kind = {handler.kind: handler for handler in self.handlers}
-        self.kind_order = {handler.kind: index for index, handler in enumerate(self.handlers)}
+        self.kind_order = {handler.kind: index for index, handler in enumerate(self.handlers)}  # reading order of a plan only
         self._context: Context | None = None
         self._live: dict[str, Resource] | None = None
 
@@ -111,7 +111,7 @@ class Engine:
         changes = recheck_changes(plan.changes, self._live, self.by_kind)
         if not allow_data_loss:
             refuse_data_loss(changes)
-        return apply_changes(self.aws, changes, self.by_kind, self.kind_order, workers=self.workers, progress=progress)
+        return apply_changes(self.aws, changes, self.by_kind, workers=self.workers, progress=progress)
 
     def check_saved_plan(self, plan: Plan) -> None:
         """A saved plan is applied exactly, and only while live AWS is as it was when planned.

@@ -1,4 +1,4 @@
-"""Applying a plan: deletes (dependents first), then writes (dependencies first).
+"""Applying a plan: deletes (dependents first, the reversed graph), then writes (dependencies first).
 
 Independent writes of one batch run in parallel. A write that still fails after
 the retries stops the apply: running writes finish, nothing new starts, and the
@@ -61,14 +61,13 @@ def apply_changes(
     aws: Any,
     changes: Sequence[Change],
     handlers: Mapping[str, Handler],
-    kind_order: Mapping[str, int],
     *,
     workers: int = 8,
     progress: Progress | None = None,
 ) -> ApplyResult:
     """Run the plan's changes in graph order; stop at the first failed batch."""
     result = ApplyResult()
-    steps: list[tuple[str, list[Change]]] = [("delete", batch) for batch in delete_batches(changes, kind_order)]
+    steps: list[tuple[str, list[Change]]] = [("delete", batch) for batch in delete_batches(changes)]
     steps += [("write", batch) for batch in write_batches(changes)]
     for index, (step, batch) in enumerate(steps):
         _run_batch(aws, step, batch, handlers, workers, progress, result)

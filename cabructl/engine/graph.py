@@ -1,15 +1,19 @@
 """Graph-ordered batches (Sceptre's launch order, Terraform's destroy edges).
 
 Writes run batch by batch, in parallel within a batch; a resource waits for
-every resource it depends on that is also being written. Deletes run in the
-reverse of the handlers' kind order (targets before rules, rules before the bus).
+every resource it depends on that is also being written. Deletes walk the same
+graph reversed: a live resource is deleted only after everything being deleted
+that depends on it (what a live resource depends on is derived from the ARNs it
+holds and its parent, :func:`live_dependencies`). No order depends on where a
+handler stands in a list.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence, TypeVar
+from typing import Any, Iterator, Mapping, Sequence, TypeVar
 
 from cabructl.engine.plan import Action, Change
+from cabructl.resources.base import Resource
 
 T = TypeVar("T")
 
@@ -35,13 +39,61 @@ def write_batches(changes: Sequence[Change]) -> list[list[Change]]:
     return batches
 
 
-def delete_batches(changes: Sequence[Change], kind_order: Mapping[str, int]) -> list[list[Change]]:
-    """Deletes and the delete half of replaces, dependents first (reverse kind order)."""
-    removing = [change for change in changes if change.action in (Action.DELETE, Action.REPLACE)]
-    by_rank: dict[int, list[Change]] = {}
-    for change in removing:
-        by_rank.setdefault(kind_order.get(change.kind, 0), []).append(change)
-    return [sorted(by_rank[rank], key=lambda change: change.address) for rank in sorted(by_rank, reverse=True)]
+def delete_batches(changes: Sequence[Change]) -> list[list[Change]]:
+    """Deletes and the delete half of replaces, dependents first (the reversed dependency graph).
+
+    Resources that depend on each other in a circle (two queues that are each other's
+    dead-letter queue) hold no order AWS cares about: they are deleted in one last batch.
+    """
+    pending = {change.address: change for change in changes if change.action in (Action.DELETE, Action.REPLACE)}
+    dependents: dict[str, set[str]] = {address: set() for address in pending}
+    for address, change in pending.items():
+        for dependency in change.before.depends_on if change.before else ():
+            if dependency in pending and dependency != address:
+                dependents[dependency].add(address)
+    batches: list[list[Change]] = []
+    while pending:
+        ready = [change for address, change in pending.items() if not dependents[address] & set(pending)]
+        batches.append(sorted(ready or pending.values(), key=lambda change: change.address))
+        for change in batches[-1]:
+            del pending[change.address]
+    return batches
+
+
+def live_dependencies(live: Mapping[str, Resource]) -> dict[str, tuple[str, ...]]:
+    """What each live resource depends on: its parent, and every other live resource whose ARN it
+    holds in its attributes or identity (a target its queue, an archive its bus, a policy the log
+    group it grants). Exact ARNs only (``:*`` stream suffixes removed), so ``q1`` is not ``q10``."""
+    by_arn = {_plain(str(resource.identity["arn"])): address for address, resource in live.items() if resource.identity.get("arn")}
+    found: dict[str, tuple[str, ...]] = {}
+    for address, resource in live.items():
+        held = {by_arn[value] for value in _strings((resource.attributes, _references(resource.identity))) if value in by_arn}
+        if resource.parent in live:
+            held.add(resource.parent)
+        held.discard(address)
+        found[address] = tuple(sorted(held))
+    return found
+
+
+def _references(identity: Mapping[str, Any]) -> dict[str, Any]:
+    """Identity fields other than the resource's own ARN."""
+    return {key: value for key, value in identity.items() if key != "arn"}
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON-like value, stream suffixes removed."""
+    if isinstance(value, str):
+        yield _plain(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _plain(arn: str) -> str:
+    return arn.removesuffix(":*")
 
 
 def with_dependencies(addresses: Sequence[str], depends_on: Mapping[str, Sequence[str]]) -> set[str]:

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from cabructl.aws import Aws, describe_aws_error, is_botocore_error, parallel_map
 from cabructl.constants import ADDRESS_CLAIM_SEPARATOR
+from cabructl.engine.graph import live_dependencies
 from cabructl.resources import Context, Handler, Resource
 from cabructl.topology.model import Topology
 
@@ -41,7 +42,9 @@ def live_state(aws: Aws, topology: Topology, context: Context, handlers: Sequenc
             raise
 
     found = [resource for resources in parallel_map(discover, handlers, workers) for resource in resources]
-    return settle_claims(found, desired, {handler.kind: handler for handler in handlers})
+    state = settle_claims(found, desired, {handler.kind: handler for handler in handlers})
+    dependencies = live_dependencies(state)  # what deletes wait for: the graph, reversed
+    return {address: replace(resource, depends_on=dependencies[address]) for address, resource in state.items()}
 
 
 def settle_claims(found: Sequence[Resource], desired: dict[str, Resource], by_kind: dict[str, Handler]) -> dict[str, Resource]:

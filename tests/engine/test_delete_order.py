@@ -1,0 +1,96 @@
+"""Deletes walk the dependency graph reversed: nothing is deleted before what depends on it.
+
+The expectations are stated by meaning (a target before its rule and its destination, a
+schema before its registry, the archive before the bus, a delivery policy before the log
+group it grants), not by the engine's own derivation, and checked on a real destroy of the
+topology recorded call by call, and on a generated topology of 300 rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import pytest
+
+from cabructl.engine import Action, Change
+from cabructl.engine.graph import delete_batches, live_dependencies
+from cabructl.engine.plan import Reason
+from cabructl.engine.state import desired_state, offline_context
+from cabructl.resources import Resource, handlers
+from cabructl.topology import load_topology
+from support import ROOT, TOPOLOGY
+
+
+def must_go_first(live: Mapping[str, Resource]) -> Iterator[tuple[str, str]]:
+    """(earlier, later) pairs a destroy must respect, by what the resources are."""
+    arns = {str(resource.identity.get("arn", "")).removesuffix(":*"): address for address, resource in live.items()}
+    for address, resource in live.items():
+        if resource.kind == "events.target":
+            yield address, str(resource.parent)
+            for key in ("arn", "dead_letter_arn"):
+                if resource.attributes.get(key) in arns:
+                    yield address, arns[resource.attributes[key]]
+        if resource.kind in ("schemas.schema", "events.rule"):
+            yield address, str(resource.parent)
+        if resource.kind == "events.archive":
+            yield address, arns[resource.attributes["event_source_arn"]]
+        if resource.kind == "logs.resource_policy":
+            yield from ((address, group) for group, found in live.items() if found.kind == "logs.group")
+        if resource.kind == "sqs.queue" and resource.attributes.get("redrive"):
+            yield address, arns[resource.attributes["redrive"]["dead_letter_arn"]]
+
+
+def check_order(order: list[str], live: Mapping[str, Resource]) -> None:
+    position = {address: index for index, address in enumerate(order)}
+    pairs = [(first, later) for first, later in must_go_first(live) if first in position and later in position]
+    assert pairs, "the topology has dependencies to check"
+    assert [(first, later) for first, later in pairs if position[first] > position[later]] == []
+
+
+def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(deploy: Any) -> None:
+    deployment = deploy()
+    engine = deployment.engine()
+    plan = engine.plan(destroy=True)
+    live = engine.live()
+    started: list[str] = []
+    result = engine.apply(plan, progress=lambda event, change, _: started.append(change.address) if event == "start" else None)
+    assert result.ok, [outcome.error for outcome in result.failed]
+    assert sorted(started) == sorted(live)
+    check_order(started, live)
+
+
+def as_live(desired: Mapping[str, Resource]) -> dict[str, Resource]:
+    """The desired state as discovery would find it once applied (children name their parents)."""
+    live = {address: replace(resource, depends_on=()) for address, resource in desired.items()}
+    dependencies = live_dependencies(live)
+    return {address: replace(resource, depends_on=dependencies[address]) for address, resource in live.items()}
+
+
+def generated_topology(folder: Path, rules: int) -> Path:
+    """The real topology plus ``rules`` rules of five queue targets each (as benchmarks/plan.py makes it)."""
+    import shutil
+
+    shutil.copytree(ROOT / "schemas", folder / "schemas")
+    text = TOPOLOGY.read_text(encoding="utf-8")
+    extra = []
+    for number in range(rules):
+        targets = "".join(f"      - {{id: t{t}, queue: product-requests, dead_letter: eventbridge-dlq}}\n" for t in range(5))
+        extra.append(f"  gen-{number:03d}:\n    pattern:\n      source: [cabruca.agents.product]\n"
+                     f"      detail:\n        priority: [P{number}]\n    targets:\n{targets}")
+    path = folder / "topology.yaml"
+    path.write_text(text.replace("\nqueues:\n", "\n" + "".join(extra) + "\nqueues:\n", 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("rules", [0, 294])
+def test_delete_batches_respect_the_graph(tmp_path: Path, rules: int) -> None:
+    topology = load_topology(str(generated_topology(tmp_path, rules)))
+    live = as_live(desired_state(topology, offline_context(topology), handlers()))  # no AWS: desired stands for live
+    changes = [Change(address, resource.kind, Action.DELETE, resource, None, (), Reason.NOT_DECLARED)
+               for address, resource in live.items()]
+    batches = delete_batches(changes)
+    check_order([change.address for batch in batches for change in batch], live)
+    assert len(live) == 30 + rules * 6
+    assert len(batches) <= 6, "independent deletes share a batch (they run in parallel)"
