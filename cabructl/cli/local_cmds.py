@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING
 import click
 
 from cabructl.cli import run_command
+from cabructl.cli.options import topology_options
 
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
+
+REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 # Not 4566, so a local endpoint never shadows (or is mistaken for) a running LocalStack.
 DEFAULT_PORT = 4590
@@ -31,42 +34,89 @@ def local() -> None:
 )
 @click.option(
     "--region",
-    envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-    default="us-east-1",
-    show_default=True,
-    help="Region printed for clients (the endpoint itself serves every region).",
+    default=None,
+    metavar="REGION",
+    help="Region to export for clients (default: the topology's, if the file loads; the endpoint serves every region).",
+)
+@topology_options
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from this origin (e.g. http://localhost:3000) call the endpoint; repeatable. "
+         "Other browser origins are refused.",
 )
 @click.option("--log-requests", is_flag=True, help="Print one line per AWS call.")
 @run_command
-def serve(host: str, port: int, region: str, log_requests: bool) -> int:
+def serve(host: str, port: int, region: str | None, file: str, env: str | None, allow_origins: tuple[str, ...],
+          log_requests: bool) -> int:
     """Serve AWS on loopback in the foreground until Ctrl-C or SIGTERM.
 
     Prints the environment a client needs; other cabructl commands find the
-    endpoint with --local.
+    endpoint with --local. AWS_REGION is printed only when a region is known
+    (--region, or the topology's), since commands take the topology's anyway.
     """
-    from cabructl.local.server import LocalAws, LocalEndpointError, stop_signals
+    from cabructl.local.server import DEFAULT_REGION, LocalAws, LocalEndpointError, stop_signals
     from cabructl.local.state import published, running_endpoint
 
+    region = region or _topology_region(file, env)
     already = running_endpoint()
     if already:
         raise LocalEndpointError(
             f"a local endpoint is already running at {already}",
             hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one",
         )
-    with stop_signals() as wait_for_stop, LocalAws(host, port, region, log_requests=log_requests) as aws:
+    local_aws = LocalAws(host, port, region or DEFAULT_REGION, log_requests=log_requests, allowed_origins=allow_origins)
+    with stop_signals() as wait_for_stop, local_aws as aws:
         with published(aws.endpoint_url, region) as state_file:
-            click.echo(_banner(aws.env(), state_file))
+            click.echo(_banner(_client_env(aws.env(), region), state_file, sorted(aws.allowed_origins)))
             wait_for_stop()
     click.echo("# cabructl local: stopped", err=True)
     return 0
 
 
-def _banner(env: dict[str, str], state_file: Path) -> str:
+def _topology_region(file: str, env: str | None) -> str | None:
+    """The topology's region, which every later command uses whatever AWS_REGION says.
+
+    The default ./topology.yaml is optional here (serving needs no topology), so a
+    missing or invalid one just means no region; a file named with -f, CABRUCTL_FILE
+    or --env must load, as in every other command.
+    """
+    import os
+
+    from click.core import ParameterSource
+
+    from cabructl.errors import CabructlError
+    from cabructl.topology import load_topology
+
+    source = click.get_current_context().get_parameter_source("file")
+    optional = source == ParameterSource.DEFAULT and env is None
+    if optional and not os.path.isfile(file):
+        return None
+    try:
+        return load_topology(file, env).region
+    except CabructlError:
+        if optional:
+            return None
+        raise
+
+
+def _client_env(env: dict[str, str], region: str | None) -> dict[str, str]:
+    """Without a known region, leave the user's own AWS_REGION alone rather than export a guess."""
+    return env if region else {name: value for name, value in env.items() if name not in REGION_VARIABLES}
+
+
+def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str]) -> str:
     """Every line is valid shell, so the whole block can be pasted."""
     import shlex
 
     lines = [f"# cabructl local: AWS endpoint on {env['AWS_ENDPOINT_URL']} (bound to loopback only)"]
     lines += [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+    if "AWS_REGION" not in env:
+        lines.append("# no AWS_REGION: each command uses its topology's region (--region overrides it)")
+    browsers = ", ".join(allowed_origins) if allowed_origins else "none (--allow-origin ORIGIN admits a web console)"
+    lines.append(f"# browser pages allowed: {browsers}")
     lines.append(f"# other cabructl commands use it with --local (state file: {state_file}); Ctrl-C stops it")
     return "\n".join(lines)
 

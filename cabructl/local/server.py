@@ -3,7 +3,10 @@
 :class:`LocalAws` serves moto's WSGI application on a loopback port from a
 background thread, behind a router that answers the EventBridge Schemas API
 itself (see :mod:`cabructl.local.schemas`); starting it also makes EventBridge
-rules deliver to SNS targets (see :mod:`cabructl.local.sns_delivery`).
+rules deliver to SNS targets (see :mod:`cabructl.local.sns_delivery`) and keeps
+SNS http(s) deliveries on loopback (see :mod:`cabructl.local.sns_loopback`).
+In front of it all, :class:`cabructl.local.origins.OriginGuard` refuses browser
+origins, so a web page cannot use the endpoint unless it was allowed by name.
 
 moto keeps its state in process-global backends, and the Schemas store follows
 suit, so several endpoints started in one process (on different ports) serve the
@@ -22,7 +25,7 @@ import signal
 import socket
 import threading
 from types import TracebackType
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from cabructl.errors import CabructlError
 
@@ -56,7 +59,9 @@ class LocalAws:
 
     Binding anything but loopback exposes an unauthenticated AWS look-alike to the
     network, so it needs ``allow_remote=True``. Port 0 picks a free port;
-    :attr:`port` and :attr:`endpoint_url` then report the real one.
+    :attr:`port` and :attr:`endpoint_url` then report the real one. Browser pages
+    are refused except those whose origins are in ``allowed_origins``
+    (e.g. ``["http://localhost:3000"]`` for a local web console).
     """
 
     def __init__(
@@ -67,7 +72,10 @@ class LocalAws:
         *,
         allow_remote: bool = False,
         log_requests: bool = False,
+        allowed_origins: Iterable[str] = (),
     ) -> None:
+        from cabructl.local.origins import allowed_origins as checked_origins
+
         if not allow_remote and not is_loopback(host):
             raise LocalEndpointError(
                 f"refusing to bind the local AWS endpoint to {host}: it accepts any credentials, so it only listens on loopback",
@@ -77,6 +85,8 @@ class LocalAws:
         self.region = region
         self._requested_port = port
         self._log_requests = log_requests
+        self._allow_remote = allow_remote
+        self.allowed_origins = checked_origins(allowed_origins)  # a bad value fails here, not at start()
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -92,7 +102,7 @@ class LocalAws:
             self._server = make_server(
                 self.host,
                 self._requested_port,
-                build_app(),
+                build_app(self.allowed_origins, loopback_hosts_only=not self._allow_remote),
                 threaded=True,
                 request_handler=_request_handler(self._log_requests),
                 fd=listener.fileno(),
@@ -175,20 +185,29 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
-def build_app() -> Any:
-    """The WSGI application: Schemas requests to cabructl's implementation, the rest to moto."""
+def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool = True) -> Any:
+    """The WSGI application: Schemas requests to cabructl's implementation, the rest to moto.
+
+    All of it sits behind the origin guard, which also removes the CORS headers
+    moto's flask-cors would add for any origin. ``loopback_hosts_only`` refuses
+    requests whose ``Host`` is not loopback (DNS rebinding); only a remote bind turns it off.
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from cabructl.local.jsonpath_cache import install_jsonpath_cache
+    from cabructl.local.origins import OriginGuard
     from cabructl.local.routing import ServiceRouter
     from cabructl.local.schemas import SERVICE_NAME, schemas_app
     from cabructl.local.sns_delivery import install_sns_delivery
+    from cabructl.local.sns_loopback import install_sns_loopback_only
     from cabructl.local.tag_index import install_rule_tag_index
 
     install_sns_delivery()
+    install_sns_loopback_only()
     install_rule_tag_index()
     install_jsonpath_cache()
-    return ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()})
+    router = ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()})
+    return OriginGuard(router, allowed_origins, loopback_hosts_only=loopback_hosts_only)
 
 
 def _request_handler(log_requests: bool) -> Any:
