@@ -49,6 +49,7 @@ def drift(file: str, env: str | None, region: str | None, profile: str | None, e
     1 error or timeout. Never prompts; never writes to AWS except the --notify event.
     """
     from cabructl.cli.engine_cmds import engine_from_options
+    from cabructl.agents.drift_issue import drift_issue_publisher
     from cabructl.engine.drift import check_drift
     from cabructl.output.drift import error_line, render_drift, summary_line
     from cabructl.output.style import use_colour
@@ -57,7 +58,8 @@ def drift(file: str, env: str | None, region: str | None, profile: str | None, e
     try:
         engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
         where = f"{engine.topology.owner_tag} {engine.aws.region}"
-        check = check_drift(engine, timeout=timeout, notify=notify)
+        notifier = drift_issue_publisher(engine.topology, engine.aws) if notify else None
+        check = check_drift(engine, timeout=timeout, notifier=notifier)
     except Exception as error:  # noqa: BLE001 - only adds the summary line; run_command reports it
         click.echo(error_line(getattr(error, "reference", "internal-error"), where))
         raise

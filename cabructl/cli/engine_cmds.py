@@ -39,7 +39,9 @@ def policy_report(topology: Any) -> Any:
 def echo_policy(report: Any, *, details: bool = False) -> None:
     """The policy paragraph under a plan; every finding spelled out when apply is refused."""
     click.echo("")
-    click.echo(report.paragraph())
+    from cabructl.output.policy import render_paragraph
+
+    click.echo(render_paragraph(report))
     if details:
         for finding in (*report.errors, *report.warnings):
             click.echo(f"  {finding.render()}")

@@ -33,19 +33,17 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 from cabructl.deadline import DeadlineExceeded
 from cabructl.deadline import run_within as run_within_deadline
 from cabructl.engine.plan import FORMAT_VERSION, Action, Change, Conflict, Plan
-from cabructl.errors import CabructlError
 from cabructl.resources.base import Resource
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.aws import Aws
     from cabructl.engine import Engine
-    from cabructl.topology.model import Topology
 
 T = TypeVar("T")
 
-DRIFT_AGENT_ID = "cabructl-drift"
-DRIFT_ISSUE_TYPE = "INFRASTRUCTURE"
-SUGGESTED_ACTIONS = ("cabructl apply", "cabructl import ADDRESS")
+# (severity, description, affected addresses) → the id of what was published; passed in by the
+# CLI (the agent SDK's drift_issue_publisher), since the engine never imports the SDK.
+Notifier = Callable[[str, str, list[str]], str]
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
 
@@ -53,10 +51,6 @@ class DriftTimeout(DeadlineExceeded):
     """A deadline passed during drift: its own reference, for the summary line cron greps."""
 
     reference = "drift-timeout"
-
-
-class NotifyFailed(CabructlError):
-    reference = "drift-notify-failed"
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -255,31 +249,6 @@ def drift_severity(report: DriftReport) -> str:
     return "MEDIUM"
 
 
-def publish_drift_issue(report: DriftReport, topology: "Topology", aws: "Aws") -> Notified:
-    """One Issue Detection Event on the topology's own bus, through the agent SDK.
-
-    Publishing as an agent means the event is validated against the same schema
-    and routed by the same rules as every other issue: HIGH drift reaches the
-    critical-alerts topic, all of it reaches the agents log group.
-    """
-    from cabructl.agents import EventBridgeAgent, IssueDetectionEvent
-
-    severity = drift_severity(report)
-    agent = EventBridgeAgent(agent_id=DRIFT_AGENT_ID, topology=topology, aws=aws, guards=False)
-    event = IssueDetectionEvent.create(
-        agent_id=DRIFT_AGENT_ID,
-        severity=severity,
-        issue_type=DRIFT_ISSUE_TYPE,
-        description=report.summary_line(),
-        affectedResources=report.addresses(),
-        suggestedActions=list(SUGGESTED_ACTIONS),
-    )
-    result = agent.publish_issue_detection(event)
-    if not result.success or result.event_id is None:
-        raise NotifyFailed(f"drift found, but publishing the Issue Detection Event failed: {result.error}")
-    return Notified(severity, result.event_id)
-
-
 # -- the command's work --------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -288,12 +257,15 @@ class DriftCheck:
     notified: Notified | None = None
 
 
-def check_drift(engine: "Engine", *, timeout: float = DEFAULT_TIMEOUT_SECONDS, notify: bool = False) -> DriftCheck:
-    """Detect drift (and notify when asked and there is drift), all within ``timeout``."""
+def check_drift(engine: "Engine", *, timeout: float = DEFAULT_TIMEOUT_SECONDS, notifier: Notifier | None = None) -> DriftCheck:
+    """Detect drift (and tell ``notifier`` when there is drift), all within ``timeout``."""
 
     def work() -> DriftCheck:
         report = detect_drift(engine)
-        notified = publish_drift_issue(report, engine.topology, engine.aws) if notify and report.has_drift else None
+        notified = None
+        if notifier is not None and report.has_drift:
+            severity = drift_severity(report)
+            notified = Notified(severity, notifier(severity, report.summary_line(), report.addresses()))
         return DriftCheck(report, notified)
 
     return run_within(timeout, work, engine.aws)

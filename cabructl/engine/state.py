@@ -86,10 +86,3 @@ def context_for(aws: Aws, topology: Topology) -> Context:
     except Exception as error:  # noqa: BLE001 - every failure here means "cannot reach AWS"
         raise describe_aws_error(error, "finding the AWS account (sts:GetCallerIdentity)") from error
     return Context(account_id=account, region=aws.region, partition=aws.partition)
-
-
-def offline_context(topology: Topology) -> Context:
-    """A context for offline reasoning (policy check): a placeholder account."""
-    from cabructl.resources.base import OFFLINE_ACCOUNT
-
-    return Context(account_id=OFFLINE_ACCOUNT, region=topology.region)

@@ -1,6 +1,8 @@
 """docs/cli.md, rendered from the commands themselves so the reference cannot drift.
 
-    python -m cabructl.output.cli_reference > docs/cli.md
+    python -m cabructl.cli.reference > docs/cli.md
+
+It takes the command tree as an argument: output never imports the CLI.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ _SETTINGS = {"terminal_width": 100, "max_content_width": 100, "help_option_names
 def command_reference(root: click.Group) -> str:
     """Every command's usage, help and options, as markdown."""
     lines = ["# CLI reference", "", "Generated from `cabructl --help` of every command "
-             "(`python -m cabructl.output.cli_reference > docs/cli.md`).", ""]
+             "(`python -m cabructl.cli.reference > docs/cli.md`).", ""]
     context = click.Context(root, info_name="cabructl", **_SETTINGS)
     for name, command in _walk(root, context, "cabructl"):
         sub_context = click.Context(command, info_name=name, **_SETTINGS)
@@ -35,8 +37,3 @@ def _walk(group: click.Group, context: click.Context, prefix: str) -> Iterator[t
         else:
             yield f"{prefix} {name}", command
 
-
-if __name__ == "__main__":  # pragma: no cover - the documented way to regenerate docs/cli.md
-    from cabructl.cli import cli
-
-    click.echo(command_reference(cli), nl=False)

@@ -2,7 +2,7 @@
 
     from cabructl.policy import evaluate_policy
     report = evaluate_policy(topology)          # offline; the topology's pricing profile
-    report.ok, report.errors, report.warnings, report.paragraph()
+    report.ok, report.errors, report.warnings        # rendering is cabructl.output.policy's
 
 Names load on first use (PEP 562), so importing the package costs nothing.
 """

@@ -70,17 +70,6 @@ class PolicyReport:
     def projected(self, case: str) -> float:
         return self.model.total(case).total
 
-    def paragraph(self) -> str:
-        """One paragraph for the plan's footer (the apply gate)."""
-        from cabructl.output.policy import render_paragraph
-
-        return render_paragraph(self)
-
-    def to_json(self) -> dict[str, Any]:
-        from cabructl.output.policy import report_data
-
-        return report_data(self)
-
 
 def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None) -> PolicyReport:
     """Project the topology's month and run the policy set on it; offline, no AWS call.

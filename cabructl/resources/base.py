@@ -38,6 +38,11 @@ class Context:
 OFFLINE_ACCOUNT = "000000000000"
 
 
+def offline_context(topology: Topology) -> Context:
+    """A context for offline reasoning (policy check, graphs): a placeholder account."""
+    return Context(account_id=OFFLINE_ACCOUNT, region=topology.region)
+
+
 @dataclass(frozen=True)
 class Resource:
     """One AWS resource, desired or live, in canonical form.

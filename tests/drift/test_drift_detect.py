@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cabructl.agents.drift_issue import drift_issue_publisher
 from cabructl.engine.drift import DriftReport, check_drift, detect_drift
 from cabructl.resources.cloudwatch_dashboard import RULE_GRAPHS
 from cabructl.topology import load_topology
@@ -154,7 +155,8 @@ def test_notify_publishes_one_high_issue_to_the_bus_and_it_is_routed(drifted: De
     from cabructl.topology.openapi import detail_json_schema
 
     aws = drifted.aws()
-    check = check_drift(drifted.engine(aws), timeout=60, notify=True)
+    engine = drifted.engine(aws)
+    check = check_drift(engine, timeout=60, notifier=drift_issue_publisher(engine.topology, aws))
     assert check.notified is not None and check.notified.severity == "HIGH"  # missing resources
     assert aws.calls.write_calls() == ["events:PutEvents"] and aws.calls.writes == 1
     detail = _logged_detail(drifted, check.notified.event_id)

@@ -17,8 +17,9 @@ import pytest
 from cabructl.engine import Action, Change
 from cabructl.engine.graph import delete_batches, live_dependencies
 from cabructl.engine.plan import Reason
-from cabructl.engine.state import desired_state, offline_context
+from cabructl.engine.state import desired_state
 from cabructl.resources import Resource, handlers
+from cabructl.resources.base import offline_context
 from cabructl.topology import load_topology
 from support import ROOT, TOPOLOGY
 

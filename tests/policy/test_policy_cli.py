@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cabructl.cli import cli
+from cabructl.output.policy import render_paragraph
 from cabructl.policy import PolicyReport, evaluate_policy
 from cabructl.topology import load_topology
 from support import TOPOLOGY, edit_topology, line_of
@@ -111,12 +112,12 @@ def test_apply_gate_api(topology_copy: Path) -> None:
     report = evaluate_policy(load_topology(str(TOPOLOGY)))
     assert isinstance(report, PolicyReport) and report.ok
     assert [f.id for f in report.warnings] == ["VOL002"] and report.errors == ()
-    assert "apply may write." in report.paragraph() and "\n" not in report.paragraph()
+    assert "apply may write." in render_paragraph(report) and "\n" not in render_paragraph(report)
 
     edit_topology(topology_copy, *HOURLY_ABOVE_DAILY)
     refused = evaluate_policy(load_topology(str(topology_copy)))
     assert not refused.ok and [f.id for f in refused.errors] == ["VOL001"]
-    paragraph = refused.paragraph()
+    paragraph = render_paragraph(refused)
     assert "1 error" in paragraph
     assert f"VOL001 agents.product.volume.per_hour ({topology_copy}:{line_of(topology_copy, 'per_hour: 6000')})" in paragraph
     assert paragraph.endswith("apply will not write until the errors are fixed (details: cabructl policy check).")

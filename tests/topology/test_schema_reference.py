@@ -71,4 +71,4 @@ def test_cli_reference_is_current() -> None:
     from cabructl.output.cli_reference import command_reference
 
     current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    assert current == command_reference(root), "run: python -m cabructl.output.cli_reference > docs/cli.md"
+    assert current == command_reference(root), "run: python -m cabructl.cli.reference > docs/cli.md"

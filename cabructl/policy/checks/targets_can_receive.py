@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cabructl.engine.state import offline_context
+from cabructl.resources.base import offline_context
 from cabructl.policy.checks.base import Check, Violation
 from cabructl.policy.delivery import QUEUE, RECEIVERS, DerivedPolicies
 from cabructl.policy.traffic import TrafficModel
