@@ -66,6 +66,14 @@ def error_code(error: BaseException) -> str | None:
     return None
 
 
+def error_summary(error: BaseException) -> str:
+    """``Code: Message`` of an AWS error as AWS sent it, else ``Type: text``: one line for a report."""
+    code = error_code(error)
+    if code is not None:
+        return f"{code}: {getattr(error, 'response', {}).get('Error', {}).get('Message')}"
+    return f"{type(error).__name__}: {error}"
+
+
 def is_not_found(error: BaseException) -> bool:
     return error_code(error) in NOT_FOUND_CODES
 

@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from cabructl.aws import error_summary
 from cabructl.engine.graph import delete_batches, write_batches
 from cabructl.engine.plan import Action, Change
 from cabructl.errors import CabructlError
@@ -87,7 +88,7 @@ def _run_batch(aws: Any, step: str, batch: list[Change], handlers: Mapping[str, 
         try:
             _execute(aws, step, change, handlers[change.kind])
         except Exception as error:  # noqa: BLE001 - reported per resource, the apply stops
-            outcome = Outcome(change, step, time.monotonic() - started, _describe(error))
+            outcome = Outcome(change, step, time.monotonic() - started, error_summary(error))
             if progress:
                 progress("failed", change, outcome.seconds)
             return outcome
@@ -122,9 +123,3 @@ def _execute(aws: Any, step: str, change: Change, handler: Handler) -> None:
         else:
             handler.update(aws, change.after, change.before, change.changed_attributes)
 
-
-def _describe(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        return f"{response['Error'].get('Code')}: {response['Error'].get('Message')}"
-    return f"{type(error).__name__}: {error}"

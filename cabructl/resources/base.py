@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from cabructl.topology.model import Topology
 
@@ -154,6 +154,19 @@ def tag_diff(desired: Mapping[str, str], live: Mapping[str, str]) -> tuple[dict[
     to_set = {key: value for key, value in desired.items() if live.get(key) != value}
     to_remove = sorted(key for key in live if key not in desired)
     return to_set, to_remove
+
+
+def update_tags(desired: Mapping[str, str], live: Mapping[str, str], tag: Callable[[dict[str, str]], Any],
+                untag: Callable[[list[str]], Any]) -> None:
+    """Tag and untag only what changed, so a tag edit never rewrites the resource (every kind, one rule).
+
+    ``tag`` and ``untag`` are the kind's own calls (their parameter names and tag shapes differ).
+    """
+    to_set, to_remove = tag_diff(desired, live)
+    if to_set:
+        tag(to_set)
+    if to_remove:
+        untag(to_remove)
 
 
 def is_owned_by(tags: Mapping[str, str], topology: Topology) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from cabructl.aws import parallel_map
 from cabructl.constants import ALARM_COMPARISON, ALARM_TREAT_MISSING_DATA, ALARM_TREAT_MISSING_DATA_DEFAULT, EVENTS_NAMESPACE
 from cabructl.resources.arns import tag_list, tag_map, topic_arn
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import CostAlarm, Topology
 
@@ -91,11 +91,9 @@ class AlarmHandler(Handler):
             aws.settle(lambda: client.put_metric_alarm(**request))
         if "tags" in changed:
             arn = live.identity["arn"]
-            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
-            if to_set:
-                client.tag_resource(ResourceARN=arn, Tags=tag_list(to_set))
-            if to_remove:
-                client.untag_resource(ResourceARN=arn, TagKeys=to_remove)
+            update_tags(desired.attributes["tags"], live.attributes.get("tags", {}),
+                        lambda tags: client.tag_resource(ResourceARN=arn, Tags=tag_list(tags)),
+                        lambda keys: client.untag_resource(ResourceARN=arn, TagKeys=keys))
 
     def delete(self, aws: Any, live: Resource) -> None:
         aws.delete(lambda: aws.client("cloudwatch").delete_alarms(AlarmNames=[live.name]))

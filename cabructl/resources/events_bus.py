@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn, tag_list, tag_map
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import Topology
 
@@ -101,13 +101,10 @@ def read_event_tags(aws: Any, arn: str) -> dict[str, str] | None:
 
 
 def update_event_tags(aws: Any, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:
-    """Tag and untag only what changed, so a tag edit never rewrites the resource."""
-    to_set, to_remove = tag_diff(desired, live)
+    """Tag and untag only what changed (EventBridge takes tags as a list of Key/Value)."""
     client = aws.client("events")
-    if to_set:
-        client.tag_resource(ResourceARN=arn, Tags=tag_list(to_set))
-    if to_remove:
-        client.untag_resource(ResourceARN=arn, TagKeys=to_remove)
+    update_tags(desired, live, lambda tags: client.tag_resource(ResourceARN=arn, Tags=tag_list(tags)),
+                lambda keys: client.untag_resource(ResourceARN=arn, TagKeys=keys))
 
 
 HANDLER = BusHandler()

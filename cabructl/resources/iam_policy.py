@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from cabructl.constants import IAM_MAX_POLICY_VERSIONS
 from cabructl.resources.arns import bus_arn, policy_arn, registry_arn, tag_list, tag_map
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
 from cabructl.resources.documents import normalize_policy, policy
 from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import PublisherPolicy, Topology
@@ -93,11 +93,9 @@ class PolicyHandler(Handler):
             document = compact_json(desired.attributes["document"])
             aws.settle(lambda: client.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True))
         if "tags" in changed:
-            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
-            if to_set:
-                client.tag_policy(PolicyArn=arn, Tags=tag_list(to_set))
-            if to_remove:
-                client.untag_policy(PolicyArn=arn, TagKeys=to_remove)
+            update_tags(desired.attributes["tags"], live.attributes.get("tags", {}),
+                        lambda tags: client.tag_policy(PolicyArn=arn, Tags=tag_list(tags)),
+                        lambda keys: client.untag_policy(PolicyArn=arn, TagKeys=keys))
 
     def _make_room_for_a_version(self, aws: Any, arn: str) -> None:
         """At the limit, delete the oldest non-default version so the next create succeeds."""

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import log_group_arn
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import LogGroup, Topology
 
@@ -90,11 +90,8 @@ class LogGroupHandler(Handler):
                 aws.settle(lambda: client.disassociate_kms_key(logGroupName=name))
         if "tags" in changed:
             arn = live.identity["arn"]
-            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
-            if to_set:
-                client.tag_resource(resourceArn=arn, tags=to_set)
-            if to_remove:
-                client.untag_resource(resourceArn=arn, tagKeys=to_remove)
+            update_tags(desired.attributes["tags"], live.attributes.get("tags", {}), lambda tags: client.tag_resource(resourceArn=arn, tags=tags),
+                        lambda keys: client.untag_resource(resourceArn=arn, tagKeys=keys))
 
     def _set_retention(self, aws: Any, name: str, days: int | None) -> None:
         """Never expiring is not a retention value but the absence of a retention policy."""

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import registry_arn
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
 from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import Topology
 
@@ -95,12 +95,9 @@ def owned_registries(aws: Any, topology: Topology, context: Context) -> dict[str
 
 def update_schema_tags(aws: Any, arn: str, desired: Mapping[str, str], live: Mapping[str, str]) -> None:
     """Tag and untag a registry or schema for only what changed (Schemas takes tags as a map)."""
-    to_set, to_remove = tag_diff(desired, live)
     client = aws.client("schemas")
-    if to_set:
-        client.tag_resource(ResourceArn=arn, Tags=to_set)
-    if to_remove:
-        client.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+    update_tags(desired, live, lambda tags: client.tag_resource(ResourceArn=arn, Tags=tags),
+                lambda keys: client.untag_resource(ResourceArn=arn, TagKeys=keys))
 
 
 HANDLER = RegistryHandler()

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from cabructl.aws import parallel_map
 from cabructl.constants import SNS_DEFAULT_POLICY_ID, SNS_DEFAULT_POLICY_VERSION, SNS_DEFAULT_STATEMENT_ID, SNS_OWNER_ACTIONS
 from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
 from cabructl.resources.tags import tag_index, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, service_statement
 from cabructl.topology.model import Topic, Topology
@@ -87,11 +87,9 @@ class TopicHandler(Handler):
         for name, value in sns_attributes(desired.attributes, changed, for_update=True).items():
             aws.settle(lambda name=name, value=value: client.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value))
         if "tags" in changed:
-            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
-            if to_set:
-                client.tag_resource(ResourceArn=arn, Tags=tag_list(to_set))
-            if to_remove:
-                client.untag_resource(ResourceArn=arn, TagKeys=to_remove)
+            update_tags(desired.attributes["tags"], live.attributes.get("tags", {}),
+                        lambda tags: client.tag_resource(ResourceArn=arn, Tags=tag_list(tags)),
+                        lambda keys: client.untag_resource(ResourceArn=arn, TagKeys=keys))
 
     def delete(self, aws: Any, live: Resource) -> None:
         aws.delete(lambda: aws.client("sns").delete_topic(TopicArn=live.identity["arn"]))

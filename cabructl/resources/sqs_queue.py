@@ -12,7 +12,7 @@ from typing import Any
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, tag_diff
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, policy, service_statement
 from cabructl.topology.model import Queue, Topology
@@ -111,11 +111,8 @@ class QueueHandler(Handler):
             if sqs_changes:
                 aws.settle(lambda: client.set_queue_attributes(QueueUrl=url, Attributes=sqs_changes))
         if "tags" in changed:
-            to_set, to_remove = tag_diff(desired.attributes["tags"], live.attributes.get("tags", {}))
-            if to_set:
-                client.tag_queue(QueueUrl=url, Tags=to_set)
-            if to_remove:
-                client.untag_queue(QueueUrl=url, TagKeys=to_remove)
+            update_tags(desired.attributes["tags"], live.attributes.get("tags", {}), lambda tags: client.tag_queue(QueueUrl=url, Tags=tags),
+                        lambda keys: client.untag_queue(QueueUrl=url, TagKeys=keys))
 
     def delete(self, aws: Any, live: Resource) -> None:
         aws.delete(lambda: aws.client("sqs").delete_queue(QueueUrl=live.identity["url"]))
