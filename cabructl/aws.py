@@ -90,6 +90,9 @@ class AwsSettings:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
+    # Static credentials for this boundary only (``--local``'s fake ones), so nothing is
+    # written into the process environment for other code to pick up.
+    credentials: tuple[str, str] | None = None
     max_attempts: int = 5  # botocore retries (throttling, 5xx, connection); more makes a dead endpoint hang for a minute
     connect_timeout: float = 5.0
     # Seconds to wait for an answer. AWS's control-plane APIs (EventBridge, SQS, SNS,
@@ -194,7 +197,16 @@ class Aws:
             import boto3
 
             profile = self.settings.profile
-            self._session_object = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
+            if self.settings.credentials is not None:
+                key, secret = self.settings.credentials
+                import botocore.session
+
+                # The static credentials must not depend on the shell: AWS_PROFILE is not read at all.
+                ignoring_profile = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+                self._session_object = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret,
+                                                             botocore_session=ignoring_profile)
+            else:
+                self._session_object = boto3.session.Session(profile_name=profile) if profile else boto3.session.Session()
         return self._session_object
 
     def client(self, service: str) -> Any:

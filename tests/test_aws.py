@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -104,3 +105,16 @@ def test_memo_computes_once_even_when_asked_concurrently() -> None:
 ])
 def test_reads_and_writes_are_told_apart(operation: str, write: bool) -> None:
     assert is_write(operation) is write
+
+
+def test_local_credentials_stay_in_the_boundary_and_ignore_the_shell_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--local gives its own session the endpoint's fake credentials; the process environment is not touched,
+    and an exported AWS_PROFILE that does not exist does not break it."""
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    before = dict(os.environ)
+    settings = aws_settings(None, None, "http://127.0.0.1:9", True, "sa-east-1")
+    client = Aws(settings).client("sqs")
+    assert client._request_signer._credentials.access_key == "testing"
+    assert dict(os.environ) == before

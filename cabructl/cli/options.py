@@ -51,10 +51,9 @@ def aws_settings(region: str | None, profile: str | None, endpoint_url: str | No
 
     The topology's region says where its resources live, like a Terraform provider
     block; ``--region`` overrides it. ``--local`` finds a running
-    ``cabructl local serve`` and uses fake credentials, so nothing need be exported.
+    ``cabructl local serve`` and gives this command's AWS boundary the endpoint's fake
+    credentials (never the process environment), so nothing need be exported.
     """
-    import os
-
     from cabructl.aws import AwsSettings
     from cabructl.errors import CabructlError
 
@@ -64,10 +63,12 @@ def aws_settings(region: str | None, profile: str | None, endpoint_url: str | No
         endpoint_url = running_endpoint()
         if endpoint_url is None:
             raise CabructlError("--local: no local endpoint is running", hint="start one with `cabructl local serve` (or run `cabructl demo`)")
-    if local:
-        os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-        os.environ.pop("AWS_PROFILE", None)
     _note_ignored_region(region, topology_region)
+    if local:
+        from cabructl.local.server import FAKE_CREDENTIAL
+
+        return AwsSettings(region=region or topology_region, endpoint_url=endpoint_url,
+                           credentials=(FAKE_CREDENTIAL, FAKE_CREDENTIAL))
     return AwsSettings(region=region or topology_region, profile=profile, endpoint_url=endpoint_url)
 
 
