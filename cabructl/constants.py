@@ -29,6 +29,17 @@ MAX_PATTERN_CHARS = 2048
 PUT_EVENTS_MAX_ENTRIES = 10
 PUT_EVENTS_MAX_BYTES = 256 * 1024
 EVENT_CHUNK_BYTES = 64 * 1024
+# PutEvents: "For the JSON number (integer) data type, the constraints are: a minimum value of
+# -9,223,372,036,854,775,808 and a maximum value of 9,223,372,036,854,775,807."
+PUT_EVENTS_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+# Deepest nesting of objects and arrays in event JSON (the outermost counts as level 1): in any
+# JSON text read as an event (--detail, event and entries files, a Detail string, a DLQ message
+# body) and in any event sent or routed, envelope included. PutEvents documents "nested JSON up
+# to 1000 levels deep", but Python's json parses and pretty-prints by recursion against a
+# 1000-frame limit that the whole call stack shares (`dlq show` prints bodies indented, ~3
+# frames a level), so 1000 is unsafe here. Agent events nest a handful of levels; 64 is far
+# above any real one and far below any recursion trouble.
+EVENT_JSON_MAX_DEPTH = 64
 RETRY_ATTEMPTS_RANGE = (0, 185)
 RETRY_MAX_AGE_RANGE = (60, 86_400)
 RETRY_DEFAULTS = {"attempts": 185, "max_age": 86_400}
@@ -68,8 +79,24 @@ NAME_RULES: dict[str, tuple[int, re.Pattern[str]]] = {
     "policy": (128, re.compile(r"^[\w+=,.@-]+$")),
 }
 
-# A YAML document that expands past this many nodes is refused (alias bombs).
+# A YAML document whose aliases (``*name``, ``<<: *name``) would add more than this many nodes
+# is refused (alias bombs). Only nodes added by aliases count: a large file written out plainly is
+# no bomb, and MAX_INPUT_FILE_BYTES bounds it.
 MAX_DOCUMENT_NODES = 100_000
+
+# --- Input files: topology.yaml, its schema files (YAML or JSON) and policy data ---------------
+
+# Deepest nesting of mappings and lists read (the top-level mapping is level 1). Checked while
+# parsing, before anything recursive sees the data: a topology is about 8 levels deep, an event
+# schema rarely 20, and 64 stays far from Python's recursion limit for jsonschema and the checks.
+MAX_NESTING_DEPTH = 64
+# Largest input file read. The real topology is 8 KB and the schema registry takes 100,000
+# characters of content; a larger file is a mistake (or /dev/zero), not a topology.
+MAX_INPUT_FILE_BYTES = 16 * 1024 * 1024
+# Every number read must lie within a signed 64-bit integer's range (as PUT_EVENTS_INTEGER_RANGE):
+# no AWS limit is larger. Judged from the source text, before Python's 4,300-digit int/str
+# conversion limit can raise.
+INPUT_NUMBER_RANGE = (-(2**63), 2**63 - 1)
 
 
 # --- SNS, CloudWatch Logs, CloudWatch, IAM handlers (added with those handlers) ---------------

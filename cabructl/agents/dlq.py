@@ -10,16 +10,25 @@ A redrive publishes the event to the bus again and deletes the DLQ message only
 once that publish succeeded: if anything fails half-way the message is still in
 the queue. Note that a redriven event is matched by *every* rule again, so
 targets that did receive it the first time receive it twice.
+
+A body that is not an event PutEvents would take (not JSON, too deep, wrong
+types) is *malformed*: shown as such, skipped by a redrive and left in the
+queue, so one bad message never stops an operator from handling the others.
+AWS failures become :class:`~cabructl.errors.AwsError` naming the queue and the
+call, as in every other command.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
-from cabructl.agents.errors import REFUSED_EVENT_ERRORS
+from cabructl.agents.entries import envelope_problems, parse_time
+from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError
+from cabructl.agents.eventjson import loads_event_json
+from cabructl.aws import describe_aws_error, is_botocore_error, is_not_found
 from cabructl.constants import PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE
 from cabructl.errors import CabructlError
 
@@ -44,6 +53,20 @@ class DeadLetterError(CabructlError):
     reference = "dead-letter-queue"
 
 
+@contextmanager
+def aws_calls(doing: str) -> Iterator[None]:
+    """botocore failures inside become an AwsError saying what was being done (no traceback)."""
+    try:
+        yield
+    except Exception as error:  # botocore's exceptions, imported lazily
+        if not is_botocore_error(error):
+            raise
+        mapped = describe_aws_error(error, doing)
+        if is_not_found(error):
+            mapped.hint = "check the queue name or URL: `cabructl dlq list` shows the topology's queues"
+        raise mapped from error
+
+
 @dataclass(frozen=True)
 class DeadLetterQueue:
     """A queue of the topology (or one named by URL) and the targets that use it as their DLQ."""
@@ -66,18 +89,29 @@ class DeadLetter:
 
     @property
     def event(self) -> dict[str, Any] | None:
-        """The EventBridge event in the body, or None if the body is something else."""
+        """The EventBridge event in the body, or None if the body is malformed."""
+        return self._parsed[0]
+
+    @property
+    def malformed(self) -> str | None:
+        """Why the body is not an event PutEvents would take again; None when it is one."""
+        return self._parsed[1]
+
+    @functools.cached_property
+    def _parsed(self) -> tuple[dict[str, Any] | None, str | None]:
+        """Read once, by the rules every event input follows (standard JSON, depth, envelope)."""
         try:
-            event = json.loads(self.body)
-        except ValueError:
-            return None
-        if isinstance(event, dict) and {"source", "detail-type", "detail"} <= set(event):
-            return event
-        return None
+            event = loads_event_json(self.body, "the body")
+        except EventInputError as error:
+            return None, str(error)
+        if not isinstance(event, dict):
+            return None, "the body is JSON but not an event (an object with source, detail-type and detail)"
+        problems = envelope_problems(event)
+        return (None, "the body: " + "; ".join(problems)) if problems else (event, None)
 
     def to_json(self) -> dict[str, Any]:
         return {"message_id": self.message_id, "receive_count": self.receive_count, "attributes": self.attributes,
-                "event": self.event, "body": None if self.event else self.body}
+                "event": self.event, "malformed": self.malformed, "body": self.body if self.malformed else None}
 
 
 @dataclass
@@ -122,7 +156,8 @@ def resolve_queues(topology: "Topology", aws: "Aws", queue: str | None, all_queu
 
 def _topology_queue(topology: "Topology", aws: "Aws", logical: str, users: dict[str, list[str]]) -> DeadLetterQueue:
     name = topology.queues[logical].name
-    found = aws.find(lambda: aws.client("sqs").get_queue_url(QueueName=name))
+    with aws_calls(f"finding queue {name} (sqs:GetQueueUrl)"):
+        found = aws.find(lambda: aws.client("sqs").get_queue_url(QueueName=name))
     return DeadLetterQueue(name, found["QueueUrl"] if found else None, logical, tuple(users.get(logical, ())))
 
 
@@ -131,7 +166,8 @@ def queue_depth(aws: "Aws", queue: DeadLetterQueue) -> tuple[int, int] | None:
     if queue.url is None:
         return None
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attributes = aws.client("sqs").get_queue_attributes(QueueUrl=queue.url, AttributeNames=names)["Attributes"]
+    with aws_calls(f"counting the messages of {queue.name} (sqs:GetQueueAttributes)"):
+        attributes = aws.client("sqs").get_queue_attributes(QueueUrl=queue.url, AttributeNames=names)["Attributes"]
     return int(attributes[names[0]]), int(attributes[names[1]])
 
 
@@ -154,10 +190,11 @@ class DeadLetterReader:
         wait = self.wait_seconds
         while len(self._held) < self.max_messages:
             wanted = min(PUT_EVENTS_MAX_ENTRIES, self.max_messages - len(self._held))
-            messages = self.aws.client("sqs").receive_message(
-                QueueUrl=self.url, MaxNumberOfMessages=wanted, WaitTimeSeconds=wait, VisibilityTimeout=SCAN_VISIBILITY_SECONDS,
-                MessageAttributeNames=["All"], MessageSystemAttributeNames=["ApproximateReceiveCount"],
-            ).get("Messages", [])
+            with aws_calls(f"receiving messages from {self.queue.name} (sqs:ReceiveMessage)"):
+                messages = self.aws.client("sqs").receive_message(
+                    QueueUrl=self.url, MaxNumberOfMessages=wanted, WaitTimeSeconds=wait, VisibilityTimeout=SCAN_VISIBILITY_SECONDS,
+                    MessageAttributeNames=["All"], MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                ).get("Messages", [])
             fresh = [_letter(message) for message in messages if message["MessageId"] not in self._held]
             if not fresh:
                 return
@@ -174,8 +211,9 @@ class DeadLetterReader:
         if not letters:
             return []
         by_id = {str(index): letter for index, letter in enumerate(letters)}
-        response = self.aws.client("sqs").delete_message_batch(
-            QueueUrl=self.url, Entries=[{"Id": key, "ReceiptHandle": letter.receipt_handle} for key, letter in by_id.items()])
+        with aws_calls(f"deleting redriven messages from {self.queue.name} (sqs:DeleteMessageBatch)"):
+            response = self.aws.client("sqs").delete_message_batch(
+                QueueUrl=self.url, Entries=[{"Id": key, "ReceiptHandle": letter.receipt_handle} for key, letter in by_id.items()])
         for key in by_id:
             self._held.pop(by_id[key].message_id, None)
         return [(by_id[failure["Id"]], f'{failure.get("Code")}: {failure.get("Message")}') for failure in response.get("Failed", [])]
@@ -186,10 +224,30 @@ class DeadLetterReader:
         self._held.clear()
         for start in range(0, len(letters), PUT_EVENTS_MAX_ENTRIES):
             chunk = letters[start:start + PUT_EVENTS_MAX_ENTRIES]
-            self.aws.client("sqs").change_message_visibility_batch(
-                QueueUrl=self.url,
-                Entries=[{"Id": str(index), "ReceiptHandle": letter.receipt_handle, "VisibilityTimeout": 0} for index, letter in enumerate(chunk)],
-            )
+            with aws_calls(f"handing messages back to {self.queue.name} (sqs:ChangeMessageVisibilityBatch)"):
+                self.aws.client("sqs").change_message_visibility_batch(
+                    QueueUrl=self.url,
+                    Entries=[{"Id": str(index), "ReceiptHandle": letter.receipt_handle, "VisibilityTimeout": 0}
+                             for index, letter in enumerate(chunk)],
+                )
+
+    @contextmanager
+    def holding(self) -> Iterator["DeadLetterReader"]:
+        """The reader, with every message it still holds released on the way out.
+
+        When the body failed (a dead endpoint, say), a release that fails too must
+        not hide that first error: the messages come back by themselves once
+        SCAN_VISIBILITY_SECONDS pass, so nothing is lost either way.
+        """
+        try:
+            yield self
+        except BaseException:
+            try:
+                self.release()
+            except CabructlError:
+                pass
+            raise
+        self.release()
 
 
 def _letter(message: dict[str, Any]) -> DeadLetter:
@@ -201,19 +259,21 @@ def _letter(message: dict[str, Any]) -> DeadLetter:
 def peek(aws: "Aws", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
          max_messages: int = DEFAULT_MAX_MESSAGES) -> list[DeadLetter]:
     """Every message of the queue (up to ``max_messages``), left in the queue."""
-    reader = DeadLetterReader(aws, queue, wait_seconds=wait_seconds, max_messages=max_messages)
-    try:
+    with DeadLetterReader(aws, queue, wait_seconds=wait_seconds, max_messages=max_messages).holding() as reader:
         return reader.read_all()
-    finally:
-        reader.release()
 
 
 def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
-            max_messages: int = DEFAULT_MAX_MESSAGES) -> RedriveReport:
-    """Publish each dead letter to the bus again; delete it only once it was published."""
-    reader = DeadLetterReader(agent.aws, queue, wait_seconds=wait_seconds, max_messages=max_messages)
-    report = RedriveReport(queue)
-    try:
+            max_messages: int = DEFAULT_MAX_MESSAGES, report: RedriveReport | None = None) -> RedriveReport:
+    """Publish each dead letter to the bus again; delete it only once it was published.
+
+    Pass ``report`` to keep what was done even if the redrive stops half-way (an
+    AWS error propagates): the caller still prints which messages already moved.
+    Malformed messages are skipped and stay in the queue.
+    """
+    report = report if report is not None else RedriveReport(queue)
+    # on the way out, whatever was not deleted goes back to the queue, visible at once
+    with DeadLetterReader(agent.aws, queue, wait_seconds=wait_seconds, max_messages=max_messages).holding() as reader:
         for batch in reader.batches():
             ready: list[tuple[DeadLetter, "Prepared"]] = []
             for letter in batch:
@@ -222,8 +282,6 @@ def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: 
                 except (DeadLetterError, *REFUSED_EVENT_ERRORS) as error:
                     report.failed.append((letter, str(error)))
             _republish(agent, reader, ready, report)
-    finally:
-        reader.release()  # failures go back to the queue, visible at once
     return report
 
 
@@ -245,15 +303,6 @@ def _event_of(letter: DeadLetter, catalog: "EventCatalog") -> "GenericEvent":
     """The event to publish again, as it was: same detail, resources and time."""
     event = letter.event
     if event is None:
-        raise DeadLetterError("the message is not an EventBridge event")
+        raise DeadLetterError(f"malformed, skipped: {letter.malformed}")
     return catalog.generic_event(event["source"], event["detail-type"], event["detail"],
-                                 resources=event.get("resources") or (), time=_parse_time(event.get("time")))
-
-
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+                                 resources=event.get("resources") or (), time=parse_time(event.get("time")))

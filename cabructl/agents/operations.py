@@ -6,12 +6,13 @@ run of the command shows the whole list and nothing leaves on a partly bad file.
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING, Any, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError, RefusedEventsError, UnknownEventError
-from cabructl.agents.entries import parse_entries
+from cabructl.agents.entries import parse_entries, parse_time
+from cabructl.agents.eventjson import loads_event_json
 from cabructl.agents.events import GenericEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,19 +21,49 @@ if TYPE_CHECKING:  # pragma: no cover
     from cabructl.agents.results import BatchResult
 
 
-def read_json_argument(value: str) -> Any:
-    """``@path`` reads a file, ``-`` reads stdin, anything else is JSON text (curl's convention)."""
+def read_json_argument(value: str, name: str = "--detail") -> Any:
+    """``@path`` reads a file, ``-`` reads stdin, anything else is JSON text (curl's convention).
+
+    Whatever the source, the text goes through :func:`loads_event_json`, so every
+    command reads event JSON by one rule; errors name the file, ``stdin`` or, for
+    inline text, the option ``name``.
+    """
+    if value == "-":
+        origin = "stdin"
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as error:
+            raise EventInputError(f"stdin is not UTF-8 text: {error}") from None
+    elif value.startswith("@"):
+        origin = value[1:]
+        text = _read_file(origin)
+    else:
+        origin, text = name, value
+    return loads_event_json(text, origin)
+
+
+def _read_file(path: str) -> str:
     try:
-        if value == "-":
-            return json.load(sys.stdin)
-        if value.startswith("@"):
-            with open(value[1:], encoding="utf-8") as handle:
-                return json.load(handle)
-        return json.loads(value)
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
     except OSError as error:
-        raise EventInputError(f"cannot read {value[1:]}: {error.strerror or error}") from None
-    except ValueError as error:
-        raise EventInputError(f"{value if len(value) < 60 else value[:57] + '...'} is not valid JSON: {error}") from None
+        raise EventInputError(f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise EventInputError(f"{path} is not UTF-8 text: {error}") from None
+
+
+@contextmanager
+def naming(origin: str) -> Iterator[None]:
+    """Input errors raised inside name ``origin``: each line of the message starts with it.
+
+    The parsers say ``entries[3]: …``; the commands know which file that is.
+    """
+    try:
+        yield
+    except EventInputError as error:
+        already = (f"{origin}:", f"{origin}[", f"{origin} ")  # "x.json: …", "x.json[2]: …", "x.json is not valid JSON"
+        named = "\n".join(line if line.startswith(already) else f"{origin}: {line}" for line in str(error).split("\n"))
+        raise EventInputError(named, hint=error.hint) from None
 
 
 def detail_event(catalog: "EventCatalog", detail: Any, *, agent: str | None, detail_type: str | None) -> GenericEvent:
@@ -50,12 +81,16 @@ def detail_event(catalog: "EventCatalog", detail: Any, *, agent: str | None, det
 
 
 def events_from_entries(document: Any, catalog: "EventCatalog") -> list[GenericEvent]:
-    """Events from the PutEvents entries format, each one a type the topology declares."""
+    """Events from the PutEvents entries format, each one a type the topology declares, on its bus.
+
+    An entry naming another bus is refused, as ``test-event`` refuses it: no rule
+    of the topology would ever see it there.
+    """
     events, problems = [], []
-    for index, parts in enumerate(parse_entries(document)):
+    for index, parts in enumerate(parse_entries(document, bus=catalog.topology.bus.name)):
         try:
             events.append(catalog.generic_event(parts.source, parts.detail_type, parts.detail, bus=parts.bus,
-                                                resources=parts.resources))
+                                                resources=parts.resources, time=parse_time(parts.time)))
         except UnknownEventError as error:
             problems.append(f"entries[{index}]: {error}")
     if problems:

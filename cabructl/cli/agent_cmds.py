@@ -17,7 +17,7 @@ from cabructl.cli import EXIT_ERROR, EXIT_OK, run_command
 from cabructl.cli.options import aws_options, aws_settings, topology_options
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cabructl.agents.dlq import DeadLetter, DeadLetterQueue
+    from cabructl.agents.dlq import DeadLetter, DeadLetterQueue, RedriveReport
     from cabructl.agents.loadtest import LoadReport
     from cabructl.agents.results import BatchResult
     from cabructl.aws import Aws
@@ -29,6 +29,7 @@ MAX_EVENTS_PER_AGENT = 100_000
 MAX_LOAD_SECONDS = 3600
 CLI_AGENT_ID = "cabructl-cli"
 MAX_ERRORS_SHOWN = 3
+BODY_SHOWN = 80  # characters of a malformed DLQ message shown by `dlq show`
 
 
 def aws_from_options(region: str | None, profile: str | None, endpoint_url: str | None, local: bool, topology: "Topology") -> "Aws":
@@ -76,14 +77,17 @@ def publish(file: str, env: str | None, region: str | None, profile: str | None,
     """
     from cabructl.agents import EventBridgeAgent
     from cabructl.agents.errors import EventInputError
-    from cabructl.agents.operations import detail_event, events_from_entries, publish_events, read_json_argument
+    from cabructl.agents.operations import detail_event, events_from_entries, naming, publish_events, read_json_argument
 
     if (detail is None) == (entries is None):
         raise EventInputError("give either --detail (with --agent or --detail-type) or --entries")
     topology, aws = _connect(file, env, region, profile, endpoint_url, local)
     client = EventBridgeAgent(CLI_AGENT_ID, agent=agent, topology=topology, aws=aws, guards=False)
     if entries is not None:
-        events = events_from_entries(read_json_argument("@" + entries.removeprefix("file://")), client.catalog)
+        path = entries.removeprefix("file://")
+        document = read_json_argument("@" + path)
+        with naming(path):
+            events = events_from_entries(document, client.catalog)
     else:
         events = [detail_event(client.catalog, read_json_argument(str(detail)), agent=agent, detail_type=detail_type)]
     result = publish_events(client, events, correlation_id=correlation_id)
@@ -195,19 +199,31 @@ def _queue_options(func: Any) -> Any:
 
 def _queues(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
             queue: str | None, all_queues: bool, *, required: bool) -> tuple["Topology", "Aws", list["DeadLetterQueue"]]:
-    from cabructl.agents.dlq import DeadLetterError, resolve_queues
+    topology, aws = _queue_setup(file, env, region, profile, endpoint_url, local, queue, all_queues, required=required)
+    return topology, aws, _resolve(topology, aws, queue, all_queues, required=required)
+
+
+def _queue_setup(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
+                 queue: str | None, all_queues: bool, *, required: bool) -> tuple["Topology", "Aws"]:
+    """The arguments checked and the topology loaded: everything before the first AWS call."""
+    from cabructl.agents.dlq import DeadLetterError
 
     if required and queue is None and not all_queues:
         raise DeadLetterError("name a QUEUE (logical name from topology.yaml, or its URL) or give --all")
     if queue is not None and all_queues:
         raise DeadLetterError("give a QUEUE or --all, not both")
-    topology, aws = _connect(file, env, region, profile, endpoint_url, local)
+    return _connect(file, env, region, profile, endpoint_url, local)
+
+
+def _resolve(topology: "Topology", aws: "Aws", queue: str | None, all_queues: bool, *, required: bool) -> list["DeadLetterQueue"]:
+    from cabructl.agents.dlq import resolve_queues
+
     queues = resolve_queues(topology, aws, queue, all_queues)
     if required and all_queues:  # with --all, a queue not created yet holds nothing: say so and go on
         for missing in (item for item in queues if item.url is None):
             click.echo(f"{missing.logical}: missing (run `cabructl apply`), skipped", err=True)
         queues = [item for item in queues if item.url is not None]
-    return topology, aws, queues
+    return queues
 
 
 @click.group()
@@ -260,7 +276,10 @@ def show(file: str, env: str | None, region: str | None, profile: str | None, en
 def _letter_text(letter: "DeadLetter") -> str:
     event = letter.event
     attributes = letter.attributes
-    what = f"{event['detail-type']} from {event['source']} ({event.get('id', '?')})" if event else f"not an event: {letter.body[:80]}"
+    if event is not None:
+        what = f"{event['detail-type']} from {event['source']} ({event.get('id', '?')})"
+    else:
+        what = f"malformed message {letter.message_id}: {letter.malformed}\n    body    {letter.body[:BODY_SHOWN]!r}"
     lines = [f"- {what}",
              f"    error   {attributes.get('ERROR_CODE', '?')}: {attributes.get('ERROR_MESSAGE', '')}",
              f"    rule    {attributes.get('RULE_ARN', '?')}",
@@ -270,9 +289,17 @@ def _letter_text(letter: "DeadLetter") -> str:
     return "\n".join(lines)
 
 
+def _stdin_is_terminal() -> bool:
+    """The confirmation rule of apply, import and destroy: a person at a terminal answers, or --yes.
+
+    A piped ``y`` is not consent: scripts say --yes, so a stray pipe never moves messages.
+    """
+    return sys.stdin.isatty()
+
+
 @dlq.command()
 @_queue_options
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")  # needed without a terminal: see _stdin_is_terminal
 @run_command
 def redrive(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
             queue: str | None, all_queues: bool, wait_seconds: int, max_messages: int, as_json: bool, yes: bool) -> int:
@@ -282,19 +309,38 @@ def redrive(file: str, env: str | None, region: str | None, profile: str | None,
     the first time receive it twice.
     """
     from cabructl.agents import EventBridgeAgent
+    from cabructl.agents.dlq import RedriveReport
     from cabructl.agents.dlq import redrive as redrive_queue
 
-    topology, aws, queues = _queues(file, env, region, profile, endpoint_url, local, queue, all_queues, required=True)
+    topology, aws = _queue_setup(file, env, region, profile, endpoint_url, local, queue, all_queues, required=True)
+    if not yes and not _stdin_is_terminal():  # before any AWS call: without consent nothing is read, nothing moves
+        click.echo("dlq redrive needs confirmation: run it in a terminal or pass --yes; nothing was moved.", err=True)
+        return EXIT_ERROR
+    queues = _resolve(topology, aws, queue, all_queues, required=True)
     names = ", ".join(item.logical or item.name for item in queues)
     if not yes and not click.confirm(f"Republish the events in {names} to {topology.bus.name}?", err=True):
+        click.echo("redrive cancelled; nothing was moved.", err=True)
         return EXIT_ERROR
     client = EventBridgeAgent(CLI_AGENT_ID, topology=topology, aws=aws, guards=False)
-    reports = [redrive_queue(client, item, wait_seconds=wait_seconds, max_messages=max_messages) for item in queues]
+    reports: list[RedriveReport] = []
+    finished = False
+    try:
+        for item in queues:
+            reports.append(RedriveReport(item))
+            redrive_queue(client, item, wait_seconds=wait_seconds, max_messages=max_messages, report=reports[-1])
+        finished = True
+    finally:  # what already moved is reported, also when an AWS error stops the redrive half-way
+        _echo_redrive(reports, as_json, finished)
+    return EXIT_OK if all(not report.failed for report in reports) else EXIT_ERROR
+
+
+def _echo_redrive(reports: list["RedriveReport"], as_json: bool, finished: bool) -> None:
     if as_json:
         _echo_json([report.to_json() for report in reports])
-    else:
-        for report in reports:
-            click.echo(f"{report.queue.logical or report.queue.name}: {len(report.redriven)} redriven, {len(report.failed)} left in the queue")
-            for letter, reason in report.failed:
-                click.echo(f"  kept {letter.message_id}: {reason}", err=True)
-    return EXIT_OK if all(not report.failed for report in reports) else EXIT_ERROR
+        return
+    for report in reports:
+        click.echo(f"{report.queue.logical or report.queue.name}: {len(report.redriven)} redriven, {len(report.failed)} left in the queue")
+        for letter, reason in report.failed:
+            click.echo(f"  kept {letter.message_id}: {reason}", err=True)
+    if not finished:
+        click.echo("redrive stopped early (see the error below); messages not yet redriven are still in their queue", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -11,7 +12,7 @@ from cabructl.cli.options import topology_options
 
 
 @click.command("test-event")
-@click.argument("event_file", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("event_file", required=False, type=click.Path(allow_dash=True))  # read_json_argument reports a missing file
 @topology_options
 @click.option("--source", default=None, help="Event source (instead of EVENT_FILE).")
 @click.option("--detail-type", default=None, help="Event detail-type (instead of EVENT_FILE).")
@@ -28,25 +29,51 @@ def test_event(event_file: str | None, file: str, env: str | None, source: str |
     --source, --detail-type and --detail. Exit 0 when every event matches at
     least one rule, 2 when one matches none.
     """
-    from cabructl.agents.operations import read_json_argument
+    # (docs/cli.md is generated from this help.) An event PutEvents would refuse —
+    # wrong types, too deep, too large, by publish's limits — is an error, exit 1.
+    from cabructl.agents.operations import naming, read_json_argument
     from cabructl.output.routes import render_event_routes
     from cabructl.policy.routes import envelope, events_from_document, route_events
     from cabructl.topology import load_topology
 
     topology = load_topology(file, env)
     if event_file:
+        origin = "stdin" if event_file == "-" else event_file
         document = read_json_argument("-" if event_file == "-" else "@" + event_file)
-        events = events_from_document(topology, document, event_file)
+        with naming(origin):
+            events = events_from_document(topology, document, origin)
+        labels = _event_labels(origin, document, len(events))
     elif source and detail_type:
-        events = [envelope(topology, source, detail_type, read_json_argument(detail))]
+        events = [envelope(topology, source, detail_type, read_json_argument(detail, "--detail"))]
+        labels = ["--source/--detail-type/--detail"]
     else:
         raise click.UsageError("give EVENT_FILE, or both --source and --detail-type")
+    _refuse_what_put_events_refuses(events, labels)
     routes = route_events(topology, events)
     if as_json:
         click.echo(json.dumps([route.to_json() for route in routes], indent=2))
     else:
         click.echo(render_event_routes(routes))
     return EXIT_OK if all(route.rules for route in routes) else EXIT_CHANGES
+
+
+def _event_labels(origin: str, document: Any, count: int) -> list[str]:
+    """How messages name each event: its position in the file's list, or the file itself."""
+    if isinstance(document, dict) and isinstance(document.get("Entries"), list):
+        return [f"{origin}: Entries[{index}]" for index in range(count)]
+    if isinstance(document, list):
+        return [f"{origin}[{index}]" for index in range(count)]
+    return [origin] * count
+
+
+def _refuse_what_put_events_refuses(events: list[dict[str, Any]], labels: list[str]) -> None:
+    """An event PutEvents would refuse is delivered nowhere; saying where it *would* go misleads."""
+    from cabructl.agents.entries import envelope_problems
+    from cabructl.agents.errors import EventInputError
+
+    problems = [f"{label}: {problem}" for label, event in zip(labels, events) for problem in envelope_problems(event)]
+    if problems:
+        raise EventInputError("\n".join(problems), hint="PutEvents refuses such an event, so it reaches no rule")
 
 
 @click.command()

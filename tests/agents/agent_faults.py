@@ -75,3 +75,25 @@ class Throttle:
         self.remaining -= 1
         response = AWSResponse("https://events.invalid/", 400, {}, None)
         return response, {"Error": {"Code": self.code, "Message": "Rate exceeded"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+
+class DieAfter:
+    """The endpoint dies once ``operation`` (``"sqs.DeleteMessageBatch"``) has answered ``times`` times.
+
+    Every later call of any service raises EndpointConnectionError before it is
+    sent, as a connection refused would after botocore's retries.
+    """
+
+    def __init__(self, aws: Aws, operation: str, times: int = 1) -> None:
+        self.remaining = times
+        aws.add_hook(f"after-call.{operation}", self._count)
+        aws.add_hook("before-call.*.*", self._refuse)
+
+    def _count(self, **_: Any) -> None:
+        self.remaining -= 1
+
+    def _refuse(self, **_: Any) -> None:
+        if self.remaining <= 0:
+            from botocore.exceptions import EndpointConnectionError
+
+            raise EndpointConnectionError(endpoint_url="https://sqs.sa-east-1.amazonaws.com/")

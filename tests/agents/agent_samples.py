@@ -51,9 +51,10 @@ def failed_event(detail: dict[str, Any], source: str = "cabruca.agents.monitor",
             "account": "123456789012", "time": "2024-01-15T10:00:00Z", "region": "sa-east-1", "resources": [], "detail": detail}
 
 
-def send_dead_letter(aws: Aws, url: str, body: str, *, error_code: str = "SDK_CLIENT_ERROR") -> None:
+def send_dead_letter(aws: Aws, url: str, body: str, *, error_code: str = "SDK_CLIENT_ERROR") -> str:
+    """Put ``body`` in the queue as EventBridge would; returns its message id."""
     attributes = {"RULE_ARN": RULE_ARN, "TARGET_ARN": "arn:aws:logs:sa-east-1:123456789012:log-group:/aws/events/agents",
                   "ERROR_CODE": error_code, "ERROR_MESSAGE": "Log group does not exist", "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
                   "RETRY_ATTEMPTS": "3"}
-    aws.client("sqs").send_message(QueueUrl=url, MessageBody=body,
-                                   MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})
+    return aws.client("sqs").send_message(QueueUrl=url, MessageBody=body, MessageAttributes={
+        k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()})["MessageId"]

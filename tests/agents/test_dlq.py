@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cabructl.agents import EventBridgeAgent
-from cabructl.agents.dlq import DeadLetterError, dead_letter_queues, peek, redrive, resolve_queues
+from cabructl.agents.dlq import DeadLetter, DeadLetterError, dead_letter_queues, peek, redrive, resolve_queues
 from cabructl.aws import Aws
 from cabructl.topology import Topology
 
@@ -81,7 +81,49 @@ def test_a_failed_republish_leaves_the_message_in_the_queue(topology: Topology, 
     assert len(report.redriven) == 1
     reasons = sorted(reason for _, reason in report.failed)
     assert reasons[0].startswith("invalid Issue Detection Event: detail.severity")
-    assert reasons[1] == "republish failed: InternalFailure: injected InternalFailure"
-    assert reasons[-1] == "the message is not an EventBridge event"
+    assert reasons[1] == "malformed, skipped: the body is not valid JSON: Expecting value: line 1 column 1 (char 0)"
+    assert reasons[2:] == ["republish failed: InternalFailure: injected InternalFailure"] * 2
     assert [e["detail"]["description"] for e in backbone.received()] == ["lucky"]
     assert len(peek(backbone.aws, queue, wait_seconds=0)) == 4  # every failure is back, visible at once
+
+
+def body(**fields: Any) -> str:
+    return json.dumps({**failed_event({"severity": "LOW"}), **fields})
+
+
+MALFORMED = [
+    # (id, message body, why it is malformed)
+    ("not-json", "this is not an event", "the body is not valid JSON: Expecting value: line 1 column 1 (char 0)"),
+    ("deep", body()[:-1] + ', "x": ' + "[" * 10_000 + "]" * 10_000 + "}", "the body: line 1, column "),
+    ("lone-surrogate", body(detail={"a": "\ud800"}), "lone UTF-16 surrogate (\\ud800)"),
+    ("nan", body()[:-1] + ', "x": NaN}', "NaN is not JSON: numbers must be finite"),
+    ("an-array", "[1, 2]", "the body is JSON but not an event"),
+    ("source-number", body(source=123), "the body: source must be a non-empty string, not a number (123)"),
+    ("detail-text", body(detail="text"), 'the body: detail must be a JSON object, not a string ("text")'),
+    ("resources-string", body(resources="arn:x"), 'the body: resources must be a list of strings, not a string ("arn:x")'),
+    ("no-detail", json.dumps({key: value for key, value in failed_event({}).items() if key != "detail"}), "the body: detail is missing"),
+]
+
+
+@pytest.mark.parametrize("text,reason", [case[1:] for case in MALFORMED], ids=[case[0] for case in MALFORMED])
+def test_a_malformed_body_is_named_as_such_never_raised(text: str, reason: str) -> None:
+    letter = DeadLetter("m-1", "handle", text, {}, 1)
+    assert letter.event is None and reason in str(letter.malformed)
+    assert letter.to_json()["malformed"] == letter.malformed and letter.to_json()["body"] == text
+
+
+def test_a_good_body_is_its_event() -> None:
+    letter = DeadLetter("m-1", "handle", body(), {}, 1)
+    assert letter.malformed is None and letter.event == failed_event({"severity": "LOW"}) and letter.to_json()["body"] is None
+
+
+def test_a_deeply_nested_message_is_skipped_and_the_others_redriven(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(description="good").to_detail())))
+    bad = send_dead_letter(backbone.aws, dlq_url, MALFORMED[1][1])
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    report = redrive(agent, queue, wait_seconds=0)
+    assert len(report.redriven) == 1 and [(letter.message_id, reason[:36]) for letter, reason in report.failed] == \
+        [(bad, "malformed, skipped: the body: line 1")]
+    assert [e["detail"]["description"] for e in backbone.received()] == ["good"]
+    assert [letter.message_id for letter in peek(backbone.aws, queue, wait_seconds=0)] == [bad]

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cabructl.agents.entries import build_entry, entry_size, split_batches, with_envelope
-from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
+from cabructl.agents.entries import build_entry, entry_size, envelope_problems, split_batches, with_envelope
+from cabructl.agents.errors import EventValidationError
+from cabructl.constants import EVENT_JSON_MAX_DEPTH, PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
 
 
 def test_entry_size_counts_utf8_bytes_of_source_detail_type_detail_and_resources() -> None:
@@ -65,3 +66,48 @@ def test_batches_always_respect_both_limits_and_keep_order(sizes: list[int]) -> 
         assert batch.size == sum(sizes[p] for p in batch.positions) <= PUT_EVENTS_MAX_BYTES
     for first, second in zip(batches, batches[1:]):  # greedy: the next entry did not fit
         assert len(first.positions) == PUT_EVENTS_MAX_ENTRIES or first.size + sizes[second.positions[0]] > PUT_EVENTS_MAX_BYTES
+
+
+def nested(levels: int) -> dict:
+    """A detail ``levels`` deep (the detail object itself is level 1)."""
+    detail: dict = {}
+    for _ in range(levels - 1):
+        detail = {"a": detail}
+    return detail
+
+
+@pytest.mark.parametrize("detail,fragment", [
+    ({"x": float("nan")}, "detail: it holds NaN or an infinite number, which JSON cannot carry"),
+    ({"x": [float("inf")]}, "detail: it holds NaN or an infinite number"),
+    ({"x": "\ud800"}, "detail: a string in it holds a lone UTF-16 surrogate"),
+    ({"x": object()}, "detail: it holds a value JSON has no type for"),
+    (nested(EVENT_JSON_MAX_DEPTH), f"detail: it nests deeper than {EVENT_JSON_MAX_DEPTH - 1} levels, so the event around it would pass"),
+], ids=["nan", "infinity", "lone-surrogate", "not-json", "one-level-too-deep"])
+def test_what_cabructl_sends_is_standard_json_it_can_read_back(detail: dict, fragment: str) -> None:
+    with pytest.raises(EventValidationError) as raised:
+        build_entry("s", "Type", detail, "bus")
+    assert fragment in str(raised.value) and str(raised.value).startswith("invalid Type: ")
+
+
+def test_the_deepest_detail_sent_makes_an_event_of_exactly_the_limit() -> None:
+    entry = build_entry("s", "Type", nested(EVENT_JSON_MAX_DEPTH - 1), "bus")
+    assert envelope_problems({"source": "s", "detail-type": "Type", "detail": nested(EVENT_JSON_MAX_DEPTH - 1)}) == []
+    assert entry["Detail"].count("{") == EVENT_JSON_MAX_DEPTH - 1
+
+
+@pytest.mark.parametrize("event,problem", [
+    ({"source": 123, "detail-type": "t", "detail": {}}, "source must be a non-empty string, not a number (123)"),
+    ({"source": "s", "detail-type": ["x"], "detail": {}}, "detail-type must be a non-empty string, not an array"),
+    ({"source": "s", "detail-type": "t", "detail": "text"}, 'detail must be a JSON object, not a string ("text")'),
+    ({"source": "s", "detail-type": "t", "detail": [1, 2]}, "detail must be a JSON object, not an array"),
+    ({"source": "s", "detail-type": "t"}, "detail is missing"),
+    ({"detail-type": "t", "detail": {}}, "source is missing"),
+    ({"source": "s", "detail-type": "t", "detail": {}, "resources": "arn:x"}, 'resources must be a list of strings, not a string ("arn:x")'),
+    ({"source": "s", "detail-type": "t", "detail": {}, "time": 5}, "time must be a string, not a number (5)"),
+    ({"source": "s", "detail-type": "t", "detail": {"blob": "x" * PUT_EVENTS_MAX_BYTES}},
+     f"the event is {PUT_EVENTS_MAX_BYTES + 13:,} bytes; PutEvents takes at most {PUT_EVENTS_MAX_BYTES:,} per entry"),
+    ({"source": "s", "detail-type": "t", "detail": nested(EVENT_JSON_MAX_DEPTH)}, "detail: it nests deeper than 63 levels"),
+], ids=["source-number", "detail-type-array", "detail-text", "detail-array", "no-detail", "no-source", "resources-string",
+        "time-number", "too-large", "too-deep"])
+def test_envelopes_put_events_would_refuse(event: dict, problem: str) -> None:
+    assert any(found.startswith(problem) for found in envelope_problems(event)), envelope_problems(event)
