@@ -32,6 +32,12 @@ class TopologyError(CabructlError):
         super().__init__("\n".join(d.render() for d in self.diagnostics))
 
 
+class EventInputError(CabructlError):
+    """Events given to cabructl (files, --detail, --entries, DLQ bodies) are not readable JSON of the expected shape."""
+
+    reference = "invalid-event-input"
+
+
 class AwsError(CabructlError):
     """An AWS call failed after retries; the message names the operation."""
 

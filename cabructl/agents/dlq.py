@@ -25,9 +25,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
-from cabructl.agents.entries import envelope_problems, parse_time
+from cabructl.agents.entries import envelope_problems
+from cabructl.patterns.entries import parse_time
 from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError
-from cabructl.agents.eventjson import loads_event_json
+from cabructl.patterns.eventjson import loads_event_json
 from cabructl.aws import describe_aws_error, is_botocore_error, is_not_found
 from cabructl.constants import PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE
 from cabructl.errors import CabructlError

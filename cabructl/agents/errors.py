@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from cabructl.errors import CabructlError
+from cabructl.errors import CabructlError, EventInputError
+
+__all__ = ["EventValidationError", "UnknownEventError", "EventTooLargeError", "RateLimitExceeded", "EventInputError",
+           "RefusedEventsError"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.agents.results import BatchResult
@@ -49,12 +52,6 @@ class RateLimitExceeded(CabructlError):
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.result: BatchResult | None = None
-
-
-class EventInputError(CabructlError):
-    """The events given on the command line are not readable JSON of the expected shape."""
-
-    reference = "invalid-event-input"
 
 
 class RefusedEventsError(CabructlError):

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError, RefusedEventsError, UnknownEventError
-from cabructl.agents.entries import parse_entries, parse_time
-from cabructl.agents.eventjson import loads_event_json
+from cabructl.patterns.entries import parse_entries, parse_time
+from cabructl.patterns.eventjson import loads_event_json
 from cabructl.agents.events import GenericEvent
 
 if TYPE_CHECKING:  # pragma: no cover

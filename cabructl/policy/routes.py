@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from cabructl.agents.entries import EntryParts, parse_entries
-from cabructl.agents.errors import EventInputError
+from cabructl.errors import EventInputError
+from cabructl.patterns.entries import EntryParts, parse_entries
 from cabructl.topology.model import Rule, Target, Topology
 
 # A probe no agent would send: a rule matching it matches (nearly) everything on the bus.
@@ -127,7 +127,7 @@ def events_from_document(topology: Topology, document: Any, origin: str) -> list
     """Full envelopes from a full event, a list of them, or a PutEvents entries file
     (``[{"Source", "DetailType", "Detail": "<json>", "EventBusName"}]`` or ``{"Entries": [...]}``)."""
     if _is_entries_file(document):
-        return [_from_entry(topology, parts, origin) for parts in parse_entries(document)]
+        return [_from_entry(topology, parts) for parts in parse_entries(document, bus=topology.bus.name)]
     items = document if isinstance(document, list) else [document]
     if not items:
         raise EventInputError(f"{origin}: no events in the file")
@@ -149,11 +149,8 @@ def _one_event(topology: Topology, item: Any, origin: str) -> dict[str, Any]:
     return {**envelope(topology, item["source"], item["detail-type"], item.get("detail", {})), **item}
 
 
-def _from_entry(topology: Topology, parts: EntryParts, origin: str) -> dict[str, Any]:
-    """A PutEvents entry as EventBridge would deliver it; only this topology's bus routes here."""
-    bus = parts.bus
-    if bus and bus != topology.bus.name and not bus.endswith(f"/{topology.bus.name}"):
-        raise EventInputError(f"{origin}: EventBusName {bus!r} is not this topology's bus {topology.bus.name!r}")
+def _from_entry(topology: Topology, parts: EntryParts) -> dict[str, Any]:
+    """A PutEvents entry as EventBridge would deliver it (parse_entries refused any other bus, as publish does)."""
     return envelope(topology, parts.source, parts.detail_type, parts.detail, resources=parts.resources, time=parts.time)
 
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from cabructl.agents.entries import parse_entries
+from cabructl.patterns.entries import parse_entries
 from cabructl.agents.errors import EventInputError
-from cabructl.agents.eventjson import loads_event_json, nests_deeper_than
+from cabructl.patterns.eventjson import loads_event_json, nests_deeper_than
 from cabructl.cli import cli
 from cabructl.constants import EVENT_JSON_MAX_DEPTH
 

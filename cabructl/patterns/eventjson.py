@@ -22,7 +22,7 @@ import math
 import re
 from typing import Any
 
-from cabructl.agents.errors import EventInputError
+from cabructl.errors import EventInputError
 from cabructl.constants import EVENT_JSON_MAX_DEPTH, PUT_EVENTS_INTEGER_RANGE
 
 # One token of interest per match: a whole string, a bracket, a non-standard constant, a number.
