@@ -43,12 +43,12 @@ NOT_FOUND_CODES = frozenset({
     "ResourceNotFoundFault",
 })
 
-# Errors AWS returns while a just-created resource propagates; worth a short wait.
+# Errors that say "another change to this resource is still in flight": worth a short wait, on any write.
+# (ResourceConflictException is not one: it means a conflict a retry cannot resolve.)
 EVENTUAL_CONSISTENCY_CODES = frozenset({
-    "AWS.SimpleQueueService.QueueDeletedRecently",
+    "AWS.SimpleQueueService.QueueDeletedRecently",  # SQS: wait 60 s after deleting a queue to reuse its name
     "ConcurrentModificationException",
     "OperationAbortedException",
-    "ResourceConflictException",
 })
 
 _READ_PREFIXES = ("Describe", "List", "Get", "Receive", "Search")
@@ -72,6 +72,16 @@ def error_summary(error: BaseException) -> str:
     if code is not None:
         return f"{code}: {getattr(error, 'response', {}).get('Error', {}).get('Message')}"
     return f"{type(error).__name__}: {error}"
+
+
+def is_throttling(error: BaseException) -> bool:
+    """AWS said "slow down", in any spelling a service uses: botocore's own list decides, not a copy of it."""
+    from botocore.retries.standard import RetryContext, ThrottledRetryableChecker
+
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return False
+    return bool(ThrottledRetryableChecker().is_retryable(RetryContext(attempt_number=1, parsed_response=response)))
 
 
 def is_not_found(error: BaseException) -> bool:
@@ -277,13 +287,18 @@ class Aws:
             if not is_not_found(error):
                 raise
 
-    def settle(self, call: Callable[[], T], *, codes: Iterable[str] = (), attempts: int = 8, base_delay: float = 0.5) -> T:
-        """Retry a write while AWS is still propagating a recent change (or ``codes``).
+    def settle(self, call: Callable[[], T], *, propagating: bool = False, codes: Iterable[str] = (), attempts: int = 6,
+               base_delay: float = 0.5) -> T:
+        """Retry a write while AWS is still settling a recent change (or on ``codes``).
 
-        botocore already retries throttling and 5xx; this covers what it cannot
-        know is transient, e.g. a queue or policy not yet visible after creation.
+        botocore already retries throttling and 5xx; this covers what it cannot know
+        is transient: a change still in flight on the same resource, always; and,
+        with ``propagating``, NotFound from a write that names what this apply has
+        just created (PutTargets on a new rule, CreateSchema in a new registry), which
+        AWS documents as eventually consistent. A NotFound anywhere else is an answer,
+        not a delay. Six attempts wait about 16 s in all, never a minute.
         """
-        retry_on = EVENTUAL_CONSISTENCY_CODES | NOT_FOUND_CODES | frozenset(codes)
+        retry_on = EVENTUAL_CONSISTENCY_CODES | frozenset(codes) | (NOT_FOUND_CODES if propagating else frozenset())
         for attempt in range(attempts):
             try:
                 return call()

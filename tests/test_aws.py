@@ -118,3 +118,36 @@ def test_local_credentials_stay_in_the_boundary_and_ignore_the_shell_profile(mon
     client = Aws(settings).client("sqs")
     assert client._request_signer._credentials.access_key == "testing"
     assert dict(os.environ) == before
+
+
+class _AwsError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.response = {"Error": {"Code": code, "Message": code}}
+
+
+@pytest.mark.parametrize(
+    ("code", "propagating", "calls"),
+    [
+        pytest.param("ConcurrentModificationException", False, 3, id="in-flight-change-retried"),
+        pytest.param("ResourceConflictException", False, 1, id="conflict-never-retried"),
+        pytest.param("ResourceNotFoundException", False, 1, id="not-found-is-an-answer"),
+        pytest.param("ResourceNotFoundException", True, 3, id="not-found-retried-while-a-new-parent-propagates"),
+    ],
+)
+def test_settle_retries_only_what_aws_documents_as_transient(code: str, propagating: bool, calls: int) -> None:
+    made: list[int] = []
+
+    def call() -> str:
+        made.append(1)
+        if len(made) < 3:
+            raise _AwsError(code)
+        return "done"
+
+    aws = Aws(AwsSettings(region="sa-east-1"))
+    if calls == 1:
+        with pytest.raises(_AwsError):
+            aws.settle(call, propagating=propagating, base_delay=0.001)
+    else:
+        assert aws.settle(call, propagating=propagating, base_delay=0.001) == "done"
+    assert len(made) == calls

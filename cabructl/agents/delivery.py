@@ -20,17 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from cabructl.agents.entries import Entry, entry_size, split_batches
+from cabructl.aws import error_code, is_throttling
 
 # Per-entry codes AWS documents as retryable (PutEventsResultEntry).
 RETRYABLE_ENTRY_CODES = frozenset({"InternalFailure", "ThrottlingException"})
 
-# Whole-call errors meaning "nothing was accepted, try later", in the spellings
-# AWS services use (botocore's retry handler knows the same family).
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown",
-    "LimitExceededException", "ProvisionedThroughputExceededException", "BandwidthLimitExceeded",
-})
+# Whole-call errors meaning "nothing was accepted, try later": throttling in any spelling
+# (aws.is_throttling, botocore's own list), and these server faults.
 TRANSIENT_SERVER_CODES = frozenset({"InternalFailure", "InternalError", "InternalServerError", "ServiceUnavailable"})
 
 # Reported, never retried, when a response lacks an entry's result: it may have been published.
@@ -134,7 +130,7 @@ class Delivery:
         code, message = _error_code_and_message(error)
         for item in items:
             item.error_code, item.error_message = code, message
-        if code in THROTTLING_CODES or code in TRANSIENT_SERVER_CODES or _status(error) >= 500:
+        if is_throttling(error) or code in TRANSIENT_SERVER_CODES or _status(error) >= 500:
             return items
         for item in items:
             outcomes[item.position] = Outcome(None, code, message, item.attempts)
@@ -148,10 +144,11 @@ def _is_aws_error(error: Exception) -> bool:
 
 
 def _error_code_and_message(error: Exception) -> tuple[str, str]:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and response.get("Error"):
-        return response["Error"].get("Code", type(error).__name__), response["Error"].get("Message", str(error))
-    return type(error).__name__, str(error)
+    """AWS's code and message (aws.error_code), or the exception's type and text."""
+    code = error_code(error)
+    if code is None:
+        return type(error).__name__, str(error)
+    return code, getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
 
 
 def _status(error: Exception) -> int:

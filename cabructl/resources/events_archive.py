@@ -79,7 +79,7 @@ class ArchiveHandler(Handler):
     def create(self, aws: Any, resource: Resource) -> None:
         request = {"ArchiveName": resource.name, "EventSourceArn": resource.attributes["event_source_arn"]}
         request.update(archive_fields(resource.attributes, tuple(_ARCHIVE_FIELDS)))
-        aws.settle(lambda: aws.client("events").create_archive(**request))  # the bus may still be propagating
+        aws.settle(lambda: aws.client("events").create_archive(**request), propagating=True)  # a new bus propagates
 
     def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
         differing = tuple(key for key in _ARCHIVE_FIELDS if desired.attributes[key] != live.attributes.get(key))

@@ -83,7 +83,7 @@ class RuleHandler(Handler):
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:
         request = {**put_rule_request(resource), "Tags": tag_list(resource.attributes["tags"])}
-        aws.settle(lambda: aws.client("events").put_rule(**request))
+        aws.settle(lambda: aws.client("events").put_rule(**request), propagating=True)  # a new bus propagates
 
     def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
         if any(desired.attributes[key] != live.attributes.get(key) for key in _RULE_FIELDS):

@@ -96,7 +96,7 @@ class TargetHandler(Handler):
     def _put(self, aws: Any, resource: Resource) -> None:
         identity = resource.identity
         request = {"Rule": identity["rule"], "EventBusName": identity["bus"], "Targets": [target_entry(resource)]}
-        response = aws.settle(lambda: aws.client("events").put_targets(**request))  # the rule may still be propagating
+        response = aws.settle(lambda: aws.client("events").put_targets(**request), propagating=True)  # a new rule propagates
         raise_failed_entries(response, f"putting target {resource.address}")
 
     def delete(self, aws: Any, live: Resource) -> None:

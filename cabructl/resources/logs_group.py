@@ -75,7 +75,7 @@ class LogGroupHandler(Handler):
             request["kmsKeyId"] = resource.attributes["kms_key"]
         aws.settle(lambda: client.create_log_group(**request))
         if resource.attributes["retention_days"] is not None:
-            self._set_retention(aws, resource.name, resource.attributes["retention_days"])
+            self._set_retention(aws, resource.name, resource.attributes["retention_days"], just_created=True)
 
     def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
         client = aws.client("logs")
@@ -93,13 +93,13 @@ class LogGroupHandler(Handler):
             update_tags(desired.attributes["tags"], live.attributes.get("tags", {}), lambda tags: client.tag_resource(resourceArn=arn, tags=tags),
                         lambda keys: client.untag_resource(resourceArn=arn, tagKeys=keys))
 
-    def _set_retention(self, aws: Any, name: str, days: int | None) -> None:
+    def _set_retention(self, aws: Any, name: str, days: int | None, *, just_created: bool = False) -> None:
         """Never expiring is not a retention value but the absence of a retention policy."""
         client = aws.client("logs")
         if days is None:
             aws.delete(lambda: client.delete_retention_policy(logGroupName=name))
         else:
-            aws.settle(lambda: client.put_retention_policy(logGroupName=name, retentionInDays=days))
+            aws.settle(lambda: client.put_retention_policy(logGroupName=name, retentionInDays=days), propagating=just_created)
 
     def delete(self, aws: Any, live: Resource) -> None:
         aws.delete(lambda: aws.client("logs").delete_log_group(logGroupName=live.name))

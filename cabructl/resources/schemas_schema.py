@@ -87,7 +87,7 @@ class SchemaHandler(Handler):
         }
         if attributes["description"]:
             request["Description"] = attributes["description"]
-        aws.settle(lambda: aws.client("schemas").create_schema(**request))  # the registry may still be propagating
+        aws.settle(lambda: aws.client("schemas").create_schema(**request), propagating=True)  # a new registry propagates
 
     def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
         request = schema_update_request(desired, live)

@@ -94,7 +94,7 @@ class QueueHandler(Handler):
         request = {"QueueName": resource.name, "Attributes": sqs_attributes(attributes, include_fifo=True)}
         if attributes["tags"]:
             request["tags"] = dict(attributes["tags"])
-        aws.settle(lambda: aws.client("sqs").create_queue(**request))
+        aws.settle(lambda: aws.client("sqs").create_queue(**request), attempts=8)  # QueueDeletedRecently lasts 60 s
 
     def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
         client = aws.client("sqs")
