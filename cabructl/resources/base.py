@@ -138,8 +138,12 @@ class Handler:
         raise NotImplementedError
 
     def adopt(self, aws: Any, desired: Resource, live: Resource) -> None:
-        """Take over an unowned resource explicitly (``--adopt``): tag it, then update."""
-        self.update(aws, desired, live, tuple(sorted(set(desired.attributes) | set(live.attributes))))
+        """Take over an unowned resource explicitly (``--adopt``): an update of what differs, tags included.
+
+        What differs is judged on the canonical attributes, as for every update: adopting
+        an IAM policy whose document already matches writes its tags and no new version.
+        """
+        self.update(aws, desired, live, changed_attributes(desired, live))
 
     def data_held(self, live: Resource) -> str | None:
         """What deleting ``live`` would lose ("12 messages"), or None when nothing.
@@ -147,6 +151,12 @@ class Handler:
         Read from ``live.identity`` as discovery recorded it, so planning costs no extra call.
         """
         return None
+
+
+def changed_attributes(desired: Resource, live: Resource) -> tuple[str, ...]:
+    """The top-level canonical attributes whose values differ (the contract ``update`` is called with)."""
+    keys = set(desired.attributes) | set(live.attributes)
+    return tuple(sorted(key for key in keys if desired.attributes.get(key) != live.attributes.get(key)))
 
 
 def tag_diff(desired: Mapping[str, str], live: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

@@ -145,6 +145,21 @@ def test_unowned_policy_with_the_desired_name_is_a_conflict(aws: Aws, topology: 
     assert plan.changes == ()
 
 
+def test_adopting_a_policy_whose_document_matches_writes_tags_and_no_version(aws: Aws, topology: Topology) -> None:
+    """The handler contract: adopt updates what differs on the canonical attributes, here the tags only."""
+    aws.client("iam").create_policy(PolicyName=NAME, PolicyDocument=json.dumps(publisher_document(topology, CONTEXT), indent=4),
+                                    Description=topology.publisher_policy.description, Tags=tag_list({"Owner": "someone-else"}))
+    engine = Engine(topology, aws, kinds=KINDS)
+    plan = engine.plan(adopt=[ADDRESS])
+    aws.calls.reset()
+
+    assert engine.apply(plan).ok
+
+    assert "iam:CreatePolicyVersion" not in aws.calls.write_calls()
+    assert [version["VersionId"] for version in _versions(aws)] == ["v1"]
+    assert Engine(topology, aws, kinds=KINDS).plan().empty
+
+
 # -- normalisation: what IAM hands back vs what cabructl sent ----------------------------------
 @pytest.mark.parametrize("live", [
     pytest.param(lambda doc: json.dumps(doc, indent=4), id="whitespace"),
