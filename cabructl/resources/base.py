@@ -112,6 +112,8 @@ class Handler:
     # these are never updated in place, so a change to any of them is a replace.
     located_by: ClassVar[tuple[str, ...]] = ()
     holds_data: ClassVar[bool] = False  # deleting it may lose data (queues, archives, log groups)
+    routes_events: ClassVar[bool] = False  # an unmanaged one changes where events go (rules, targets)
+    importer: ClassVar[Any] = None  # its KindImporter: where its live values go in topology.yaml (resources.importing)
     tag_updates_in_place: ClassVar[bool] = True
 
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

@@ -16,6 +16,7 @@ from cabructl.aws import parallel_map
 from cabructl.constants import ALARM_COMPARISON, ALARM_TREAT_MISSING_DATA, ALARM_TREAT_MISSING_DATA_DEFAULT, EVENTS_NAMESPACE
 from cabructl.resources.arns import tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import CostAlarm, Topology
 
@@ -26,6 +27,14 @@ LOGICAL = "cost_alarm"  # monitoring.cost_alarm: a topology has at most one
 class AlarmHandler(Handler):
     kind = KIND
     # Every field changes in place through PutMetricAlarm; the name is the identity.
+    importer = KindImporter(
+        lambda topology, logical: topology.cost_alarm,
+        {"threshold": Field(("threshold",)), "period": Field(("period",), Form.SECONDS),
+         "evaluation_periods": Field(("evaluation_periods",)), "statistic": Field(("statistic",)),
+         "description": Field(("description",)), "metric": Field(("metric",)), **TAGS},
+        {name: "fixed by cabructl for the cost alarm; `cabructl apply` restores it"
+         for name in ("namespace", "dimensions", "comparison", "treat_missing_data", "actions_enabled", "actions")},
+    )
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

@@ -22,6 +22,7 @@ from typing import Any
 from cabructl.aws import parallel_map
 from cabructl.constants import DASHBOARD_GRID_WIDTH, DASHBOARD_WIDGET_HEIGHT, EVENTS_NAMESPACE, SQS_NAMESPACE
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
+from cabructl.resources.importing import KindImporter
 from cabructl.resources.tags import singleton_address
 from cabructl.topology.model import Topology
 
@@ -47,6 +48,8 @@ WIDGET_WIDTH = DASHBOARD_GRID_WIDTH // 2
 class DashboardHandler(Handler):
     kind = KIND
     # The body is the only attribute and PutDashboard replaces it in place.
+    importer = KindImporter(lambda topology, logical: topology.dashboard, {},
+                            {"body": "generated from the rules, queues and bus; `cabructl apply` restores it"})
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

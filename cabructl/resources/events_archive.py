@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json
+from cabructl.resources.importing import Field, Form, KindImporter
 from cabructl.resources.events_bus import BUS_ADDRESS, token_pages
 from cabructl.resources.events_rule import canonical_pattern
 from cabructl.resources.tags import singleton_address
@@ -36,6 +37,12 @@ class ArchiveHandler(Handler):
     kind = KIND
     replace_on = ("event_source_arn",)  # CreateArchive sets the source; UpdateArchive cannot change it
     holds_data = True
+    importer = KindImporter(
+        lambda topology, logical: topology.bus.archive,
+        {"retention_days": Field(("retention",), Form.DAYS), "description": Field(("description",))},
+        {"event_source_arn": "an archive always archives the topology's bus",
+         "pattern": "the topology archives every event on the bus"},
+    )
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import Topology
 
@@ -31,6 +32,7 @@ BUS_ADDRESS = address(KIND, LOGICAL)
 class BusHandler(Handler):
     kind = KIND
     # Description and tags change in place; the name is the identity (a new name is a new bus).
+    importer = KindImporter(lambda topology, logical: topology.bus, {"description": Field(("description",)), **TAGS})
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

@@ -22,6 +22,7 @@ from cabructl.aws import parallel_map
 from cabructl.resources import events_bus
 from cabructl.resources.arns import rule_arn, tag_list
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json, is_owned_by
+from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.events_bus import BUS_ADDRESS, read_event_tags, update_event_tags
 from cabructl.resources.tags import recorded_address, tags_of
 from cabructl.topology.model import Rule, Topology
@@ -33,6 +34,12 @@ _RULE_FIELDS = ("pattern", "state", "description")  # what PutRule sets; tags ha
 class RuleHandler(Handler):
     kind = KIND
     located_by = ("bus",)
+    importer = KindImporter(
+        lambda topology, logical: topology.rules.get(logical),
+        {"pattern": Field(("pattern",), Form.STRUCTURE), "state": Field(("state",)),
+         "description": Field(("description",)), **TAGS},
+    )
+    routes_events = True  # an unmanaged one reroutes events: drift in it is urgent
     # Everything changes in place: PutRule overwrites a rule of the same name.
 
     # -- desired ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from cabructl.errors import AwsError
 from cabructl.resources import events_rule
 from cabructl.resources.arns import queue_arn, target_arn
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
+from cabructl.resources.importing import Field, Form, KindImporter
 from cabructl.topology.model import RetryPolicy, Rule, Target, Topology
 
 KIND = "events.target"
@@ -39,6 +40,14 @@ LOG_POLICY_KIND = "logs.resource_policy"
 class TargetHandler(Handler):
     kind = KIND
     located_by = ("rule", "bus")  # a target lives on one rule: a renamed rule (or bus) means a new target
+    importer = KindImporter(
+        lambda topology, logical: target_declaration(topology, logical),
+        {"retry.attempts": Field(("retry", "attempts")), "retry.max_age": Field(("retry", "max_age"), Form.SECONDS),
+         "role_arn": Field(("role_arn",)), "input": Field(("input",))},
+        {"arn": "where a target delivers is its queue/topic/log_group reference; edit it by hand",
+         "dead_letter_arn": "the dead-letter queue is a reference; edit `dead_letter` by hand"},
+    )
+    routes_events = True  # an unmanaged one reroutes events: drift in it is urgent
     # Everything changes in place (PutTargets overwrites); the id within its rule is the identity.
 
     # -- desired ------------------------------------------------------------------------
@@ -104,6 +113,13 @@ class TargetHandler(Handler):
         # NotFound means the rule, and with it the target, is gone: deleted already.
         response = aws.find(lambda: aws.client("events").remove_targets(**request))
         raise_failed_entries(response, f"removing target {live.address}")
+
+
+def target_declaration(topology: Topology, logical: str) -> Any:
+    """The declared target at ``<rule>/<id>``, or None."""
+    rule_logical, _, target_id = logical.partition("/")
+    rule = topology.rules.get(rule_logical)
+    return next((target for target in rule.targets if target.id == target_id), None) if rule else None
 
 
 def target_address(rule_logical: str, target_id: str) -> str:

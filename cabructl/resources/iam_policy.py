@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from cabructl.constants import IAM_MAX_POLICY_VERSIONS
 from cabructl.resources.arns import bus_arn, policy_arn, registry_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
+from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.documents import normalize_policy, policy
 from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import PublisherPolicy, Topology
@@ -35,6 +36,8 @@ SCHEMA_READ_ACTIONS = ("schemas:DescribeRegistry", "schemas:DescribeSchema", "sc
 class PolicyHandler(Handler):
     kind = KIND
     replace_on = ("description",)  # IAM has no call that changes a policy's description
+    importer = KindImporter(lambda topology, logical: topology.publisher_policy, {"description": Field(("description",)), **TAGS},
+                            {"document": "generated from the bus and the registry; `cabructl apply` restores it"})
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

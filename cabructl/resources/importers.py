@@ -1,13 +1,8 @@
-"""What drift and import need to know about each kind: where a live value goes in topology.yaml.
+"""What drift and import do with live values: edits that write them into topology.yaml.
 
-Handlers compare canonical attributes (``retention`` in seconds, ``retry.max_age``,
-``pattern`` as parsed JSON). ``cabructl import`` must write a live value back
-where a person declared it: ``queues.<name>.retention`` as ``14d``, a target's
-``retry: {attempts: 3, max_age: 1h}``, a log group's retention in days. That
-mapping is kind-specific, so it lives here, beside the handlers, as data: one
-:class:`KindImporter` per kind naming where the resource is declared, where each
-canonical attribute goes, and why the others cannot be imported (they are
-derived from other declarations, such as a queue policy from the rules).
+Where each kind's values go is the kind's own data, its handler's ``importer``
+(:class:`~cabructl.resources.importing.KindImporter`, beside the handler's verbs);
+this module turns drifted attributes into file edits with it.
 
 It also builds the declaration of an unmanaged rule (or an extra target) from
 what AWS has, so such a resource can be brought under the topology.
@@ -15,23 +10,19 @@ what AWS has, so such a resource can be brought under the topology.
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
 
 from cabructl.constants import TAG_ADDRESS, TAG_MANAGED_BY, TAG_TOPOLOGY
 from cabructl.diagnostics import Path
 from cabructl.errors import CabructlError
 from cabructl.resources.base import Resource
+from cabructl.resources.importing import Form, KindImporter
 from cabructl.topology.model import Topology
 from cabructl.topology.writer import KeyEdit, Style, format_duration
 
 RULE_KIND = "events.rule"
 TARGET_KIND = "events.target"
-
-# Unmanaged resources of these kinds change where events go (or that they go at all):
-# drift in them is as urgent as a missing resource.
-_ROUTING_KINDS = frozenset({RULE_KIND, TARGET_KIND})
 
 _OWNERSHIP_TAGS = frozenset({TAG_MANAGED_BY, TAG_TOPOLOGY, TAG_ADDRESS})
 _PATTERN_FIELD_ORDER = ("source", "detail-type", "account", "region", "resources", "version", "id", "time", "detail")
@@ -44,118 +35,22 @@ class ImportRefused(CabructlError):
 
 def routes_events(kind: str) -> bool:
     """True for kinds whose unmanaged presence reroutes events (rules and their targets)."""
-    return kind in _ROUTING_KINDS
+    from cabructl.resources import handler_for
+
+    return handler_for(kind).routes_events
+
+
+def importer_of(kind: str) -> KindImporter | None:
+    """The kind's import mapping, from its handler (None: the kind cannot be imported)."""
+    from cabructl.resources import handler_for
+
+    try:
+        return handler_for(kind).importer
+    except KeyError:
+        return None
 
 
 # -- the per-kind mapping ----------------------------------------------------------------------
-
-class Form(str, enum.Enum):
-    """How a canonical value becomes a topology value."""
-
-    PLAIN = "plain"          # as is (numbers keep the file's form)
-    SECONDS = "seconds"      # integer seconds → a duration in the file's unit
-    DAYS = "days"            # whole days → a duration; None (never expire) removes the key
-    STRUCTURE = "structure"  # edited in place, item by item (patterns)
-    TAGS = "tags"            # per tag key, into the resource's own tags
-
-
-@dataclass(frozen=True)
-class Field:
-    key: Path
-    form: Form = Form.PLAIN
-
-
-@dataclass(frozen=True)
-class KindImporter:
-    """Where a kind is declared and where its canonical attributes go."""
-
-    declaration: Callable[[Topology, str], Any]          # logical name → model object (has .path), or None
-    fields: Mapping[str, Field]                          # canonical attribute path → topology key
-    not_importable: Mapping[str, str] = field(default_factory=dict)  # canonical attribute → why
-
-
-_TAGS = {"tags": Field(("tags",), Form.TAGS)}
-_DERIVED_POLICY = "derived from the rules that deliver to it; `cabructl apply` restores it"
-
-
-def _target_declaration(topology: Topology, logical: str) -> Any:
-    rule_logical, _, target_id = logical.partition("/")
-    rule = topology.rules.get(rule_logical)
-    return next((target for target in rule.targets if target.id == target_id), None) if rule else None
-
-
-IMPORTERS: dict[str, KindImporter] = {
-    "sqs.queue": KindImporter(
-        lambda topology, logical: topology.queues.get(logical),
-        {
-            "retention": Field(("retention",), Form.SECONDS),
-            "visibility_timeout": Field(("visibility_timeout",), Form.SECONDS),
-            "receive_wait": Field(("receive_wait",), Form.SECONDS),
-            "delay": Field(("delay",), Form.SECONDS),
-            "encryption": Field(("encryption",)),
-            "kms_key": Field(("kms_key",)),
-            "redrive.max_receives": Field(("redrive", "max_receives")),
-            **_TAGS,
-        },
-        {"policy": _DERIVED_POLICY, "fifo": "a queue's type is part of its identity (and its name)",
-         "redrive": "the dead-letter queue is a reference; edit `redrive.dead_letter` by hand"},
-    ),
-    "sns.topic": KindImporter(
-        lambda topology, logical: topology.topics.get(logical),
-        {"display_name": Field(("display_name",)), "kms_key": Field(("kms_key",)), **_TAGS},
-        {"policy": _DERIVED_POLICY},
-    ),
-    "logs.group": KindImporter(
-        lambda topology, logical: topology.log_groups.get(logical),
-        {"retention_days": Field(("retention",), Form.DAYS), **_TAGS},
-        {"kms_key": "the topology language has no KMS key for log groups"},
-    ),
-    "events.bus": KindImporter(
-        lambda topology, logical: topology.bus,
-        {"description": Field(("description",)), **_TAGS},
-    ),
-    "events.archive": KindImporter(
-        lambda topology, logical: topology.bus.archive,
-        {"retention_days": Field(("retention",), Form.DAYS), "description": Field(("description",))},
-        {"event_source_arn": "an archive always archives the topology's bus",
-         "pattern": "the topology archives every event on the bus"},
-    ),
-    "schemas.registry": KindImporter(
-        lambda topology, logical: topology.registry,
-        {"description": Field(("description",)), **_TAGS},
-    ),
-    RULE_KIND: KindImporter(
-        lambda topology, logical: topology.rules.get(logical),
-        {"pattern": Field(("pattern",), Form.STRUCTURE), "state": Field(("state",)),
-         "description": Field(("description",)), **_TAGS},
-    ),
-    TARGET_KIND: KindImporter(
-        _target_declaration,
-        {"retry.attempts": Field(("retry", "attempts")), "retry.max_age": Field(("retry", "max_age"), Form.SECONDS),
-         "role_arn": Field(("role_arn",)), "input": Field(("input",))},
-        {"arn": "where a target delivers is its queue/topic/log_group reference; edit it by hand",
-         "dead_letter_arn": "the dead-letter queue is a reference; edit `dead_letter` by hand"},
-    ),
-    "cloudwatch.alarm": KindImporter(
-        lambda topology, logical: topology.cost_alarm,
-        {"threshold": Field(("threshold",)), "period": Field(("period",), Form.SECONDS),
-         "evaluation_periods": Field(("evaluation_periods",)), "statistic": Field(("statistic",)),
-         "description": Field(("description",)), "metric": Field(("metric",)), **_TAGS},
-        {name: "fixed by cabructl for the cost alarm; `cabructl apply` restores it"
-         for name in ("namespace", "dimensions", "comparison", "treat_missing_data", "actions_enabled", "actions")},
-    ),
-    "cloudwatch.dashboard": KindImporter(
-        lambda topology, logical: topology.dashboard,
-        {},
-        {"body": "generated from the rules, queues and bus; `cabructl apply` restores it"},
-    ),
-    "iam.policy": KindImporter(
-        lambda topology, logical: topology.publisher_policy,
-        {"description": Field(("description",)), **_TAGS},
-        {"document": "generated from the bus and the registry; `cabructl apply` restores it"},
-    ),
-}
-
 
 # -- changed attributes → edits --------------------------------------------------------------------
 
@@ -171,7 +66,7 @@ class Skipped:
 def attribute_edits(address: str, kind: str, paths: Iterable[str], live: Resource,
                     topology: Topology) -> tuple[list[KeyEdit], list[Skipped]]:
     """The topology edits that make the file declare ``live``'s values at the drifted ``paths``."""
-    importer = IMPORTERS.get(kind)
+    importer = importer_of(kind)
     if importer is None:
         raise ImportRefused(f"{address}: cabructl cannot import {kind} attributes")
     declared = importer.declaration(topology, _logical(address, kind))

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import log_group_arn
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import LogGroup, Topology
 
@@ -29,6 +30,11 @@ class LogGroupHandler(Handler):
     kind = KIND
     # Retention, KMS key and tags all change in place; the name is the identity.
     holds_data = True
+    importer = KindImporter(
+        lambda topology, logical: topology.log_groups.get(logical),
+        {"retention_days": Field(("retention",), Form.DAYS), **TAGS},
+        {"kms_key": "the topology language has no KMS key for log groups"},
+    )
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

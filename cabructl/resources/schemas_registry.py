@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import registry_arn
 from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import Topology
 
@@ -27,6 +28,7 @@ REGISTRY_ADDRESS = address(KIND, LOGICAL)
 class RegistryHandler(Handler):
     kind = KIND
     # Description and tags change in place; the name is the identity.
+    importer = KindImporter(lambda topology, logical: topology.registry, {"description": Field(("description",)), **TAGS})
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

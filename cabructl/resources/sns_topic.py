@@ -21,6 +21,7 @@ from cabructl.aws import parallel_map
 from cabructl.constants import SNS_DEFAULT_POLICY_ID, SNS_DEFAULT_POLICY_VERSION, SNS_DEFAULT_STATEMENT_ID, SNS_OWNER_ACTIONS
 from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
+from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, KindImporter
 from cabructl.resources.tags import tag_index, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, service_statement
 from cabructl.topology.model import Topic, Topology
@@ -34,6 +35,11 @@ _SNS_NAMES = {"display_name": "DisplayName", "kms_key": "KmsMasterKeyId", "polic
 class TopicHandler(Handler):
     kind = KIND
     # Every attribute the topology sets changes in place; the name is the identity.
+    importer = KindImporter(
+        lambda topology, logical: topology.topics.get(logical),
+        {"display_name": Field(("display_name",)), "kms_key": Field(("kms_key",)), **TAGS},
+        {"policy": DERIVED_POLICY},
+    )
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:

@@ -13,6 +13,7 @@ from typing import Any
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
+from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, Form, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, policy, service_statement
 from cabructl.topology.model import Queue, Topology
@@ -32,6 +33,21 @@ class QueueHandler(Handler):
     kind = KIND
     replace_on = ("fifo",)  # a queue cannot change between standard and FIFO
     holds_data = True
+    importer = KindImporter(
+        lambda topology, logical: topology.queues.get(logical),
+        {
+            "retention": Field(("retention",), Form.SECONDS),
+            "visibility_timeout": Field(("visibility_timeout",), Form.SECONDS),
+            "receive_wait": Field(("receive_wait",), Form.SECONDS),
+            "delay": Field(("delay",), Form.SECONDS),
+            "encryption": Field(("encryption",)),
+            "kms_key": Field(("kms_key",)),
+            "redrive.max_receives": Field(("redrive", "max_receives")),
+            **TAGS,
+        },
+        {"policy": DERIVED_POLICY, "fifo": "a queue's type is part of its identity (and its name)",
+         "redrive": "the dead-letter queue is a reference; edit `redrive.dead_letter` by hand"},
+    )
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
