@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -13,12 +14,13 @@ from support import edit_topology
 
 
 def test_apply_removes_the_drift_and_the_next_drift_exits_0(deploy: Deploy) -> None:
-    """(Queue attribute drift is left out here: moto 5.2.1 drops a queue's policy on any
-    SetQueueAttributes that does not resend it, so the SQS handler's in-place update
-    cannot converge on moto; AWS keeps the policy.)"""
+    """Every kind of drift make_drift makes, queue attributes included (the SQS handler resends
+    the queue policy with any SetQueueAttributes, which moto would otherwise drop)."""
     deployment = deploy()
-    make_drift(deployment, queue_attributes=False)
-    assert deployment.cli("drift").exit_code == 2
+    make_drift(deployment)
+    drifted = deployment.cli("drift", "--format", "json")
+    assert drifted.exit_code == 2
+    assert "sqs.queue.cicd-changes" in {item["address"] for item in json.loads(drifted.stdout)["drift"]["changed"]}
 
     applied = deployment.cli("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output

@@ -148,8 +148,7 @@ def test_changed_topology_plans_exactly_those_changes(cli: Cli, workdir: Path) -
     document = plan_json(cli)
     changes = {change["address"]: change for change in document["changes"]}
     assert changes["logs.group.agents"]["action"] == "update"
-    assert [d["path"] for d in changes["logs.group.agents"]["diff"]] == ["retention_days"] or \
-        all(d["path"].startswith("retention") for d in changes["logs.group.agents"]["diff"])
+    assert changes["logs.group.agents"]["diff"] == [{"path": "retention_days", "before": 7, "after": 3}]
     assert changes["events.rule.critical-issues"]["action"] == "update"
     assert any(d["path"].startswith("pattern.detail.severity") for d in changes["events.rule.critical-issues"]["diff"])
     assert changes["events.rule.failed-tests"]["action"] == "delete"

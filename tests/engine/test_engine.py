@@ -80,7 +80,7 @@ def test_unowned_resource_with_a_desired_name_is_a_conflict_until_adopted(topolo
     assert [c.address for c in plan.conflicts] == ["sqs.queue.cicd-changes"]
     assert "--adopt sqs.queue.cicd-changes" in plan.conflicts[0].message
     assert "sqs.queue.cicd-changes" not in {c.address for c in plan.changes}
-    with pytest.raises(Exception, match="conflicts"):
+    with pytest.raises(CabructlError, match="the plan has conflicts; nothing was changed"):
         engine(topology, aws).apply(plan)
     assert aws.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]["VisibilityTimeout"] == "9"
 

@@ -132,7 +132,10 @@ def test_destroy_deletes_every_version_then_the_policy(aws: Aws, topology: Topol
 def test_deleting_a_policy_already_gone_succeeds(aws: Aws, topology: Topology) -> None:
     [desired] = HANDLER.desired(topology, CONTEXT)
 
-    HANDLER.delete(aws, desired)  # NotFound on delete means done
+    HANDLER.delete(aws, desired)  # NotFound on delete means done: no error
+
+    assert ("iam", "DeletePolicy") in aws.calls.counts  # it did ask, and took NotFound for done
+    assert aws.client("iam").list_policies(Scope="Local")["Policies"] == []
 
 
 def test_unowned_policy_with_the_desired_name_is_a_conflict(aws: Aws, topology: Topology, plan_for: Callable) -> None:
