@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from importlib import resources as package_data
 from typing import Any, Callable, Iterator
 
+from cabructl.errors import CabructlError
 from cabructl.topology.model import Topology
 
 DELIVERY_WAIT_SECONDS = 10.0
@@ -99,6 +100,48 @@ def _fill(value: Any, now: str) -> Any:
     return value
 
 
+def demo_problems(topology: Topology, events: list[DemoEvent]) -> list[str]:
+    """Why the topology cannot carry the demo's events, checked before anything is applied.
+
+    The events are the Cabruca agents' (``demo_events.yaml``): each needs its agent, the
+    agent's first schema, and a detail that schema accepts. Without this a topology lacking
+    them was applied to the endpoint and then failed with ``KeyError: 'monitor'``.
+    """
+    problems = []
+    for name in dict.fromkeys(event.agent for event in events):
+        agent = topology.agents.get(name)
+        if agent is None:
+            problems.append(f'the topology has no agent "{name}"')
+        elif not agent.events:
+            problems.append(f'agent "{name}" declares no events')
+    if problems:
+        return problems
+    from cabructl.agents.catalog import EventCatalog
+
+    catalog = EventCatalog(topology)
+    for event in events:
+        schema = topology.agents[event.agent].events[0]
+        problems += [f'"{event.label}" does not fit schema {schema}: {problem}' for problem in catalog.kind(schema).problems(event.detail)]
+    return problems
+
+
+class DemoNotReady(CabructlError):
+    """The topology lacks what the demo's events need; raised before anything is applied."""
+
+    reference = "demo-not-ready"
+
+
+def refuse_unless_ready(topology: Topology, events: list[DemoEvent]) -> None:
+    """Raise DemoNotReady naming every missing agent or unfitting event."""
+    problems = demo_problems(topology, events)
+    if problems:
+        known = ", ".join(sorted(topology.agents)) or "none"
+        needed = ", ".join(dict.fromkeys(event.agent for event in events))
+        raise DemoNotReady(f"demo: {topology.file} cannot carry the demo's events (nothing was applied):\n"
+                            + "\n".join(f"  {problem}" for problem in problems),
+                            hint=f"the demo publishes as the agents {needed} (its topology.yaml has them); this topology's agents: {known}")
+
+
 def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
     """Rows of (event, rule, destination) the patterns say must happen."""
     from cabructl.patterns import compile_rules
@@ -124,12 +167,14 @@ def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None =
 
     started = time.monotonic()
     topology = load_topology(topology_file, env)
+    events = load_demo_events()
+    refuse_unless_ready(topology, events)
     result = DemoResult()
     with LocalAws(port=port, region=topology.region) as local, _fake_credentials(local.env()):
         echo(f"Local AWS endpoint on {local.endpoint_url} (loopback only, fake credentials).")
         aws = _aws(local.endpoint_url, topology.region)
         _apply(topology, aws, echo)
-        result.rows, result.unexpected = deliver_demo_events(topology, aws, echo)
+        result.rows, result.unexpected = deliver_demo_events(topology, aws, echo, events)
         echo("")
         echo(render_rows(result.rows))
         result.second_plan_empty = _second_plan(topology, local.endpoint_url, echo)
@@ -137,14 +182,16 @@ def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None =
     return result
 
 
-def deliver_demo_events(topology: Topology, aws: Any, echo: Echo) -> tuple[list[Row], list[str]]:
+def deliver_demo_events(topology: Topology, aws: Any, echo: Echo, events: list[DemoEvent] | None = None) -> tuple[list[Row], list[str]]:
     """Publish the demo's events to a deployed topology and wait for every delivery its rules promise.
 
     Returns the expected rows (each marked arrived or not) and the deliveries nobody expected.
     Also the check, after any change to a deployment, that events still reach every target.
     """
+    if events is None:
+        events = load_demo_events()
+        refuse_unless_ready(topology, events)
     observers = _observe_topics(topology, aws)
-    events = load_demo_events()
     _publish(topology, aws, events, echo)
     rows = expected_rows(topology, events)
     return rows, _collect_deliveries(topology, aws, observers, rows)
@@ -178,7 +225,6 @@ def _aws(endpoint_url: str, region: str) -> Any:
 
 def _apply(topology: Topology, aws: Any, echo: Echo) -> None:
     from cabructl.engine import Engine
-    from cabructl.errors import CabructlError
     from cabructl.output.plan import summary_line
 
     engine = Engine(topology, aws)

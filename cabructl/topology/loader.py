@@ -15,6 +15,7 @@ from typing import Any
 
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
 from cabructl.errors import TopologyError
+from cabructl.topology.files import FILE_PROBLEMS
 from cabructl.topology.model import Topology, build_topology
 from cabructl.topology.source import SourceMap, read_yaml, relative_to
 
@@ -106,11 +107,7 @@ def _load_schema_files(document: dict[str, Any], file: str, source_map: SourceMa
         try:
             content, schema_map = read_yaml(referenced, display_name=os.path.relpath(referenced))
         except TopologyError as error:
-            for inner in error.diagnostics:
-                if inner.reference == "file-not-found":
-                    diagnostics.append(source_map.diagnostic(path, f'schema file "{spec["file"]}" not found', reference="file-not-found"))
-                else:
-                    diagnostics.append(inner)
+            diagnostics += [_schema_file_problem(inner, spec["file"], path, source_map) for inner in error.diagnostics]
             continue
         if not isinstance(content, dict):
             diagnostics.append(source_map.diagnostic(path, f'schema file "{spec["file"]}" must hold a mapping', reference="invalid-schema"))
@@ -118,6 +115,14 @@ def _load_schema_files(document: dict[str, Any], file: str, source_map: SourceMa
         spec["content"] = content
         source_map.graft(("schemas", "events", name, "content"), schema_map)
     return diagnostics
+
+
+def _schema_file_problem(inner: Diagnostic, name: str, path: Path, source_map: SourceMap) -> Diagnostic:
+    """A problem of the file as a whole is shown at its ``file:`` line; others at their own line."""
+    if inner.reference not in FILE_PROBLEMS:
+        return inner
+    what = "not found" if inner.reference == "file-not-found" else inner.message
+    return source_map.diagnostic(path, f'schema file "{name}" {what}', reference=inner.reference)
 
 
 def schema_diagnostics(document: dict[str, Any], source_map: SourceMap) -> list[Diagnostic]:
@@ -154,10 +159,19 @@ def _friendly_message(error: Any) -> str:
     if error.validator in ("oneOf", "anyOf") and error.context:
         best = min(error.context, key=lambda sub: len(sub.message))
         if "duration" in json.dumps(error.schema.get("description", "")) or "$ref" not in error.schema:
-            return f"{error.instance!r} is not valid: {error.schema.get('description') or best.message}"
+            return f"{_shown(error.instance)} is not valid: {error.schema.get('description') or best.message}"
     if error.validator == "required":
         return error.message.replace("is a required property", "is required")
+    quoted = repr(error.instance)
+    if len(quoted) > 60:
+        return error.message.replace(quoted, _shown(error.instance))
     return error.message
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as messages quote it, shortened: a 5,000-digit duration is not repeated whole."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 12]}…{text[-6:]} ({len(text):,} characters)"
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -23,9 +23,10 @@ def openapi_problems(name: str, schema_type: str, content: dict[str, Any]) -> li
     low, high = SCHEMA_CONTENT_CHARS
     if not low <= size <= high:
         return [((), f"schema content is {size:,} characters; the registry takes {low:,}–{high:,}")]
+    references = list(reference_problems(schema_type, content))
     if schema_type == "JSONSchemaDraft4":
-        return list(_draft4_problems(content))
-    return list(_openapi_document_problems(name, content))
+        return list(_draft4_problems(content)) + references
+    return list(_openapi_document_problems(name, content)) + references
 
 
 def _draft4_problems(content: dict[str, Any]) -> Iterator[tuple[Path, str]]:
@@ -88,6 +89,79 @@ def _object_problems(schema: Any, path: Path) -> Iterator[tuple[Path, str]]:
             yield from _object_problems(schema[key], path + (key,))
 
 
+def reference_problems(schema_type: str, content: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """Every ``$ref`` names a node of this very document, so none is fetched nor dangles.
+
+    jsonschema follows a ``$ref`` it cannot resolve locally by *fetching* it (any host, when
+    an agent publishes), and a local one that points at nothing fails only then
+    (PointerToNowhere). So every ``$ref`` key anywhere in the document — even inside an
+    example: the walk does not guess which mappings are schemas — must be a JSON pointer
+    (``#/…``) that resolves; an OpenAPI one must point into ``#/components/schemas/``, the
+    part the agent SDK validates with. A nested ``$id`` would change what those pointers mean.
+    """
+    for path, mapping in _mappings(content):
+        for keyword in _REF_KEYWORDS:
+            if keyword in mapping:
+                problem = _reference_problem(schema_type, content, mapping[keyword], keyword)
+                if problem:
+                    yield (path + (keyword,), problem)
+        if isinstance(mapping.get("$id"), str) and (path or schema_type != "JSONSchemaDraft4"):
+            yield (path + ("$id",), "`$id` is not allowed here: it would change what this schema's `$ref`s point at")
+
+
+_REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+_COMPONENTS = "#/components/schemas/"
+
+
+def _mappings(content: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every mapping of the document with its path, without recursion."""
+    stack: list[tuple[Path, Any]] = [((), content)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            yield path, node
+            stack.extend((path + (key,), child) for key, child in node.items() if isinstance(child, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((path + (index,), child) for index, child in enumerate(node) if isinstance(child, (dict, list)))
+
+
+def _reference_problem(schema_type: str, content: dict[str, Any], reference: Any, keyword: str) -> str | None:
+    if isinstance(reference, dict):
+        return None  # a property named "$ref", not a reference
+    if not isinstance(reference, str):
+        return f"`{keyword}` must be a string, found {type(reference).__name__}"
+    if not reference.startswith("#"):
+        return (f'`{keyword}` "{reference}" is outside this schema document: only local references '
+                '("#/components/schemas/Name", "#/…") are allowed; cabructl never fetches a schema')
+    if schema_type != "JSONSchemaDraft4" and not reference.startswith(_COMPONENTS):
+        return f'`{keyword}` "{reference}" must point into {_COMPONENTS} (the schemas the agent SDK validates with)'
+    if reference != "#" and not reference.startswith("#/"):
+        return f'`{keyword}` "{reference}" is not a JSON pointer; write "#/path/to/the/schema"'
+    missing = _unresolved(content, reference)
+    if missing is None:
+        return None
+    return f'`{keyword}` "{reference}" points at nothing in this schema document: {missing}'
+
+
+def _unresolved(content: Any, reference: str) -> str | None:
+    """Why the JSON pointer of ``reference`` does not resolve in ``content``, or None when it does."""
+    from urllib.parse import unquote
+
+    node: Any = content
+    walked = "#"
+    for raw in reference[2:].split("/") if reference != "#" else []:
+        segment = unquote(raw).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and segment in node:
+            node = node[segment]
+        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+            node = node[int(segment)]
+        else:
+            known = ", ".join(sorted(map(str, node))[:10]) if isinstance(node, dict) else ""
+            return f'no "{segment}" in {walked}' + (f" (it has: {known})" if known else "")
+        walked += "/" + raw
+    return None
+
+
 def detail_json_schema(schema_type: str, content: dict[str, Any], name: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of an event's ``detail``.
 
@@ -98,27 +172,36 @@ def detail_json_schema(schema_type: str, content: dict[str, Any], name: str) -> 
     if schema_type == "JSONSchemaDraft4":
         return content
     components = content.get("components", {}).get("schemas", {})
-    root = components.get(name) or next(iter(components.values()), {})
-    translated = _translate(root)
-    definitions = {key: _translate(value) for key, value in components.items() if key != name}
+    root_name = name if name in components else next(iter(components), name)
+    translated = _translate(components.get(root_name, {}), root_name)
+    definitions = {key: _translate(value, root_name) for key, value in components.items() if key != root_name}
     if definitions:
         translated["$defs"] = definitions
     return translated
 
 
-def _translate(node: Any) -> Any:
+def _translated_reference(reference: str, root_name: str) -> str:
+    """``#/components/schemas/X/…`` → ``#/$defs/X/…``; the root component itself is ``#``."""
+    rest = reference[len(_COMPONENTS):]
+    component, slash, tail = rest.partition("/")
+    if component.replace("~1", "/").replace("~0", "~") == root_name:
+        return "#" + slash + tail
+    return "#/$defs/" + rest
+
+
+def _translate(node: Any, root_name: str) -> Any:
     if isinstance(node, list):
-        return [_translate(item) for item in node]
+        return [_translate(item, root_name) for item in node]
     if not isinstance(node, dict):
         return node
     result = {}
     for key, value in node.items():
-        if key == "$ref" and isinstance(value, str) and value.startswith("#/components/schemas/"):
-            result[key] = "#/$defs/" + value.rsplit("/", 1)[1]
+        if key == "$ref" and isinstance(value, str) and value.startswith(_COMPONENTS):
+            result[key] = _translated_reference(value, root_name)
         elif key == "nullable":
             continue
         else:
-            result[key] = _translate(value)
+            result[key] = _translate(value, root_name)
     if node.get("nullable") is True and isinstance(result.get("type"), str):
         result["type"] = [result["type"], "null"]
     return result

@@ -1,21 +1,24 @@
 """Reading YAML with positions: the document as plain data plus a source map.
 
 Validators work on plain dicts and report paths; the :class:`SourceMap` built here
-turns a path into ``file:line:col`` (cfn-lint's habit). Parsing problems (syntax,
-duplicate keys, tabs, bad encoding, alias bombs, NaN and infinities) become
-diagnostics, never tracebacks.
+turns a path into ``file:line:col`` (cfn-lint's habit). Every problem of the input
+itself becomes a diagnostic, never a traceback: files that are not regular files or
+are too large (:mod:`~cabructl.topology.files`), bad encoding, control characters,
+tabs, syntax, and what :mod:`~cabructl.topology.builder` refuses while it reads
+(nesting too deep, non-string keys, duplicate keys, bad merges, alias bombs, numbers
+that are not finite or too large).
 """
 
 from __future__ import annotations
 
-import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cabructl.constants import MAX_DOCUMENT_NODES
 from cabructl.diagnostics import Diagnostic, Path
 from cabructl.errors import TopologyError
+from cabructl.topology.files import read_input_bytes
 
 
 @dataclass(frozen=True)
@@ -30,90 +33,134 @@ class Position:
     container: bool = False  # the value is a mapping or list: errors about it point at its key
 
 
+class Entry:
+    """One node of a file in the position tree: where its key and value stand, and its children.
+
+    A tree, not a table of paths, so that an alias or merge attaches a copy of the anchor's
+    entries and an environment override replaces one subtree, each in time proportional to
+    what changed rather than to the size of the file.
+    """
+
+    __slots__ = ("file", "line", "column", "value_line", "value_column", "container", "children")
+
+    def __init__(self, file: str | None, line: int, column: int, value_line: int, value_column: int,
+                 container: bool, children: "dict[object, Entry] | None") -> None:
+        self.file, self.line, self.column = file, line, column
+        self.value_line, self.value_column, self.container, self.children = value_line, value_column, container, children
+
+    @property
+    def position(self) -> Position | None:
+        """None for a node that has no place of its own (the ``content`` a schema file becomes)."""
+        if self.file is None:
+            return None
+        return Position(self.file, self.line, self.column, self.value_line, self.value_column, self.container)
+
+    def copy(self, children: "dict[object, Entry] | None") -> "Entry":
+        return Entry(self.file, self.line, self.column, self.value_line, self.value_column, self.container, children)
+
+
 @dataclass
 class SourceMap:
     """Path → position; unknown paths resolve to their nearest known ancestor."""
 
     file: str
-    positions: dict[Path, Position] = field(default_factory=dict)
+    root: dict[object, Entry] = field(default_factory=dict)
 
     def locate(self, path: Path) -> Position:
         """The position of ``path``, or of its closest ancestor that has one."""
-        probe = tuple(path)
-        while probe not in self.positions and probe:
-            probe = probe[:-1]
-        found = self.positions.get(probe)
-        if found is None:
-            return Position(self.file, 1, 1, 1, 1)
-        return found
+        found, _ = self._deepest(path)
+        return found or Position(self.file, 1, 1, 1, 1)
 
     def diagnostic(self, path: Path, message: str, *, reference: str = "invalid", hint: str | None = None,
                    at_key: bool = False, severity: str = "error") -> Diagnostic:
         """A diagnostic for ``path``, placed at the key (``at_key``) or at the value."""
-        position = self.locate(path)
-        exact = tuple(path) in self.positions
+        found, exact = self._deepest(path)
+        position = found or Position(self.file, 1, 1, 1, 1)
         on_key = at_key or not exact or position.container
         line, column = (position.line, position.column) if on_key else (position.value_line, position.value_column)
         return Diagnostic(position.file, line, column, tuple(path), message, reference, severity, hint)
 
     def graft(self, prefix: Path, other: "SourceMap") -> None:
         """Attach another file's map under ``prefix`` (schemas kept in their own files)."""
-        for path, position in other.positions.items():
-            self.positions[tuple(prefix) + path] = position
+        self._children_at(prefix).update(other.root)
 
     def rebase(self, old_prefix: Path, new_prefix: Path) -> None:
         """Make positions under ``old_prefix`` answer for ``new_prefix`` (environment overrides)."""
-        for path, position in list(self.positions.items()):
-            if path[: len(old_prefix)] == tuple(old_prefix):
-                self.positions[tuple(new_prefix) + path[len(old_prefix):]] = position
+        entry = self._entry(old_prefix)
+        if entry is not None and new_prefix:
+            self._children_at(new_prefix[:-1])[new_prefix[-1]] = entry
+
+    def _deepest(self, path: Path) -> tuple[Position | None, bool]:
+        """The position of the deepest node on ``path`` that has one, and whether it is ``path``'s."""
+        children: dict[object, Entry] | None = self.root
+        found: Position | None = None
+        exact = False
+        for key in path:
+            entry = children.get(key) if children else None
+            if entry is None:
+                return found, False
+            position = entry.position
+            if position is not None:
+                found = position
+            exact = position is not None
+            children = entry.children
+        return found, exact
+
+    def _entry(self, path: Path) -> Entry | None:
+        children: dict[object, Entry] | None = self.root
+        entry = None
+        for key in path:
+            entry = children.get(key) if children else None
+            if entry is None:
+                return None
+            children = entry.children
+        return entry
+
+    def _children_at(self, path: Path) -> dict[object, Entry]:
+        """The children of ``path``'s node, creating placeless nodes on the way."""
+        children = self.root
+        for key in path:
+            entry = children.get(key)
+            if entry is None:
+                entry = children[key] = Entry(None, 0, 0, 0, 0, True, {})
+            if entry.children is None:
+                entry.children = {}
+            children = entry.children
+        return children
 
 
 def read_yaml(file: str, *, display_name: str | None = None) -> tuple[Any, SourceMap]:
-    """Parse one YAML file into plain data and its source map, or raise TopologyError."""
+    """Parse one YAML or JSON file into plain data and its source map, or raise TopologyError."""
     shown = display_name or file
-    text = _read_text(file, shown)
+    text = _decode(read_input_bytes(file, shown), shown)
     return parse_yaml(text, shown)
 
 
 def parse_yaml(text: str, shown: str) -> tuple[Any, SourceMap]:
-    """Parse YAML text; every failure is one diagnostic naming the line."""
+    """Parse YAML text; every failure is a diagnostic naming its line, never a traceback."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    source_map = SourceMap(shown)
-    tab_line = _tab_indentation_line(text)
-    if tab_line:
-        raise TopologyError([Diagnostic(shown, tab_line, 1, (), "tabs are not allowed in YAML indentation; use spaces", "yaml-tab")])
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    from cabructl.topology.builder import Builder
+
+    _refuse_tabs(text, shown)
+    _refuse_unprintable(text, shown)
+    builder = Builder(shown)
     try:
-        document = yaml.load(text)
+        builder.build(YAML(typ="safe", pure=True).parse(text))
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = _yaml_reason(error)
-        raise TopologyError([Diagnostic(shown, line, column, (), reason, "yaml-syntax")]) from None
+        raise TopologyError([*builder.problems, Diagnostic(shown, line, column, (), _yaml_reason(error), "yaml-syntax")]) from None
     except YAMLError as error:
-        raise TopologyError([Diagnostic(shown, 1, 1, (), f"not valid YAML: {error}", "yaml-syntax")]) from None
-    budget = [MAX_DOCUMENT_NODES]
-    non_finite: list[Diagnostic] = []
-    plain = _to_plain(document, (), source_map, budget, non_finite)
-    if non_finite:
-        raise TopologyError(non_finite)
-    return plain, source_map
+        raise TopologyError([*builder.problems, Diagnostic(shown, 1, 1, (), f"not valid YAML: {error}", "yaml-syntax")]) from None
+    if builder.problems:
+        raise TopologyError(builder.problems)
+    return builder.value, SourceMap(shown, builder.children)
 
 
-def _read_text(file: str, shown: str) -> str:
-    """Read as strict UTF-8 so that bad bytes are reported with their line."""
-    try:
-        with open(file, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise TopologyError([Diagnostic(shown, 0, 0, (), "no such file", "file-not-found")]) from None
-    except IsADirectoryError:
-        raise TopologyError([Diagnostic(shown, 0, 0, (), "is a directory, not a topology file", "file-not-found")]) from None
-    except OSError as error:
-        raise TopologyError([Diagnostic(shown, 0, 0, (), f"cannot read: {error.strerror}", "file-unreadable")]) from None
+def _decode(raw: bytes, shown: str) -> str:
+    """Strict UTF-8, so that a bad byte is reported at its line and column."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -123,90 +170,39 @@ def _read_text(file: str, shown: str) -> str:
         raise TopologyError([Diagnostic(shown, line, column, (), message, "encoding")]) from None
 
 
-def _tab_indentation_line(text: str) -> int | None:
-    """YAML forbids tabs in indentation; say so plainly instead of a scanner error."""
+def _refuse_tabs(text: str, shown: str) -> None:
+    """YAML forbids tabs in indentation; say so plainly instead of a scanner error.
+
+    A JSON document (it opens with ``{`` or ``[``) is one flow node, where tabs are spaces.
+    """
+    if text.lstrip(" \t\r\n\ufeff")[:1] in ("{", "["):
+        return
     for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip(" ")
-        if stripped.startswith("\t"):
-            return number
-    return None
+        if line.lstrip(" ").startswith("\t"):
+            raise TopologyError([Diagnostic(shown, number, 1, (), "tabs are not allowed in YAML indentation; use spaces", "yaml-tab")])
+
+
+# What YAML 1.2 allows in a stream (ruamel.yaml's reader refuses the rest, naming only an offset).
+_UNPRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _refuse_unprintable(text: str, shown: str) -> None:
+    """A NUL or other control character, at its line and column (the parser gives an offset)."""
+    found = _UNPRINTABLE.search(text)
+    if found is None:
+        return
+    index = found.start()
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    code = ord(found.group())
+    name = " (a NUL byte)" if code == 0 else ""
+    message = f"character U+{code:04X}{name} is not allowed in YAML; remove it or write it as an escape in a quoted string"
+    raise TopologyError([Diagnostic(shown, line, column, (), message, "encoding")])
 
 
 def _yaml_reason(error: Any) -> str:
     problem = error.problem or error.context or "not valid YAML"
-    if "duplicate key" in str(problem) or type(error).__name__ == "DuplicateKeyError":
-        return f"duplicate key: {_duplicate_key_name(error)}"
     return f"YAML syntax error: {problem}"
-
-
-def _duplicate_key_name(error: Any) -> str:
-    text = str(error.problem or "")
-    if '"' in text:
-        return text.split('"')[1]
-    return text
-
-
-def _to_plain(node: Any, path: Path, source_map: SourceMap, budget: list[int], non_finite: list[Diagnostic]) -> Any:
-    """Convert ruamel round-trip data to dicts, lists and scalars, recording positions.
-
-    The node budget stops alias bombs: aliases are shared in ruamel's graph but
-    would be expanded here, so the walk refuses to visit more than a fixed number.
-    Every non-finite number met on the way is added to ``non_finite``.
-    """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise TopologyError([source_map.diagnostic(path, f"document expands to more than {MAX_DOCUMENT_NODES:,} nodes (an alias bomb?)", reference="too-large")])
-    if isinstance(node, CommentedMap):
-        result: dict[Any, Any] = {}
-        for key in node:
-            child_path = path + (_plain_scalar(key),)
-            _record(source_map, child_path, node.lc.key(key), node.lc.value(key), node[key])
-            result[_plain_scalar(key)] = _to_plain(node[key], child_path, source_map, budget, non_finite)
-        return result
-    if isinstance(node, CommentedSeq):
-        items = []
-        for index, item in enumerate(node):
-            child_path = path + (index,)
-            position = node.lc.item(index)
-            _record(source_map, child_path, position, position, item)
-            items.append(_to_plain(item, child_path, source_map, budget, non_finite))
-        return items
-    plain = _plain_scalar(node)
-    if isinstance(plain, float) and not math.isfinite(plain):
-        non_finite.append(_non_finite_diagnostic(source_map, path, plain))
-    return plain
-
-
-def _non_finite_diagnostic(source_map: SourceMap, path: Path, value: float) -> Diagnostic:
-    """``.nan``, ``.inf``, ``-.inf`` or an overflowing ``1e999``, refused where it stands.
-
-    Checked here, once for every number of every file read (the topology, its
-    environment overrides, the schema files it loads), because nothing later can:
-    JSON Schema's ``number`` accepts NaN and NaN passes every ``minimum`` (all
-    comparisons with it are false), and a NaN written to AWS makes every plan differ.
-    """
-    spelling = "NaN" if math.isnan(value) else ("infinity" if value > 0 else "-infinity")
-    message = f"{spelling} is not a finite number; NaN and infinities are not allowed"
-    return source_map.diagnostic(path, message, reference="non-finite-number")
-
-
-def _plain_scalar(value: Any) -> Any:
-    """ruamel wraps scalars (ScalarFloat, ScalarString…); hand validators the base types."""
-    if value is None or type(value) in (str, int, float, bool):
-        return value
-    for base in (bool, int, float, str):
-        if isinstance(value, base):
-            return base(value)
-    return str(value)
-
-
-def _record(source_map: SourceMap, path: Path, key_position: Any, value_position: Any, value: Any) -> None:
-    key_line, key_col = key_position if key_position else (0, 0)
-    value_line, value_col = value_position if value_position else (key_line, key_col)
-    container = isinstance(value, (dict, list))
-    source_map.positions[path] = Position(source_map.file, key_line + 1, key_col + 1, value_line + 1, value_col + 1, container)
 
 
 def relative_to(base_file: str, referenced: str) -> str:

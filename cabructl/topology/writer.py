@@ -10,22 +10,23 @@ ruamel.yaml's round-trip mode keeps most of that; this module adds what it does
 not do alone: finding the indentation that reproduces the file, keeping a
 scalar's quoting and a number's form when its value changes, editing patterns
 in place (so one changed list item is one changed line), moving a trailing
-blank line or comment along when an entry is appended, and deciding whether a
-value belongs to an environment's override section or to the base document.
+blank line or comment along when an entry is appended (:mod:`~cabructl.topology.layout`),
+and deciding whether a value belongs to an environment's override section or to
+the base document. The file is saved as a person's editor would: through a
+symbolic link, with its own line endings (:mod:`~cabructl.topology.files`).
 """
 
 from __future__ import annotations
 
-import copy
 import enum
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from cabructl.diagnostics import Path
 from cabructl.errors import CabructlError
+from cabructl.topology.files import line_ending, read_input_bytes, write_through
+from cabructl.topology.layout import append_entry, append_item, has_child, position, position_of_container
 from cabructl.topology.model import DURATION_PATTERN, DURATION_UNITS
 from cabructl.topology.model import format_duration as largest_unit_duration
 
@@ -101,8 +102,13 @@ class TopologyEditor:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        with open(file, encoding="utf-8") as handle:
-            self.original = handle.read()
+        self.raw = read_input_bytes(file, file)
+        try:
+            text = self.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WriteError(f"{file}: not UTF-8") from None
+        self.newline = line_ending(text)  # written back as the file ends its lines
+        self.original = text.replace("\r\n", "\n")
         self.yaml, self.faithful = _yaml_for(self.original)
         self.document = self.yaml.load(self.original)
         if not isinstance(self.document, Mapping):
@@ -117,7 +123,7 @@ class TopologyEditor:
         environments = self.document.get("environments")
         node = environments.get(environment) if isinstance(environments, Mapping) else None
         for key in path:
-            if not _has_child(node, key):
+            if not has_child(node, key):
                 return tuple(path), False
             node = node[key]
         return ("environments", environment) + tuple(path), True
@@ -125,7 +131,7 @@ class TopologyEditor:
     def value_at(self, path: Path) -> Any:
         node: Any = self.document
         for key in path:
-            if not _has_child(node, key):
+            if not has_child(node, key):
                 return MISSING
             node = node[key]
         return node
@@ -136,8 +142,8 @@ class TopologyEditor:
         path, in_override = self.locate(edit.path, environment)
         parent_path, key = path[:-1], path[-1]
         parent = self._container(parent_path, create=edit.style is not Style.REMOVE)
-        line, column = _position(parent, key) or _position_of_container(self.document, parent_path)
-        before = parent[key] if _has_child(parent, key) else MISSING
+        line, column = position(parent, key) or position_of_container(self.document, parent_path)
+        before = parent[key] if has_child(parent, key) else MISSING
         was = _plain(before)  # a snapshot: merging edits ``before`` in place
         if edit.style is Style.REMOVE:
             if before is not MISSING:
@@ -156,7 +162,7 @@ class TopologyEditor:
         parent = self._container(path, create=True)
         if key in parent:
             raise WriteError(f"{'.'.join(map(str, path + (key,)))} is already declared")
-        line, column = _position_of_container(self.document, path)  # the section it joins
+        line, column = position_of_container(self.document, path)  # the section it joins
         append_entry(parent, key, to_node(value))
         return Written(path + (key,), in_override, line, column, MISSING, _plain(value))
 
@@ -166,7 +172,7 @@ class TopologyEditor:
         sequence = self.value_at(path)
         if not isinstance(sequence, list):
             raise WriteError(f"{'.'.join(map(str, path))} is not a list in {self.file}")
-        line, column = _position_of_container(self.document, path)
+        line, column = position_of_container(self.document, path)
         append_item(sequence, to_node(value, block_item=not sequence.fa.flow_style()))
         return Written(path + (len(sequence) - 1,), in_override, line, column, MISSING, _plain(value))
 
@@ -183,7 +189,7 @@ class TopologyEditor:
 
         node: Any = self.document
         for key in path:
-            if not _has_child(node, key):
+            if not has_child(node, key):
                 if not create or not isinstance(node, Mapping):
                     raise WriteError(f"{'.'.join(map(str, path))} is not in {self.file}")
                 append_entry(node, key, CommentedMap())
@@ -197,26 +203,15 @@ class TopologyEditor:
         return stream.getvalue()
 
     def save(self) -> str:
-        """Write the edited file atomically (a crash never leaves half a topology)."""
+        """Write the edited file atomically (a crash never leaves half a topology), through a
+        symbolic link to its target, with the file's line endings."""
         text = self.text()
-        folder = os.path.dirname(os.path.abspath(self.file))
-        descriptor, temporary = tempfile.mkstemp(prefix=".cabructl-import-", suffix=".yaml", dir=folder)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            mode = os.stat(self.file).st_mode & 0o777
-            os.chmod(temporary, mode)
-            os.replace(temporary, self.file)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_through(self.file, text.replace("\n", self.newline).encode("utf-8"))
         return text
 
     def restore(self) -> None:
-        """Put the file back as it was loaded (an import whose result did not validate)."""
-        with open(self.file, "w", encoding="utf-8") as handle:
-            handle.write(self.original)
+        """Put the file back byte for byte as it was loaded (an import whose result did not validate)."""
+        write_through(self.file, self.raw)
 
 
 # -- ruamel set-up ---------------------------------------------------------------------------
@@ -351,132 +346,3 @@ def _plain(value: Any) -> Any:
         if isinstance(value, base):
             return base(value)
     return value
-
-
-# -- appending without moving blank lines and comments ----------------------------------------
-
-def append_entry(mapping: Any, key: Any, value: Any) -> None:
-    """Add ``key`` at the end of ``mapping``, keeping the file's layout.
-
-    ruamel keeps a blank line or comment that follows a block as a comment of that
-    block's last value, so appending after it would put the new entry *below* the
-    blank line or comment that separated the block from what follows. The trailing
-    comment is moved to the new entry; when the mapping's entries are separated by
-    blank lines, the previous entry keeps one.
-    """
-    entries = list(mapping.keys()) if hasattr(mapping, "keys") else []
-    trailing = _trailing_comment(mapping) if entries else None
-    mapping[key] = value
-    if trailing is None:
-        return
-    holder, index = trailing
-    token = holder[index]
-    separated = len(entries) >= 2 and _ends_with_blank_line(mapping[entries[-2]], mapping, entries[-2])
-    holder[index] = _blank_line_like(token) if separated else None
-    _set_trailing_comment(mapping, key, token)
-
-
-def append_item(sequence: Any, value: Any) -> None:
-    """Add an item at the end of a block list, moving its trailing comment along (as above)."""
-    trailing = _trailing_comment(sequence) if len(sequence) else None
-    sequence.append(value)
-    if trailing is None:
-        return
-    holder, index = trailing
-    token = holder[index]
-    holder[index] = None
-    _set_trailing_comment(sequence, len(sequence) - 1, token)
-
-
-def _trailing_comment(node: Any) -> tuple[list[Any], int] | None:
-    """Where ruamel keeps the comment after ``node``'s last scalar: (holder list, index)."""
-    last = _last_key(node)
-    if last is None:
-        return None
-    child = node[last]
-    if _is_block_collection(child) and _last_key(child) is not None:
-        return _trailing_comment(child)
-    slots = node.ca.items.get(last)
-    slot = 2 if isinstance(node, Mapping) else 0
-    if slots and len(slots) > slot and slots[slot] is not None:
-        return slots, slot
-    return None
-
-
-def _set_trailing_comment(node: Any, key: Any, token: Any) -> None:
-    child = node[key]
-    if _is_block_collection(child) and _last_key(child) is not None:
-        _set_trailing_comment(child, _last_key(child), token)
-        return
-    slot = 2 if isinstance(node, Mapping) else 0
-    slots = node.ca.items.setdefault(key, [None, None, None, None] if isinstance(node, Mapping) else [None, None])
-    slots[slot] = token
-
-
-def _ends_with_blank_line(child: Any, parent: Any, key: Any) -> bool:
-    if _is_block_collection(child) and _last_key(child) is not None:
-        found = _trailing_comment(child)
-    else:
-        slots = parent.ca.items.get(key)
-        found = (slots, 2) if slots and len(slots) > 2 and slots[2] is not None else None
-    if found is None:
-        return False
-    holder, index = found
-    return str(holder[index].value).startswith("\n\n")
-
-
-def _blank_line_like(token: Any) -> Any:
-    blank = copy.copy(token)
-    blank.value = "\n\n"
-    return blank
-
-
-def _last_key(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return next(reversed(list(node.keys())), None)
-    if isinstance(node, list):
-        return len(node) - 1 if node else None
-    return None
-
-
-def _is_block_collection(node: Any) -> bool:
-    return isinstance(node, (Mapping, list)) and hasattr(node, "fa") and not node.fa.flow_style()
-
-
-# -- positions -------------------------------------------------------------------------------
-
-def _has_child(node: Any, key: Any) -> bool:
-    if isinstance(node, Mapping):
-        return key in node
-    if isinstance(node, list) and isinstance(key, int):
-        return -len(node) <= key < len(node)
-    return False
-
-
-def _position(parent: Any, key: Any) -> tuple[int, int] | None:
-    """1-based line and column of ``key``'s value in the original file, when ruamel knows it."""
-    try:
-        line, column = parent.lc.value(key) if isinstance(parent, Mapping) else parent.lc.item(key)
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return None
-    return line + 1, column + 1
-
-
-def _position_of_container(document: Any, path: Path) -> tuple[int, int]:
-    """The position of ``path``, or of its nearest ancestor the file has."""
-    for depth in range(len(path), 0, -1):
-        parent = _walk(document, path[: depth - 1])
-        if parent is not None and _has_child(parent, path[depth - 1]):
-            found = _position(parent, path[depth - 1])
-            if found:
-                return found
-    return 1, 1
-
-
-def _walk(node: Any, path: Path) -> Any:
-    for key in path:
-        if not _has_child(node, key):
-            return None
-        node = node[key]
-    return node
-

@@ -66,6 +66,8 @@ BROKEN = {
     "yaml-syntax": ("rules: [unclosed\n", "topology.yaml:2:1"),
     "not-a-mapping": ("- a list\n", "topology.yaml:1:1"),
     "non-finite-number": ("version: 1\nbudget:\n  monthly_usd: .nan\n", "topology.yaml:3:16"),
+    "deep-nesting": ("version: 1\nrules: " + "[" * 3000 + "]" * 3000 + "\n", "topology.yaml:2:"),
+    "integer-key": ("version: 1\nqueues:\n  404: {retention: 1d}\n", "topology.yaml:3:3"),
 }
 
 

@@ -1,8 +1,14 @@
-"""Random mutations of the real topology never crash validation (errors, never tracebacks)."""
+"""Random mutations of the real topology never crash validation (errors, never tracebacks).
+
+Besides single-line edits, structural ones: a value nested up to 150 levels deep (past
+MAX_NESTING_DEPTH), anchors with aliases and merge keys (valid, overriding, dangling, of a
+scalar), keys that are not strings, and numbers far beyond any AWS limit.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -20,10 +26,64 @@ scalars = st.one_of(
 )
 
 
+VALUE_LINE = re.compile(r"^( *)([A-Za-z_][\w.-]*): (\S.*)$")  # indent, key, value
+BLOCK_KEY = re.compile(r"^( *)([A-Za-z_][\w.-]*):$")  # a key whose value is the block below it
+
+keys = st.sampled_from(["404", "1", "1.5", "true", "~", "0x1F", '"404"', "'<<'", "<<", "? [a, b]"])
+huge_numbers = st.one_of(
+    st.integers(19, 5_000).map(lambda digits: "9" * digits), st.integers(17, 600).map(lambda digits: "0x" + "f" * digits),
+    st.sampled_from(["1e400", "-1.5e300", str(2**63), str(-(2**63) - 1), str(2**63 - 1), "1_" + "0" * 30, "-0b" + "1" * 70]),
+)
+
+
+def _matching(lines: list[str], pattern: re.Pattern[str]) -> list[int]:
+    return [index for index, line in enumerate(lines) if pattern.match(line.rstrip("\n"))]
+
+
+def _nest(draw: st.DrawFn, value: str) -> str:
+    levels = draw(st.integers(1, 150))
+    opener, closer = draw(st.sampled_from([("[", "]"), ("{k: ", "}"), ("[{k: ", "}]")]))
+    return opener * levels + value + closer * levels
+
+
+def _child_indent(lines: list[str], index: int) -> str:
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    return following[: len(following) - len(following.lstrip(" "))] or " " * (len(lines[index]) - len(lines[index].lstrip(" ")) + 2)
+
+
+def structural_edit(draw: st.DrawFn, lines: list[str]) -> None:
+    """One structural change in place: nesting, merge keys and aliases, key types, huge numbers."""
+    values, blocks = _matching(lines, VALUE_LINE), _matching(lines, BLOCK_KEY)
+    operation = draw(st.sampled_from(["nest", "key-type", "huge-number", "merge", "alias"]))
+    if operation in ("nest", "key-type", "huge-number") and values:
+        index = draw(st.sampled_from(values))
+        indent, key, value = VALUE_LINE.match(lines[index].rstrip("\n")).groups()  # type: ignore[union-attr]
+        if operation == "nest":
+            lines[index] = f"{indent}{key}: {_nest(draw, value if value[:1] not in '#&*' else 'x')}\n"
+        elif operation == "key-type":
+            new_key = draw(keys)
+            lines[index] = f"{indent}? [a, b]\n{indent}: {value}\n" if new_key.startswith("?") else f"{indent}{new_key}: {value}\n"
+        else:
+            lines[index] = f"{indent}{key}: {draw(huge_numbers)}\n"
+    elif operation == "merge" and blocks:
+        anchor, target = draw(st.sampled_from(blocks)), draw(st.sampled_from(blocks))
+        merged = draw(st.sampled_from([f"*m{anchor}", f"[*m{anchor}, {{extra: 1}}]", "{retention: 4d}", "5", f"*nowhere{anchor}"]))
+        lines.insert(target + 1, f"{_child_indent(lines, target)}<<: {merged}\n")
+        lines[anchor] = lines[anchor].rstrip("\n") + f" &m{anchor}\n"
+    elif operation == "alias" and blocks and values:
+        anchor, index = draw(st.sampled_from(blocks)), draw(st.sampled_from(values))
+        indent, key, _ = VALUE_LINE.match(lines[index].rstrip("\n")).groups()  # type: ignore[union-attr]
+        lines[index] = f"{indent}{key}: *m{anchor}\n"
+        lines[anchor] = lines[anchor].rstrip("\n") + f" &m{anchor}\n"
+
+
 @st.composite
 def mutated_topology(draw: st.DrawFn) -> str:
     lines = list(LINES)
     for _ in range(draw(st.integers(1, 4))):
+        if draw(st.booleans()):
+            structural_edit(draw, lines)
+            continue
         index = draw(st.integers(0, len(lines) - 1))
         operation = draw(st.sampled_from(["delete", "duplicate", "replace-value", "insert", "indent", "truncate"]))
         line = lines[index]
@@ -58,4 +118,5 @@ def test_mutated_topology_never_raises(tmp_path_factory: object, text: str) -> N
         raise AssertionError("check_topology reports problems as diagnostics, it does not raise")
     for diagnostic in diagnostics:
         assert diagnostic.line >= 0 and diagnostic.message
+        assert len(diagnostic.render()) < 2_000, "a diagnostic quotes a huge value whole"
     assert topology is not None or diagnostics
