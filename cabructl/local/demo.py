@@ -27,7 +27,6 @@ from cabructl.topology.model import Topology
 
 DELIVERY_WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.2
-OBSERVER_SUFFIX = "demo-observer"
 
 Echo = Callable[[str], None]
 
@@ -46,13 +45,14 @@ class DemoEvent:
 
 @dataclass(frozen=True)
 class Destination:
-    kind: str  # topology section: "queue" | "topic" | "log_group"
+    kind: str  # the target kind's key (resources.targets): which section ``logical`` is in
     logical: str
     name: str
 
     def __str__(self) -> str:
-        label = {"queue": "SQS queue", "topic": "SNS topic", "log_group": "log group"}[self.kind]
-        return f"{label} {self.name}"
+        from cabructl.resources.targets import target_kind
+
+        return f"{target_kind(self.kind).label} {self.name}"
 
 
 @dataclass
@@ -147,7 +147,8 @@ def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
     from cabructl.patterns import compile_rules
 
     rules = compile_rules({name: rule.pattern for name, rule in topology.rules.items()})
-    sections = {"queue": topology.queues, "topic": topology.topics, "log_group": topology.log_groups}
+    from cabructl.topology.targets import destination
+
     rows = []
     for event in events:
         agent = topology.agents[event.agent]
@@ -155,7 +156,7 @@ def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
         envelope = {"source": agent.source, "detail-type": schema.detail_type, "detail": event.detail}
         for rule_name in rules.matching(envelope):
             for target in topology.rules[rule_name].targets:
-                resource = sections[target.kind][target.ref]
+                resource = destination(topology, target.kind, target.ref)
                 rows.append(Row(event, rule_name, Destination(target.kind, target.ref, resource.name)))
     return rows
 
@@ -191,10 +192,10 @@ def deliver_demo_events(topology: Topology, aws: Any, echo: Echo, events: list[D
     if events is None:
         events = load_demo_events()
         refuse_unless_ready(topology, events)
-    observers = _observe_topics(topology, aws)
+    watchers = _watch_destinations(topology, aws)  # before publishing: a topic is watched through a subscription
     _publish(topology, aws, events, echo)
     rows = expected_rows(topology, events)
-    return rows, _collect_deliveries(topology, aws, observers, rows)
+    return rows, _collect_deliveries(watchers, rows)
 
 
 class _fake_credentials:
@@ -237,24 +238,17 @@ def _apply(topology: Topology, aws: Any, echo: Echo) -> None:
     echo(f"Applied {len(outcome.done)} resources.")
 
 
-def _observer_name(topology: Topology, logical: str) -> str:
-    return f"{topology.prefix}{logical}-{OBSERVER_SUFFIX}"
+Reader = Callable[[], Iterator[str]]
 
 
-def _observe_topics(topology: Topology, aws: Any) -> dict[str, str]:
-    """Subscribe a queue to each topic so SNS deliveries can be seen: topic logical → queue URL."""
-    from cabructl.resources.arns import topic_arn
+def _watch_destinations(topology: Topology, aws: Any) -> dict[Destination, Reader]:
+    """Every destination of the topology, each with its kind's reader of what arrived there."""
     from cabructl.engine.state import context_for
+    from cabructl.resources.targets import target_kind
 
     context = context_for(aws, topology)
-    sqs, sns = aws.client("sqs"), aws.client("sns")
-    observers = {}
-    for logical in topology.topics:
-        url = sqs.create_queue(QueueName=_observer_name(topology, logical))["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn(topology, context, logical), Protocol="sqs", Endpoint=queue_arn)
-        observers[logical] = url
-    return observers
+    return {destination: target_kind(destination.kind).watch(aws, topology, context, destination.logical)
+            for destination in sorted(_all_destinations(topology), key=str)}
 
 
 def _publish(topology: Topology, aws: Any, events: list[DemoEvent], echo: Echo) -> None:
@@ -269,7 +263,7 @@ def _publish(topology: Topology, aws: Any, events: list[DemoEvent], echo: Echo) 
         echo(f"  {event.label:<26} {outcome.event_id or outcome.error}")
 
 
-def _collect_deliveries(topology: Topology, aws: Any, observers: dict[str, str], rows: list[Row]) -> list[str]:
+def _collect_deliveries(watchers: dict[Destination, Reader], rows: list[Row]) -> list[str]:
     """Poll every destination until all expected deliveries arrived (or time is up).
 
     Returns deliveries nobody expected (an event at a destination its rules do not name).
@@ -278,8 +272,8 @@ def _collect_deliveries(topology: Topology, aws: Any, observers: dict[str, str],
     seen: dict[tuple[str, str], set[str]] = {}
     markers = {row.event.marker for row in rows}
     while True:
-        for destination in {row.destination for row in rows} | _all_destinations(topology):
-            texts = list(_read_destination(topology, aws, observers, destination))
+        for destination, read in watchers.items():
+            texts = list(read())
             found = {marker for marker in markers for text in texts if marker in text}
             seen.setdefault((destination.kind, destination.logical), set()).update(found)
         for row in rows:
@@ -293,33 +287,13 @@ def _collect_deliveries(topology: Topology, aws: Any, observers: dict[str, str],
 
 
 def _all_destinations(topology: Topology) -> set[Destination]:
-    destinations = {Destination("queue", logical, queue.name) for logical, queue in topology.queues.items()}
-    destinations |= {Destination("topic", logical, topic.name) for logical, topic in topology.topics.items()}
-    destinations |= {Destination("log_group", logical, group.name) for logical, group in topology.log_groups.items()}
-    return destinations
+    """Every resource a target of some kind could name, whether or not a rule does."""
+    from cabructl.resources.targets import target_kinds
+    from cabructl.topology.targets import target_keys
 
-
-def _read_destination(topology: Topology, aws: Any, observers: dict[str, str], destination: Destination) -> Iterator[str]:
-    """The raw texts that arrived at a destination (read without consuming logs)."""
-    if destination.kind == "log_group":
-        response = aws.client("logs").filter_log_events(logGroupName=destination.name)
-        yield from (event["message"] for event in response.get("events", []))
-    elif destination.kind == "topic":
-        yield from _drain(aws, observers[destination.logical])
-    else:
-        url = aws.client("sqs").get_queue_url(QueueName=destination.name)["QueueUrl"]
-        yield from _drain(aws, url)
-
-
-def _drain(aws: Any, url: str) -> Iterator[str]:
-    sqs = aws.client("sqs")
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not messages:
-            return
-        for message in messages:
-            yield message["Body"]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+    keys = target_keys()
+    return {Destination(key, logical, resource.name) for key in target_kinds()
+            for logical, resource in getattr(topology, keys[key].section).items()}
 
 
 def _second_plan(topology: Topology, endpoint_url: str, echo: Echo) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from cabructl.policy.routes import TARGET_LABELS, Delivery, EventRoute, RoutesReport, deliveries_of, warnings
+from cabructl.policy.routes import Delivery, EventRoute, RoutesReport, deliveries_of, warnings
+from cabructl.resources.targets import target_kind
 from cabructl.topology.model import Topology, format_duration
 
 
@@ -26,7 +27,7 @@ def render_event_routes(routes: Sequence[EventRoute]) -> str:
 
 def _describe(delivery: Delivery) -> str:
     retry = delivery.target.retry
-    text = f"{TARGET_LABELS[delivery.target.kind]} {delivery.destination} (target {delivery.target.id})"
+    text = f"{target_kind(delivery.target.kind).label} {delivery.destination} (target {delivery.target.id})"
     if retry:
         text += f"; retry {retry.attempts} times within {format_duration(retry.max_age_seconds)}"
     text += f"; DLQ {delivery.dead_letter}" if delivery.dead_letter else "; no DLQ: undeliverable events are dropped"
@@ -66,7 +67,7 @@ def render_mermaid(topology: Topology, report: RoutesReport) -> str:
         lines.append(f'    {_id("rule", name)}{{"{_label(name)}"}}')
         for delivery in deliveries_of(topology, rule):
             target = _id(delivery.target.kind, delivery.target.ref)
-            label = f"{_label(TARGET_LABELS[delivery.target.kind])}<br/>{_label(delivery.destination)}"
+            label = f"{_label(target_kind(delivery.target.kind).label)}<br/>{_label(delivery.destination)}"
             lines.append(f'    {_id("rule", name)} --> {target}["{label}"]')
             if delivery.dead_letter:
                 dlq = _id("dlq", delivery.target.dead_letter or "")

@@ -16,12 +16,12 @@ from typing import Any, Iterable, Mapping
 from cabructl.errors import EventInputError
 from cabructl.patterns.entries import EntryParts, parse_entries
 from cabructl.topology.model import Rule, Target, Topology
+from cabructl.topology.targets import destination as topology_destination
 
 # A probe no agent would send: a rule matching it matches (nearly) everything on the bus.
 PROBE_EVENT = {"version": "0", "source": "cabructl.probe.unknown-source", "detail-type": "cabructl probe",
                "detail": {}, "resources": []}
 ROUTES_MAX_CANDIDATES = 4096
-TARGET_LABELS = {"queue": "SQS queue", "topic": "SNS topic", "log_group": "log group"}
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,9 @@ def route_events(topology: Topology, events: Iterable[Mapping[str, Any]]) -> lis
 
 
 def deliveries_of(topology: Topology, rule: Rule) -> list[Delivery]:
-    sections = {"queue": topology.queues, "topic": topology.topics, "log_group": topology.log_groups}
     deliveries = []
     for target in rule.targets:
-        destination = sections[target.kind][target.ref].name
+        destination = topology_destination(topology, target.kind, target.ref).name
         dead_letter = topology.queues[target.dead_letter].name if target.dead_letter in topology.queues else None
         deliveries.append(Delivery(rule.logical, target, destination, dead_letter))
     return deliveries

@@ -43,19 +43,21 @@ def policy_arn(context: Context, name: str) -> str:
     return context.arn("iam", f"policy/{name}", regional=False)
 
 
-TARGET_ARNS = {"queue": queue_arn, "topic": topic_arn, "log_group": log_group_arn}
-
-
 def target_arn(topology: Topology, context: Context, target: Target) -> str:
-    return TARGET_ARNS[target.kind](topology, context, target.ref)
+    """The ARN a PutTargets entry names, as the target's kind builds it."""
+    from cabructl.resources.targets import target_kind
+
+    return target_kind(target.kind).arn(topology, context, target.ref)
 
 
 def deliveries_to(topology: Topology, kind: str, logical: str) -> Iterator[Rule]:
-    """Rules that send events to ``kind``/``logical``, as a target or as its dead-letter queue."""
+    """Rules that send events to the target kind ``kind``/``logical``, as a target or as its dead-letter queue."""
+    from cabructl.resources.targets import DEAD_LETTER
+
     for rule in topology.rules.values():
         for target in rule.targets:
             as_target = target.kind == kind and target.ref == logical
-            as_dead_letter = kind == "queue" and target.dead_letter == logical
+            as_dead_letter = kind == DEAD_LETTER and target.dead_letter == logical
             if as_target or as_dead_letter:
                 yield rule
                 break

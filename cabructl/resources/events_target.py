@@ -20,21 +20,17 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.constants import LOG_RESOURCE_POLICY_SUFFIX, RETRY_DEFAULTS
+from cabructl.constants import RETRY_DEFAULTS
 from cabructl.errors import AwsError
 from cabructl.resources import events_rule
 from cabructl.resources.arns import queue_arn, target_arn
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
+from cabructl.resources.targets import DEAD_LETTER, target_kind
 from cabructl.resources.importing import Field, Form, KindImporter
 from cabructl.topology.model import RetryPolicy, Rule, Target, Topology
 
 KIND = "events.target"
 
-# Where each kind of target delivers, as the address of the resource that must exist first.
-# Kind names, not imports: those handlers are independent modules.
-DESTINATION_KINDS = {"queue": "sqs.queue", "topic": "sns.topic", "log_group": "logs.group"}
-DEAD_LETTER_KIND = "sqs.queue"
-LOG_POLICY_KIND = "logs.resource_policy"
 
 
 class TargetHandler(Handler):
@@ -56,18 +52,18 @@ class TargetHandler(Handler):
 
     def _desired_target(self, topology: Topology, context: Context, rule: Rule, target: Target) -> Resource:
         rule_address = address(events_rule.KIND, rule.logical)
+        kind = target_kind(target.kind)
         attributes = {
             "arn": target_arn(topology, context, target),
             "retry": declared_retry(target.retry),
             "dead_letter_arn": queue_arn(topology, context, target.dead_letter) if target.dead_letter else None,
-            "role_arn": None if target.kind == "log_group" else target.role_arn,  # Logs targets never take a role
+            "role_arn": target.role_arn if kind.sends_role else None,  # AWS rejects a role on some kinds (Logs)
             "input": canonical_input(target.input),
         }
-        depends_on = [rule_address, address(DESTINATION_KINDS[target.kind], target.ref)]
+        depends_on = [rule_address, address(kind.resource_kind, target.ref)]
         if target.dead_letter:
-            depends_on.append(address(DEAD_LETTER_KIND, target.dead_letter))
-        if target.kind == "log_group":  # delivery to Logs needs the shared resource policy first
-            depends_on.append(address(LOG_POLICY_KIND, LOG_RESOURCE_POLICY_SUFFIX))
+            depends_on.append(address(target_kind(DEAD_LETTER).resource_kind, target.dead_letter))
+        depends_on += kind.waits_for  # e.g. the shared Logs resource policy that lets EventBridge write
         identity = {"rule": rule.name, "bus": topology.bus.name}
         return Resource(target_address(rule.logical, target.id), KIND, target.id, attributes, tuple(depends_on), identity,
                         parent=rule_address)

@@ -225,21 +225,22 @@ def _targets_of(rule: Resource, live: Mapping[str, Resource], aws: Any) -> list[
 
 def target_entry(target: Resource, desired: Mapping[str, Resource]) -> dict[str, Any]:
     """A target as the topology writes it: its id, what it delivers to, retry, dead letter."""
-    from cabructl.resources.events_target import DEAD_LETTER_KIND, DESTINATION_KINDS, canonical_retry
+    from cabructl.resources.events_target import canonical_retry
+    from cabructl.resources.targets import DEAD_LETTER, target_kind, target_kinds
 
     attributes = target.attributes
-    destination = _declared_by_arn(attributes["arn"], desired, set(DESTINATION_KINDS.values()))
+    by_resource_kind = {kind.resource_kind: key for key, kind in target_kinds().items()}
+    destination = _declared_by_arn(attributes["arn"], desired, set(by_resource_kind))
     if destination is None:
         raise ImportRefused(f"{target.address}: delivers to {attributes['arn']}, which the topology does not declare",
-                            hint="declare that queue, topic or log group first, then import again")
+                            hint="declare what it delivers to first, then import again")
     kind, logical = destination
-    section = next(key for key, value in DESTINATION_KINDS.items() if value == kind)
-    entry: dict[str, Any] = {"id": target.name, section: logical}
+    entry: dict[str, Any] = {"id": target.name, by_resource_kind[kind]: logical}
     retry = attributes.get("retry") or canonical_retry(None, None)
     # Always explicit, AWS's defaults included: the policy wants every retry policy in the file.
     entry["retry"] = {"attempts": retry["attempts"], "max_age": format_duration(retry["max_age"])}
     if attributes.get("dead_letter_arn"):
-        dead_letter = _declared_by_arn(attributes["dead_letter_arn"], desired, {DEAD_LETTER_KIND})
+        dead_letter = _declared_by_arn(attributes["dead_letter_arn"], desired, {target_kind(DEAD_LETTER).resource_kind})
         if dead_letter is None:
             raise ImportRefused(f"{target.address}: its dead-letter queue {attributes['dead_letter_arn']} is not declared")
         entry["dead_letter"] = dead_letter[1]

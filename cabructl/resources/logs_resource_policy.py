@@ -23,6 +23,7 @@ from cabructl.errors import CabructlError
 from cabructl.resources.arns import deliveries_to, log_group_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json
 from cabructl.resources.documents import normalize_policy, policy, service_statement
+from cabructl.resources.targets.log_group import LOG_GROUP
 from cabructl.topology.model import Topology
 
 KIND = "logs.resource_policy"
@@ -83,7 +84,7 @@ def delivery_document(topology: Topology, context: Context) -> dict[str, Any] | 
     """One statement per targeted log group, naming only the rules that write to it."""
     statements = []
     for logical in sorted(_targeted_groups(topology)):
-        rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, "log_group", logical)]
+        rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, LOG_GROUP.key, logical)]
         streams = log_group_arn(topology, context, logical) + ":*"
         statement = service_statement(_sid(logical), DELIVERY_SERVICES[0], ACTIONS, streams, rule_arns)
         statements.append({**statement, "Principal": {"Service": sorted(DELIVERY_SERVICES)}})
@@ -91,7 +92,7 @@ def delivery_document(topology: Topology, context: Context) -> dict[str, Any] | 
 
 
 def _targeted_groups(topology: Topology) -> set[str]:
-    return {target.ref for rule in topology.rules.values() for target in rule.targets if target.kind == "log_group"}
+    return {target.ref for rule in topology.rules.values() for target in rule.targets if target.kind == LOG_GROUP.key}
 
 
 def _sid(logical: str) -> str:

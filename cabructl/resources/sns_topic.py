@@ -22,6 +22,7 @@ from cabructl.constants import SNS_DEFAULT_POLICY_ID, SNS_DEFAULT_POLICY_VERSION
 from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, KindImporter
+from cabructl.resources.targets.topic import TOPIC
 from cabructl.resources.tags import tag_index, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, service_statement
 from cabructl.topology.model import Topic, Topology
@@ -105,7 +106,7 @@ def topic_policy(topology: Topology, context: Context, logical: str, arn: str) -
     """The whole topic policy: the owner's default statement, plus EventBridge for the rules
     that target the topic (scoped by ``aws:SourceArn``)."""
     statements = [owner_statement(context, arn)]
-    rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, "topic", logical)]
+    rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, TOPIC.key, logical)]
     if rule_arns:
         statements.append(service_statement("AllowEventBridgeRules", "events.amazonaws.com", ["sns:Publish"], arn, rule_arns))
     return normalize_policy({"Version": SNS_DEFAULT_POLICY_VERSION, "Id": SNS_DEFAULT_POLICY_ID, "Statement": statements})

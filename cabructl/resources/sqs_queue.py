@@ -14,6 +14,7 @@ from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, Form, KindImporter
+from cabructl.resources.targets.queue import QUEUE
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, policy, service_statement
 from cabructl.topology.model import Queue, Topology
@@ -140,7 +141,7 @@ class QueueHandler(Handler):
 
 def delivery_policy(topology: Topology, context: Context, logical: str, arn: str) -> dict[str, Any] | None:
     """The queue policy that lets the rules targeting this queue (or using it as DLQ) send."""
-    rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, "queue", logical)]
+    rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, QUEUE.key, logical)]
     if not rule_arns:
         return None
     return policy([service_statement("AllowEventBridgeRules", "events.amazonaws.com", ["sqs:SendMessage"], arn, rule_arns)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator, Optional
 
+from cabructl.topology.targets import target_keys
 from cabructl import constants as limits
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
 from cabructl.topology.model import Topology
@@ -33,11 +34,11 @@ def _unknown(path: Path, what: str, name: str, known: Iterable[str]) -> Finding:
 
 def check_references(topology: Topology) -> Iterator[Finding]:
     """Every logical name used somewhere is declared where it should be."""
-    sections = {"log_group": topology.log_groups, "topic": topology.topics, "queue": topology.queues}
     for rule in topology.rules.values():
         for target in rule.targets:
-            if target.ref not in sections[target.kind]:
-                yield _unknown(target.path + (target.kind,), target.kind.replace("_", " "), target.ref, sections[target.kind])
+            section = getattr(topology, target_keys()[target.kind].section)
+            if target.ref not in section:
+                yield _unknown(target.path + (target.kind,), target.kind.replace("_", " "), target.ref, section)
             if target.dead_letter is not None and target.dead_letter not in topology.queues:
                 yield _unknown(target.path + ("dead_letter",), "queue", target.dead_letter, topology.queues)
     for queue in topology.queues.values():
@@ -166,8 +167,9 @@ def check_rules(topology: Topology) -> Iterator[Finding]:
             dlq = topology.queues.get(target.dead_letter or "")
             if dlq is not None and dlq.fifo:
                 yield (target.path + ("dead_letter",), "fifo-dead-letter", f'dead-letter queue "{dlq.logical}" is FIFO; EventBridge only delivers to standard queues', None)
-            if target.kind == "log_group" and target.role_arn:
-                yield (target.path + ("role_arn",), "logs-target-role", "CloudWatch Logs targets never take a role (AWS rejects it); delivery uses the logs resource policy", None)
+            if target.role_arn and not target_keys()[target.kind].takes_role:
+                yield (target.path + ("role_arn",), f"{target.kind.replace('_', '-')}-target-role",
+                       f"{target.kind.replace('_', ' ')} targets never take a role (AWS rejects it); delivery uses a resource policy", None)
 
 
 def check_patterns(topology: Topology) -> Iterator[Finding]:

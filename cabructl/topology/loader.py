@@ -16,7 +16,8 @@ from typing import Any
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
 from cabructl.errors import TopologyError
 from cabructl.topology.files import FILE_PROBLEMS
-from cabructl.topology.model import Topology, build_topology
+from cabructl.topology.construct import build_topology
+from cabructl.topology.model import Topology
 from cabructl.topology.source import SourceMap, read_yaml, relative_to
 
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.json")

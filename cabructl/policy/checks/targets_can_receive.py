@@ -6,13 +6,10 @@ from typing import Iterable
 
 from cabructl.resources.base import offline_context
 from cabructl.policy.checks.base import Check, Violation
-from cabructl.policy.delivery import QUEUE, RECEIVERS, DerivedPolicies
+from cabructl.policy.delivery import DerivedPolicies, dead_letter_receiver, receivers
+from cabructl.resources.targets import DEAD_LETTER, target_kind
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Rule, Target, Topology
-
-# Keys whose key policy belongs to AWS and never lets EventBridge use it.
-AWS_MANAGED_KEYS = {"queue": "alias/aws/sqs", "topic": "alias/aws/sns"}
-
 
 class TargetsCanReceive(Check):
     id = "DLV002"
@@ -32,14 +29,14 @@ class TargetsCanReceive(Check):
 
 
 def _target_problems(topology: Topology, policies: DerivedPolicies, rule: Rule, target: Target) -> Iterable[Violation]:
-    receiver = RECEIVERS[target.kind]
+    receiver = receivers()[target.kind]
     path = target.path + (target.kind,)
     if not policies.can_receive(receiver, target.ref, rule):
         yield Violation(path, f"{policies.where(receiver, target.ref)} does not let rule {rule.logical} "
                               f"{' and '.join(receiver.actions)}: EventBridge cannot deliver to target {target.id}")
     managed = _aws_managed_key(topology, target.kind, target.ref)
     if managed:
-        yield Violation(path, f"{target.kind} {target.ref} is encrypted with {managed}, whose key policy EventBridge "
+        yield Violation(path, f"{target_kind(target.kind).label} {target.ref} is encrypted with {managed}, whose key policy EventBridge "
                               f"cannot use: deliveries to target {target.id} fail",
                         hint="use a customer-managed KMS key whose key policy allows events.amazonaws.com")
 
@@ -48,22 +45,17 @@ def _dead_letter_problems(topology: Topology, policies: DerivedPolicies, rule: R
     if target.dead_letter is None or target.dead_letter not in topology.queues:
         return
     path = target.path + ("dead_letter",)
-    if not policies.can_receive(QUEUE, target.dead_letter, rule):
-        yield Violation(path, f"{policies.where(QUEUE, target.dead_letter)} does not let rule {rule.logical} "
+    if not policies.can_receive(dead_letter_receiver(), target.dead_letter, rule):
+        yield Violation(path, f"{policies.where(dead_letter_receiver(), target.dead_letter)} does not let rule {rule.logical} "
                               f"sqs:SendMessage: failed deliveries of target {target.id} are lost")
-    managed = _aws_managed_key(topology, "queue", target.dead_letter)
+    managed = _aws_managed_key(topology, DEAD_LETTER, target.dead_letter)
     if managed:
         yield Violation(path, f"dead-letter queue {target.dead_letter} is encrypted with {managed}, whose key policy "
                               f"EventBridge cannot use: failed deliveries of target {target.id} are lost")
 
 
 def _aws_managed_key(topology: Topology, kind: str, logical: str) -> str | None:
-    if kind == "queue":
-        queue = topology.queues.get(logical)
-        key = (queue.kms_key or AWS_MANAGED_KEYS["queue"]) if queue is not None and queue.encryption == "kms" else None
-    elif kind == "topic":
-        topic = topology.topics.get(logical)
-        key = topic.kms_key if topic is not None else None
-    else:
-        return None
-    return key if key == AWS_MANAGED_KEYS.get(kind) else None
+    """The AWS-managed key the destination is encrypted with, whose key policy EventBridge cannot use; else None."""
+    descriptor = target_kind(kind)
+    key = descriptor.encryption_key(topology, logical)
+    return key if key is not None and key == descriptor.aws_managed_key else None

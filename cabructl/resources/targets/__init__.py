@@ -1,0 +1,26 @@
+"""The registry of target kinds: one descriptor module per kind (see :mod:`.base`).
+
+Adding a target kind is one module here, its entry below, its key in
+``topology/schema.json`` (``x-cabructl-target``), and its tests.
+"""
+
+from __future__ import annotations
+
+from cabructl.resources.targets.base import Delivery, TargetKind
+
+__all__ = ["Delivery", "TargetKind", "target_kinds", "target_kind", "DEAD_LETTER"]
+
+
+def target_kinds() -> dict[str, TargetKind]:
+    """Every target kind, by its topology key."""
+    from cabructl.resources.targets import log_group, queue, topic
+
+    return {kind.key: kind for kind in (log_group.LOG_GROUP, topic.TOPIC, queue.QUEUE)}
+
+
+def target_kind(key: str) -> TargetKind:
+    return target_kinds()[key]
+
+
+# Dead-letter queues are SQS queues (AWS: standard queues only), whatever the target's kind.
+DEAD_LETTER = "queue"

@@ -1,0 +1,48 @@
+"""What a target kind is, in one shape: every module that handles targets reads these, none names a kind.
+
+A descriptor says which topology key names the kind, the resource it refers to and
+how its ARN is built, the delivery permission EventBridge needs (a statement in a
+resource policy that a handler derives), whether a role is sent, what a target of
+the kind waits for, how routes and the demo label it, which KMS key makes it
+undeliverable, and how to watch what arrives there on the local endpoint. The keys
+the topology language accepts are in ``topology/schema.json`` (``x-cabructl-target``);
+a test keeps the two lists equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from cabructl.resources.base import Context
+from cabructl.topology.model import Topology
+
+ArnOf = Callable[[Topology, Context, str], str]
+# Start watching a destination on a local endpoint; returns a reader of the texts that arrived since.
+Watch = Callable[[Any, Topology, Context, str], Callable[[], Iterator[str]]]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The resource-policy statement EventBridge needs to deliver to a target of this kind."""
+
+    handler_module: str               # the handler whose desired policy grants it
+    policy_kind: str                  # its resource kind (the policy's owner)
+    policy_attribute: str             # where the policy document is in that resource
+    actions: tuple[str, ...]          # what events.amazonaws.com must be allowed to do
+    attached: bool                    # the policy is the target's own (queue, topic), not shared (logs)
+    request_arn: ArnOf                # the ARN a delivery presents (a log group's stream, …)
+
+
+@dataclass(frozen=True)
+class TargetKind:
+    key: str                          # the target's key in topology.yaml: ``queue``
+    resource_kind: str                # the resource it refers to: ``sqs.queue``
+    label: str                        # how routes and the demo name it: ``SQS queue``
+    arn: ArnOf                        # the ARN a PutTargets entry names
+    delivery: Delivery
+    sends_role: bool = True           # False where AWS rejects a RoleArn (Logs)
+    waits_for: tuple[str, ...] = ()   # addresses a target of this kind is written after (a shared policy)
+    aws_managed_key: str | None = None  # the AWS-managed key whose policy EventBridge cannot use
+    encryption_key: Callable[[Topology, str], str | None] = lambda topology, logical: None
+    watch: Watch | None = None        # the local endpoint's view of what arrived (the demo)

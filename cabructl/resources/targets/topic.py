@@ -1,0 +1,40 @@
+"""An SNS topic as a rule's target (``topic: <logical name in topics>``)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+from cabructl.resources.arns import topic_arn
+from cabructl.resources.base import Context
+from cabructl.resources.targets.base import Delivery, TargetKind
+from cabructl.resources.targets.queue import drain
+from cabructl.topology.model import Topology
+
+AWS_MANAGED_KEY = "alias/aws/sns"
+OBSERVER_SUFFIX = "demo-observer"  # the demo's own queue on each topic, beside the topology's
+
+
+def encryption_key(topology: Topology, logical: str) -> str | None:
+    topic = topology.topics.get(logical)
+    return topic.kms_key if topic is not None else None
+
+
+def watch(aws: Any, topology: Topology, context: Context, logical: str) -> Callable[[], Iterator[str]]:
+    """Subscribe a queue of its own to the topic (what a person would do), and read that queue."""
+    sqs, sns = aws.client("sqs"), aws.client("sns")
+    url = sqs.create_queue(QueueName=f"{topology.prefix}{logical}-{OBSERVER_SUFFIX}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn(topology, context, logical), Protocol="sqs", Endpoint=queue_arn)
+    return lambda: drain(aws, url)
+
+
+TOPIC = TargetKind(
+    key="topic",
+    resource_kind="sns.topic",
+    label="SNS topic",
+    arn=topic_arn,
+    delivery=Delivery("cabructl.resources.sns_topic", "sns.topic", "policy", ("sns:Publish",), True, topic_arn),
+    aws_managed_key=AWS_MANAGED_KEY,
+    encryption_key=encryption_key,
+    watch=watch,
+)
