@@ -8,7 +8,7 @@ never see each other's resources. Helpers live in ``drift_support``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pytest
 
