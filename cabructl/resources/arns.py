@@ -76,10 +76,17 @@ def live_address(kind: str, topology: Topology, name: str, desired: Iterable[Res
     give back their logical name; without this the plan would pair nothing and both
     create the desired resource and delete the live one.
     """
+    desired = list(desired)
     for resource in desired:
         if resource.name == name:
             return resource.address
-    return address(kind, logical_from_name(topology, name))
+    derived = address(kind, logical_from_name(topology, name))
+    if any(resource.address == derived for resource in desired):
+        # a declaration holds this address under another name: this one is not it
+        from cabructl.constants import ADDRESS_CLAIM_SEPARATOR
+
+        return f"{derived}{ADDRESS_CLAIM_SEPARATOR}{name}"
+    return derived
 
 
 # Tags as SNS, CloudWatch and IAM take and return them: a list of {"Key", "Value"}.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from cabructl.topology.model import Topology
 
@@ -179,6 +179,17 @@ def update_tags(desired: Mapping[str, str], live: Mapping[str, str], tag: Callab
         tag(to_set)
     if to_remove:
         untag(to_remove)
+
+
+def in_view(owned: bool, name: str, topology: Topology, desired: Iterable[Resource]) -> bool:
+    """The one rule every kind's discovery keeps a live resource by.
+
+    What the topology owns; what a declaration names (unowned: a conflict, never taken
+    over); and what sits in its namespace, a name under its prefix (unowned: reported by
+    drift as unmanaged, never touched), as a rule on the topology's bus is. Anything
+    else is someone else's and invisible to cabructl.
+    """
+    return owned or name.startswith(topology.prefix) or name in {resource.name for resource in desired}
 
 
 def is_owned_by(tags: Mapping[str, str], topology: Topology) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from cabructl.aws import parallel_map
 from cabructl.constants import ALARM_COMPARISON, ALARM_TREAT_MISSING_DATA, ALARM_TREAT_MISSING_DATA_DEFAULT, EVENTS_NAMESPACE
 from cabructl.resources.arns import tag_list, tag_map, topic_arn
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import CostAlarm, Topology
@@ -82,7 +82,7 @@ class AlarmHandler(Handler):
         tags = tags_of(aws, topology, arn,
                        lambda: tag_map(aws.find(lambda: aws.client("cloudwatch").list_tags_for_resource(ResourceARN=arn)["Tags"]) or [])) or {}
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
+        if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
         return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, live_attributes(alarm, tags), (), {"arn": arn}, owned)
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn, tag_list, tag_map
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import Topology
@@ -61,7 +61,7 @@ class BusHandler(Handler):
         if tags is None:
             return None
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
+        if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
         attributes = {"description": bus.get("Description", ""), "tags": tags}
         return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), {"arn": bus["Arn"]}, owned)

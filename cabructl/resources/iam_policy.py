@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 from cabructl.constants import IAM_MAX_POLICY_VERSIONS
 from cabructl.resources.arns import bus_arn, policy_arn, registry_arn, tag_list, tag_map
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.documents import normalize_policy, policy
 from cabructl.resources.tags import recorded_address
@@ -72,7 +72,7 @@ class PolicyHandler(Handler):
         tags = tag_map(found.get("Tags", []))
         name = found["PolicyName"]
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
+        if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
         # IAM sends the document URL-encoded; botocore decodes it to a dict before it gets here.
         attributes = {"description": found.get("Description", ""), "document": normalize_policy(version["Document"]), "tags": tags}

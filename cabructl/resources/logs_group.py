@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import log_group_arn
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import LogGroup, Topology
@@ -66,7 +66,7 @@ class LogGroupHandler(Handler):
         arn = group_arn(group)
         tags = tags_of(aws, topology, arn, lambda: aws.find(lambda: aws.client("logs").list_tags_for_resource(resourceArn=arn)["tags"]) or {}) or {}
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
+        if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
         identity = {"arn": arn, "stored_bytes": int(group.get("storedBytes", 0))}
         return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, live_attributes(group, tags), (), identity, owned)

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import registry_arn
-from cabructl.resources.base import Context, Handler, Resource, address, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import Topology
@@ -48,8 +48,7 @@ class RegistryHandler(Handler):
     def _discover(self, aws: Any, topology: Topology, desired: list[Resource]) -> list[Resource]:
         wanted = {resource.name for resource in desired}
         listed = aws.paginate("schemas", "list_registries", "Registries", RegistryNamePrefix=topology.prefix, Scope="LOCAL")
-        ours = {summary["RegistryName"] for summary in listed if is_owned_by(summary.get("Tags") or {}, topology)}
-        names = ours | wanted
+        names = {summary["RegistryName"] for summary in listed} | wanted  # in_view decides, as for every kind
         found = parallel_map(lambda name: self._read(aws, topology, name, desired), sorted(names), aws.settings.max_workers)
         return [resource for resource in found if resource is not None]
 
@@ -59,7 +58,7 @@ class RegistryHandler(Handler):
             return None  # not there, or deleted between the list and the read
         tags = dict(registry.get("Tags") or {})
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
+        if not in_view(owned, name, topology, desired):
             return None
         attributes = {"description": registry.get("Description", ""), "tags": tags}
         return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), {"arn": registry["RegistryArn"]},

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from cabructl.aws import parallel_map
 from cabructl.constants import SNS_DEFAULT_POLICY_ID, SNS_DEFAULT_POLICY_VERSION, SNS_DEFAULT_STATEMENT_ID, SNS_OWNER_ACTIONS
 from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, KindImporter
 from cabructl.resources.targets.topic import TOPIC
 from cabructl.resources.tags import tag_index, recorded_address, tags_of
@@ -76,7 +76,7 @@ class TopicHandler(Handler):
         tags = tags or {}
         name = _name(arn)
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in desired}:
+        if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
         return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, live_attributes(attributes, tags), (),
                         {"arn": arn}, owned)

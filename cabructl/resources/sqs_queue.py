@@ -12,7 +12,7 @@ from typing import Any
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, Form, KindImporter
 from cabructl.resources.targets.queue import QUEUE
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
@@ -99,7 +99,7 @@ class QueueHandler(Handler):
                        lambda: aws.find(lambda: client.list_queue_tags(QueueUrl=url).get("Tags", {})) or {}) or {}
         name = url.rsplit("/", 1)[1]
         owned = is_owned_by(tags, topology)
-        if not owned and name not in {resource.name for resource in wanted_resources}:
+        if not in_view(owned, name, topology, wanted_resources):
             return None  # not ours and not in our way: invisible to cabructl
         canonical = live_attributes(attributes, tags)
         identity = {"arn": attributes.get("QueueArn"), "url": url, "messages": _message_count(attributes)}

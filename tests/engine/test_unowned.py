@@ -72,3 +72,21 @@ def test_a_re_signed_plan_cannot_delete_the_target_of_a_rule_cabructl_does_not_o
     assert refused.exit_code == 1, refused.output
     assert f"{address}: it does not exist, or is not this topology's" in refused.output
     assert [target["Id"] for target in events.list_targets_by_rule(Rule="made-by-hand", EventBusName=deployment.bus)["Targets"]] == ["theirs"]
+
+
+def test_one_rule_for_every_kind_an_untagged_resource_in_the_namespace_is_reported_never_touched(deploy: Any) -> None:
+    """Like a rule added to the bus by hand, a queue and a topic under the prefix without the
+    topology's tags are unmanaged drift (owned: false); plan and destroy leave them alone."""
+    from cabructl.engine.drift import detect_drift
+
+    deployment = deploy()
+    queue = deployment.client("sqs").create_queue(QueueName=deployment.prefix + "hand-made")["QueueUrl"]
+    topic = deployment.client("sns").create_topic(Name=deployment.prefix + "hand-made")["TopicArn"]
+
+    unmanaged = {(item.address, item.owned) for item in detect_drift(deployment.engine()).unmanaged}
+    assert {("sqs.queue.hand-made", False), ("sns.topic.hand-made", False)} <= unmanaged
+    assert deployment.engine().plan().empty
+    destroyed = deployment.cli("destroy", "--auto-approve")
+    assert destroyed.exit_code == 0, destroyed.output
+    assert deployment.client("sqs").get_queue_url(QueueName=deployment.prefix + "hand-made")["QueueUrl"] == queue
+    assert topic in {item["TopicArn"] for item in deployment.client("sns").list_topics()["Topics"]}

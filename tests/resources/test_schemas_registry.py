@@ -50,12 +50,17 @@ def test_create_reads_back_as_declared_and_the_next_plan_is_empty(aws: Aws, topo
     assert live.identity["arn"] == f"arn:aws:schemas:{REGION}:123456789012:registry/{topology.registry.name}"
 
 
-def test_discovery_lists_the_prefix_and_describes_only_candidates(aws: Aws, topology: Topology, converge: Any) -> None:
+def test_discovery_lists_the_prefix_and_describes_what_is_in_the_namespace(aws: Aws, topology: Topology, converge: Any) -> None:
+    """One rule for every kind: an untagged registry under the prefix is read too (drift reports it as
+    unmanaged, not owned), and never changed."""
     converge(topology, KINDS)
     aws.client("schemas").create_registry(RegistryName=f"{topology.prefix}someone-elses")
     aws.calls.reset()
-    Engine(topology, aws, kinds=KINDS).plan()
-    assert dict(aws.calls.counts) == {("schemas", "ListRegistries"): 1, ("schemas", "DescribeRegistry"): 1}
+    engine = Engine(topology, aws, kinds=KINDS)
+    assert engine.plan().empty
+    assert dict(aws.calls.counts) == {("schemas", "ListRegistries"): 1, ("schemas", "DescribeRegistry"): 2}
+    assert [(resource.name, resource.owned) for resource in engine.live().values() if not resource.owned] == [
+        (f"{topology.prefix}someone-elses", False)]
 
 
 def test_description_changes_in_place(aws: Aws, topology: Topology, converge: Any) -> None:
