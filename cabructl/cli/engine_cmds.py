@@ -144,7 +144,7 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
         click.echo("Apply refused: the topology breaks its policy; nothing was changed.", err=True)
         return EXIT_ERROR
     deadline = command_deadline(engine, timeout, "apply")
-    the_plan = deadline.run(lambda: _load_saved_plan(engine, planfile) if planfile else engine.plan(targets=targets, adopt=adopt),
+    the_plan = deadline.run(lambda: engine.load_plan(planfile) if planfile else engine.plan(targets=targets, adopt=adopt),
                             progress=waiting_line())
     return _confirm_and_apply(engine, the_plan, auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="apply",
                               deadline=deadline)
@@ -172,10 +172,6 @@ def destroy(file: str, env: str | None, region: str | None, profile: str | None,
     deadline = command_deadline(engine, timeout, "destroy")
     return _confirm_and_apply(engine, deadline.run(lambda: engine.plan(destroy=True), progress=waiting_line()),
                               auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="destroy", deadline=deadline)
-
-
-def _load_saved_plan(engine: Any, planfile: str) -> Any:
-    return engine.load_plan(planfile)
 
 
 def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_data_loss: bool, verb: str,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, Sequence, TypeVar
 
 from cabructl.engine.plan import Action, Change
+from cabructl.resources.arns import plain_arn
 from cabructl.resources.base import Resource
 
 T = TypeVar("T")
@@ -64,7 +65,7 @@ def live_dependencies(live: Mapping[str, Resource]) -> dict[str, tuple[str, ...]
     """What each live resource depends on: its parent, and every other live resource whose ARN it
     holds in its attributes or identity (a target its queue, an archive its bus, a policy the log
     group it grants). Exact ARNs only (``:*`` stream suffixes removed), so ``q1`` is not ``q10``."""
-    by_arn = {_plain(str(resource.identity["arn"])): address for address, resource in live.items() if resource.identity.get("arn")}
+    by_arn = {plain_arn(str(resource.identity["arn"])): address for address, resource in live.items() if resource.identity.get("arn")}
     found: dict[str, tuple[str, ...]] = {}
     for address, resource in live.items():
         held = {by_arn[value] for value in _strings((resource.attributes, _references(resource.identity))) if value in by_arn}
@@ -83,7 +84,7 @@ def _references(identity: Mapping[str, Any]) -> dict[str, Any]:
 def _strings(value: Any) -> Iterator[str]:
     """Every string inside a JSON-like value, stream suffixes removed."""
     if isinstance(value, str):
-        yield _plain(value)
+        yield plain_arn(value)
     elif isinstance(value, Mapping):
         for item in value.values():
             yield from _strings(item)
@@ -91,9 +92,6 @@ def _strings(value: Any) -> Iterator[str]:
         for item in value:
             yield from _strings(item)
 
-
-def _plain(arn: str) -> str:
-    return arn.removesuffix(":*")
 
 
 def with_dependencies(addresses: Sequence[str], depends_on: Mapping[str, Sequence[str]]) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Mapping
 
+from cabructl.constants import ADDRESS_CLAIM_SEPARATOR
 from cabructl.resources.base import Context, Resource, address
 from cabructl.topology.model import Rule, Target, Topology
 
@@ -41,6 +42,12 @@ def registry_arn(topology: Topology, context: Context) -> str:
 
 def policy_arn(context: Context, name: str) -> str:
     return context.arn("iam", f"policy/{name}", regional=False)
+
+
+def plain_arn(arn: str) -> str:
+    """An ARN without the ``:*`` that log-group ARNs carry in some responses (and stream grants):
+    the one form ARNs are compared in."""
+    return arn.removesuffix(":*")
 
 
 def target_arn(topology: Topology, context: Context, target: Target) -> str:
@@ -83,8 +90,6 @@ def live_address(kind: str, topology: Topology, name: str, desired: Iterable[Res
     derived = address(kind, logical_from_name(topology, name))
     if any(resource.address == derived for resource in desired):
         # a declaration holds this address under another name: this one is not it
-        from cabructl.constants import ADDRESS_CLAIM_SEPARATOR
-
         return f"{derived}{ADDRESS_CLAIM_SEPARATOR}{name}"
     return derived
 

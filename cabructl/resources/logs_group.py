@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.resources.arns import log_group_arn
+from cabructl.resources.arns import log_group_arn, plain_arn
 from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
@@ -134,7 +134,7 @@ def search_prefixes(name_prefix: str, names: Iterable[str]) -> list[str]:
 def group_arn(group: Mapping[str, Any]) -> str:
     """The ARN tagging calls take: ``logGroupArn``, or ``arn`` without the trailing ``:*``
     (older responses and some emulators only return the latter)."""
-    return group.get("logGroupArn") or str(group["arn"]).removesuffix(":*")
+    return group.get("logGroupArn") or plain_arn(str(group["arn"]))
 
 
 def live_attributes(group: Mapping[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:

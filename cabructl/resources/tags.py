@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from cabructl.aws import is_botocore_error
 from cabructl.constants import TAG_ADDRESS, TAG_MANAGED_BY, TAG_MANAGED_BY_VALUE, TAG_TOPOLOGY
-from cabructl.resources.arns import live_address, tag_map
+from cabructl.resources.arns import live_address, plain_arn, tag_map
 from cabructl.resources.base import Resource, is_owned_by
 from cabructl.topology.model import Topology
 
@@ -55,17 +55,12 @@ def _read_index(aws: Any, topology: Topology) -> dict[str, dict[str, str]]:
             raise
         log.debug("tag index unavailable (%s); reading tags per resource", error)
         return {}
-    return {_plain_arn(mapping["ResourceARN"]): tag_map(mapping.get("Tags", [])) for mapping in mappings}
-
-
-def _plain_arn(arn: str) -> str:
-    """Log-group ARNs come with or without the trailing ``:*``; the index keys them without."""
-    return arn.removesuffix(":*")
+    return {plain_arn(mapping["ResourceARN"]): tag_map(mapping.get("Tags", [])) for mapping in mappings}
 
 
 def tags_of(aws: Any, topology: Topology, arn: str, read: Callable[[], Mapping[str, str] | None]) -> dict[str, str] | None:
     """A resource's tags: from the index when it is there, else ``read()`` (None: the resource is gone)."""
-    indexed = tag_index(aws, topology).get(_plain_arn(arn))
+    indexed = tag_index(aws, topology).get(plain_arn(arn))
     if indexed is not None:
         return dict(indexed)
     found = read()

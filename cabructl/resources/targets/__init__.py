@@ -6,13 +6,16 @@ Adding a target kind is one module here, its entry below, its key in
 
 from __future__ import annotations
 
+import functools
+
 from cabructl.resources.targets.base import Delivery, TargetKind
 
 __all__ = ["Delivery", "TargetKind", "target_kinds", "target_kind", "DEAD_LETTER"]
 
 
+@functools.lru_cache(maxsize=1)
 def target_kinds() -> dict[str, TargetKind]:
-    """Every target kind, by its topology key."""
+    """Every target kind, by its topology key (built once: every target of every rule asks)."""
     from cabructl.resources.targets import log_group, queue, topic
 
     return {kind.key: kind for kind in (log_group.LOG_GROUP, topic.TOPIC, queue.QUEUE)}
