@@ -7,7 +7,7 @@ rules that are created later in the same apply.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
 from cabructl.constants import ADDRESS_CLAIM_SEPARATOR
 from cabructl.resources.base import Context, Resource, address
@@ -101,3 +101,21 @@ def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 
 def tag_map(tags: Iterable[Mapping[str, str]]) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+class ArnParts(NamedTuple):
+    """The fields of ``arn:partition:service:region:account:resource``."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+
+def arn_parts(arn: str) -> ArnParts | None:
+    """The ARN's fields, or None for text that is no ARN (the resource may hold colons)."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    return ArnParts(*parts[1:])

@@ -10,7 +10,7 @@ import functools
 
 from cabructl.resources.targets.base import Delivery, TargetKind
 
-__all__ = ["Delivery", "TargetKind", "target_kinds", "target_kind", "DEAD_LETTER"]
+__all__ = ["Delivery", "TargetKind", "target_kinds", "target_kind", "kind_of_arn", "DEAD_LETTER"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -23,6 +23,16 @@ def target_kinds() -> dict[str, TargetKind]:
 
 def target_kind(key: str) -> TargetKind:
     return target_kinds()[key]
+
+
+def kind_of_arn(arn: str) -> TargetKind | None:
+    """The kind a live target's ARN names (by its service), or None for a kind cabructl does not know."""
+    from cabructl.resources.arns import arn_parts
+
+    parts = arn_parts(arn)
+    if parts is None:
+        return None
+    return next((kind for kind in target_kinds().values() if kind.service == parts.service), None)
 
 
 # Dead-letter queues are SQS queues (AWS: standard queues only), whatever the target's kind.

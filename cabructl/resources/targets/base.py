@@ -4,7 +4,10 @@ A descriptor says which topology key names the kind, the resource it refers to a
 how its ARN is built, the delivery permission EventBridge needs (a statement in a
 resource policy that a handler derives), whether a role is sent, what a target of
 the kind waits for, how routes and the demo label it, which KMS key makes it
-undeliverable, and how to watch what arrives there on the local endpoint. The keys
+undeliverable, how to watch what arrives there on the local endpoint, and how to
+deliver one event to a live target of the kind (:attr:`TargetKind.send`, with the
+live policy that must allow it): the local endpoint delivers through it, and
+``dlq redrive`` uses it to reach the one target that failed. The keys
 the topology language accepts are in ``topology/schema.json`` (``x-cabructl-target``);
 a test keeps the two lists equal.
 """
@@ -12,12 +15,29 @@ a test keeps the two lists equal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from cabructl.resources.base import Context
 from cabructl.topology.model import Topology
 
 ArnOf = Callable[[Topology, Context, str], str]
+# A boto3 client for a service, in the account and region of an ARN (the one the call is about).
+Clients = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One delivery as EventBridge makes it: the rendered body for one target entry."""
+
+    arn: str                          # the target's ARN, as in its PutTargets entry
+    body: str                         # the input, rendered for this target
+    target: Mapping[str, Any]         # the PutTargets entry (SqsParameters, …)
+    event_id: str                     # the event's id (Logs names a stream after it)
+
+
+Send = Callable[[Clients, Outgoing], None]
+# The live resource policy that decides whether EventBridge may deliver to an ARN (None: none set).
+LivePolicy = Callable[[Clients, str], "Mapping[str, Any] | None"]
 # Start watching a destination on a local endpoint; returns a reader of the texts that arrived since.
 Watch = Callable[[Any, Topology, Context, str], Callable[[], Iterator[str]]]
 
@@ -46,3 +66,7 @@ class TargetKind:
     aws_managed_key: str | None = None  # the AWS-managed key whose policy EventBridge cannot use
     encryption_key: Callable[[Topology, str], str | None] = lambda topology, logical: None
     watch: Watch | None = None        # the local endpoint's view of what arrived (the demo)
+    service: str = ""                 # the service in a target ARN of this kind: ``sqs``
+    send: Send | None = None          # deliver one rendered event to a live target
+    live_policy: LivePolicy | None = None
+    live_request_arn: Callable[[Outgoing], str] = lambda outgoing: outgoing.arn  # the ARN the delivery acts on

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+import json
+from typing import Any, Callable, Iterator, Mapping
 
-from cabructl.resources.arns import queue_arn
+from cabructl.resources.arns import arn_parts, queue_arn
 from cabructl.resources.base import Context
-from cabructl.resources.targets.base import Delivery, TargetKind
+from cabructl.resources.targets.base import Clients, Delivery, Outgoing, TargetKind
 from cabructl.topology.model import Topology
 
 AWS_MANAGED_KEY = "alias/aws/sqs"
@@ -36,6 +37,40 @@ def watch(aws: Any, topology: Topology, context: Context, logical: str) -> Calla
     return lambda: drain(aws, url)
 
 
+def queue_url(clients: Clients, arn: str) -> str:
+    """The URL of the queue an ARN names (in its owner's account)."""
+    parts = arn_parts(arn)
+    name, owner = (parts.resource, parts.account) if parts else (arn, "")
+    sqs = clients("sqs", arn)
+    found = sqs.get_queue_url(QueueName=name, **({"QueueOwnerAWSAccountId": owner} if owner else {}))
+    return str(found["QueueUrl"])
+
+
+def send_message(clients: Clients, arn: str, body: str, *, attributes: Mapping[str, str] | None = None,
+                 group: str | None = None) -> None:
+    """SendMessage to the queue ``arn`` names, with string message attributes (a DLQ's reasons)."""
+    request: dict[str, Any] = {"QueueUrl": queue_url(clients, arn), "MessageBody": body}
+    if attributes:
+        request["MessageAttributes"] = {name: {"DataType": "String", "StringValue": value}
+                                        for name, value in attributes.items() if value}
+    if group is not None:
+        request["MessageGroupId"] = group
+    clients("sqs", arn).send_message(**request)
+
+
+def send(clients: Clients, outgoing: Outgoing) -> None:
+    """What EventBridge does for a queue target: one SendMessage (FIFO queues: in the target's group)."""
+    group = (outgoing.target.get("SqsParameters") or {}).get("MessageGroupId")
+    send_message(clients, outgoing.arn, outgoing.body, group=group)
+
+
+def live_policy(clients: Clients, arn: str) -> Mapping[str, Any] | None:
+    """The queue policy, which must let events.amazonaws.com SendMessage."""
+    attributes = clients("sqs", arn).get_queue_attributes(QueueUrl=queue_url(clients, arn), AttributeNames=["Policy"])
+    text = attributes.get("Attributes", {}).get("Policy")
+    return json.loads(text) if text else None
+
+
 QUEUE = TargetKind(
     key="queue",
     resource_kind="sqs.queue",
@@ -45,4 +80,7 @@ QUEUE = TargetKind(
     aws_managed_key=AWS_MANAGED_KEY,
     encryption_key=encryption_key,
     watch=watch,
+    service="sqs",
+    send=send,
+    live_policy=live_policy,
 )

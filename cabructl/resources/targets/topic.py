@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+import json
+from typing import Any, Callable, Iterator, Mapping
 
 from cabructl.resources.arns import topic_arn
 from cabructl.resources.base import Context
-from cabructl.resources.targets.base import Delivery, TargetKind
+from cabructl.resources.targets.base import Clients, Delivery, Outgoing, TargetKind
 from cabructl.resources.targets.queue import drain
 from cabructl.topology.model import Topology
 
@@ -28,6 +29,17 @@ def watch(aws: Any, topology: Topology, context: Context, logical: str) -> Calla
     return lambda: drain(aws, url)
 
 
+def send(clients: Clients, outgoing: Outgoing) -> None:
+    """What EventBridge does for a topic target: one Publish of the rendered input."""
+    clients("sns", outgoing.arn).publish(TopicArn=outgoing.arn, Message=outgoing.body)
+
+
+def live_policy(clients: Clients, arn: str) -> Mapping[str, Any] | None:
+    """The topic policy, which must let events.amazonaws.com Publish."""
+    text = clients("sns", arn).get_topic_attributes(TopicArn=arn).get("Attributes", {}).get("Policy")
+    return json.loads(text) if text else None
+
+
 TOPIC = TargetKind(
     key="topic",
     resource_kind="sns.topic",
@@ -37,4 +49,7 @@ TOPIC = TargetKind(
     aws_managed_key=AWS_MANAGED_KEY,
     encryption_key=encryption_key,
     watch=watch,
+    service="sns",
+    send=send,
+    live_policy=live_policy,
 )
