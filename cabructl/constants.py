@@ -124,3 +124,21 @@ ALARM_TREAT_MISSING_DATA_DEFAULT = "missing"  # what CloudWatch reports when it 
 # Dashboard grid: CloudWatch's is 24 units wide; two graphs per row.
 DASHBOARD_GRID_WIDTH = 24
 DASHBOARD_WIDGET_HEIGHT = 6
+
+# -- delivery failures (EventBridge user guide, "Using dead-letter queues": the ERROR_CODE values) --
+DELIVERY_ERROR_CODES = frozenset({
+    "CONNECTION_FAILURE", "CROSS_ACCOUNT_INGESTION_FAILED", "CROSS_REGION_INGESTION_FAILED", "ERROR_FROM_TARGET",
+    "EVENTS_IN_BATCH_REQUEST_REJECTED", "FAILED_TO_ASSUME_ROLE", "INTERNAL_ERROR", "INVALID_JSON", "INVALID_PARAMETER",
+    "NO_PERMISSIONS", "NO_RESOURCE", "RESOURCE_ALREADY_EXISTS", "RESOURCE_LIMIT_EXCEEDED",
+    "RESOURCE_MODIFICATION_COLLISION", "SDK_CLIENT_ERROR", "THIRD_ACCOUNT_HOP_DETECTED", "THIRD_REGION_HOP_DETECTED",
+    "THROTTLING", "TIMEOUT", "TRANSIENT_ASSUME_ROLE", "UNKNOWN",
+})
+# Missing permissions and missing targets go to the DLQ at once, without retries (the same guide);
+# other 4xx answers are not retried either (only 5xx and 429 are: "EventBridge retries and DLQ" knowledge-center article).
+DELIVERY_ERRORS_NOT_RETRIED = frozenset({"NO_PERMISSIONS", "NO_RESOURCE", "FAILED_TO_ASSUME_ROLE", "INVALID_PARAMETER",
+                                         "INVALID_JSON", "RESOURCE_LIMIT_EXCEEDED"})
+# The failure `local serve --fail TARGET_ID` injects when no code is given: a retried one, so retries are seen.
+DEFAULT_INJECTED_ERROR = "INTERNAL_ERROR"
+# AWS backs off exponentially with jitter (the delay schedule is not published): first delay and cap, in seconds.
+RETRY_BACKOFF_SECONDS = (1.0, 300.0)
+EVENTS_SERVICE_PRINCIPAL = "events.amazonaws.com"

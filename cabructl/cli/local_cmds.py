@@ -20,7 +20,7 @@ DEFAULT_PORT = 4590
 
 @click.group()
 def local() -> None:
-    """Run the embedded local AWS endpoint: moto plus the EventBridge Schemas API and SNS targets."""
+    """Run the embedded local AWS endpoint: moto, with EventBridge delivery that fails like AWS."""
 
 
 @local.command()
@@ -47,15 +47,39 @@ def local() -> None:
     help="Let web pages from this origin (e.g. http://localhost:3000) call the endpoint; repeatable. "
          "Other browser origins are refused.",
 )
+@click.option(
+    "--fail",
+    "failures",
+    multiple=True,
+    metavar="TARGET_ID[=ERROR_CODE]",
+    help="Fail every delivery to the target with this id (the `id` in topology.yaml), with one of AWS's DLQ "
+         "error codes (default INTERNAL_ERROR, which is retried); repeatable. "
+         "At runtime: PUT/DELETE /_cabructl/failures/TARGET_ID on the endpoint.",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True, max=1),
+    default=None,
+    metavar="SCALE",
+    help="Compress AWS's retry backoff and event ages by this factor (default 0.01: a minute of backoff takes 0.6 s).",
+)
 @click.option("--log-requests", is_flag=True, help="Print one line per AWS call.")
 @run_command
 def serve(host: str, port: int, region: str | None, file: str, env: str | None, allow_origins: tuple[str, ...],
-          log_requests: bool) -> int:
+          failures: tuple[str, ...], time_scale: float | None, log_requests: bool) -> int:
     """Serve AWS on loopback in the foreground until Ctrl-C or SIGTERM.
 
     Prints the environment a client needs; other cabructl commands find the
     endpoint with --local. AWS_REGION is printed only when a region is known
     (--region, or the topology's), since commands take the topology's anyway.
+
+    EventBridge on this endpoint behaves as on AWS where it matters to a
+    rehearsal: rules match with cabructl's matcher (the one `test-event` uses);
+    each target gets its Input, InputPath or InputTransformer rendering; a target
+    whose resource policy does not let events.amazonaws.com deliver for the rule
+    fails with NO_PERMISSIONS; failures are retried per the target's retry policy
+    and then sent to its dead-letter queue with RULE_ARN, TARGET_ARN, ERROR_CODE
+    and ERROR_MESSAGE; AWS/Events metrics land in the local CloudWatch.
     """
     from cabructl.local.server import DEFAULT_REGION, LocalAws, LocalEndpointError, stop_signals
     from cabructl.local.state import published, running_endpoint
@@ -67,13 +91,26 @@ def serve(host: str, port: int, region: str | None, file: str, env: str | None, 
             f"a local endpoint is already running at {already}",
             hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one",
         )
-    local_aws = LocalAws(host, port, region or DEFAULT_REGION, log_requests=log_requests, allowed_origins=allow_origins)
+    local_aws = LocalAws(host, port, region or DEFAULT_REGION, log_requests=log_requests, allowed_origins=allow_origins,
+                         failures=_failures(failures), time_scale=time_scale)
     with stop_signals() as wait_for_stop, local_aws as aws:
         with published(aws.endpoint_url, region) as state_file:
             click.echo(_banner(_client_env(aws.env(), region), state_file, sorted(aws.allowed_origins)))
+            for failing in aws.failures.listing():
+                click.echo(f"# deliveries to target {failing['target_id']} fail with {failing['error_code']}")
             wait_for_stop()
     click.echo("# cabructl local: stopped", err=True)
     return 0
+
+
+def _failures(options: tuple[str, ...]) -> dict[str, str]:
+    """``--fail`` values as target id → error code; a bad one is a usage error (exit 64)."""
+    from cabructl.local.failures import FailureSpecError, parse_failure
+
+    try:
+        return dict(parse_failure(option) for option in options)
+    except FailureSpecError as error:
+        raise click.BadParameter(f"{error} ({error.hint})" if error.hint else str(error), param_hint="--fail") from None
 
 
 def _topology_region(file: str, env: str | None) -> str | None:

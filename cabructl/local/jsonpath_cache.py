@@ -17,7 +17,7 @@ _CACHE_SIZE = 512
 def install_jsonpath_cache() -> None:
     """Replace ``jsonpath_ng.ext.parse`` with a cached version; idempotent.
 
-    moto (and :mod:`cabructl.local.sns_delivery`) import ``parse`` inside the
+    moto imports ``parse`` inside the
     function at each call, so replacing the module attribute reaches them.
     """
     import jsonpath_ng.ext

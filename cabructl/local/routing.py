@@ -22,6 +22,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 DEFAULT_REGION = "us-east-1"
+CONTROL_PREFIX = "/_cabructl/"  # the endpoint's own control calls (cabructl.local.failures)
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,14 @@ def request_context(request: Request) -> RequestContext:
 class ServiceRouter:
     """A WSGI app sending each request to the app registered for its signing service, else to moto."""
 
-    def __init__(self, fallback: WsgiApp, services: Mapping[str, WsgiApp]) -> None:
+    def __init__(self, fallback: WsgiApp, services: Mapping[str, WsgiApp], control: WsgiApp | None = None) -> None:
         self._fallback = fallback
         self._services = dict(services)
+        self._control = control
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self._control is not None and environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response)
         scope = credential_scope(environ)
         app = self._services.get(scope.service.lower(), self._fallback) if scope else self._fallback
         return app(environ, start_response)

@@ -2,9 +2,12 @@
 
 :class:`LocalAws` serves moto's WSGI application on a loopback port from a
 background thread, behind a router that answers the EventBridge Schemas API
-itself (see :mod:`cabructl.local.schemas`); starting it also makes EventBridge
-rules deliver to SNS targets (see :mod:`cabructl.local.sns_delivery`) and keeps
-SNS http(s) deliveries on loopback (see :mod:`cabructl.local.sns_loopback`).
+itself (see :mod:`cabructl.local.schemas`); starting it also routes PutEvents
+with cabructl's matcher and delivers as EventBridge does, permissions, retries,
+dead letters and metrics included (see :mod:`cabructl.local.eventbus` and
+:mod:`cabructl.local.delivery`), answers the ``/_cabructl/`` control calls
+(:mod:`cabructl.local.failures`), and keeps SNS http(s) deliveries on loopback
+(see :mod:`cabructl.local.sns_loopback`).
 In front of it all, :class:`cabructl.local.origins.OriginGuard` refuses browser
 origins, so a web page cannot use the endpoint unless it was allowed by name.
 
@@ -25,9 +28,13 @@ import signal
 import socket
 import threading
 from types import TracebackType
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from cabructl.errors import CabructlError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.local.delivery import LocalDelivery
+    from cabructl.local.failures import InjectedFailures
 
 LOOPBACK = "127.0.0.1"
 FAKE_CREDENTIAL = "testing"
@@ -62,6 +69,10 @@ class LocalAws:
     :attr:`port` and :attr:`endpoint_url` then report the real one. Browser pages
     are refused except those whose origins are in ``allowed_origins``
     (e.g. ``["http://localhost:3000"]`` for a local web console).
+
+    ``failures`` (target id → AWS error code) makes deliveries to those targets fail,
+    ``time_scale`` compresses AWS's retry backoff (0.01: a minute takes 0.6 s), and
+    ``enforce_permissions=False`` delivers whatever the resource policies say.
     """
 
     def __init__(
@@ -73,7 +84,11 @@ class LocalAws:
         allow_remote: bool = False,
         log_requests: bool = False,
         allowed_origins: Iterable[str] = (),
+        failures: Mapping[str, str] | None = None,
+        time_scale: float | None = None,
+        enforce_permissions: bool = True,
     ) -> None:
+        from cabructl.local.failures import check_error_code
         from cabructl.local.origins import allowed_origins as checked_origins
 
         if not allow_remote and not is_loopback(host):
@@ -87,6 +102,14 @@ class LocalAws:
         self._log_requests = log_requests
         self._allow_remote = allow_remote
         self.allowed_origins = checked_origins(allowed_origins)  # a bad value fails here, not at start()
+        for code in (failures or {}).values():
+            check_error_code(code)  # a bad value fails here, not at start()
+        if time_scale is not None and time_scale <= 0:
+            raise LocalEndpointError(f"the time scale must be positive, not {time_scale}")
+        self._failures = dict(failures or {})
+        self._time_scale = time_scale
+        self._enforce_permissions = enforce_permissions
+        self.delivery: LocalDelivery | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -96,13 +119,17 @@ class LocalAws:
             return self
         from werkzeug.serving import make_server
 
+        from cabructl.local import eventbus
+        from cabructl.local.failures import control_app
+
+        control = control_app(lambda: self.failures, lambda: self.delivery.counts() if self.delivery else {})
         with _listening_socket(self.host, self._requested_port) as listener:
             # werkzeug serves a duplicate of our socket: binding it ourselves keeps werkzeug
             # from answering a taken port with print() and sys.exit().
             self._server = make_server(
                 self.host,
                 self._requested_port,
-                build_app(self.allowed_origins, loopback_hosts_only=not self._allow_remote),
+                build_app(self.allowed_origins, loopback_hosts_only=not self._allow_remote, control=control),
                 threaded=True,
                 request_handler=_request_handler(self._log_requests),
                 fd=listener.fileno(),
@@ -114,12 +141,24 @@ class LocalAws:
             daemon=True,
         )
         self._thread.start()
+        self.delivery = eventbus.attach(self.endpoint_url, self.region, failures=self._failures,
+                                        time_scale=self._time_scale, enforce_permissions=self._enforce_permissions)
         return self
+
+    @property
+    def failures(self) -> InjectedFailures:
+        """The injected delivery failures (shared by the endpoints of this process, as their state is)."""
+        if self.delivery is None:
+            raise RuntimeError("the local endpoint is not started")
+        return self.delivery.failures
 
     def stop(self) -> None:
         """Stop serving and release the port; state in moto's backends is kept (it is process-global)."""
         if self._server is None:
             return
+        from cabructl.local import eventbus
+
+        eventbus.detach(self.endpoint_url)
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -185,8 +224,9 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
-def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool = True) -> Any:
-    """The WSGI application: Schemas requests to cabructl's implementation, the rest to moto.
+def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool = True, control: Any = None) -> Any:
+    """The WSGI application: Schemas requests to cabructl's implementation, ``/_cabructl/``
+    to ``control``, the rest to moto.
 
     All of it sits behind the origin guard, which also removes the CORS headers
     moto's flask-cors would add for any origin. ``loopback_hosts_only`` refuses
@@ -198,15 +238,15 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     from cabructl.local.origins import OriginGuard
     from cabructl.local.routing import ServiceRouter
     from cabructl.local.schemas import SERVICE_NAME, schemas_app
-    from cabructl.local.sns_delivery import install_sns_delivery
+    from cabructl.local.eventbus import install_event_routing
     from cabructl.local.sns_loopback import install_sns_loopback_only
     from cabructl.local.tag_index import install_rule_tag_index
 
-    install_sns_delivery()
+    install_event_routing()
     install_sns_loopback_only()
     install_rule_tag_index()
     install_jsonpath_cache()
-    router = ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()})
+    router = ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()}, control=control)
     return OriginGuard(router, allowed_origins, loopback_hosts_only=loopback_hosts_only)
 
 

@@ -33,15 +33,25 @@ def bus(aws: Clients, unique: Callable[[str], str]) -> str:
     return name
 
 
-def new_queue(aws: Clients, name: str) -> tuple[str, str]:
+def events_may(action: str, resource: str) -> str:
+    """A resource policy letting EventBridge deliver (for any rule of the account)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": action, "Resource": resource,
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]})
+
+
+def new_queue(aws: Clients, name: str, *, open_to_events: bool = True) -> tuple[str, str]:
     url = aws.sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    if open_to_events:
+        aws.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": events_may("sqs:SendMessage", arn)})
     return url, arn
 
 
 def topic_with_queue(aws: Clients, unique: Callable[[str], str], raw: bool = False) -> tuple[str, str]:
-    """A topic and the URL of a queue subscribed to it."""
+    """A topic EventBridge may publish to, and the URL of a queue subscribed to it."""
     topic_arn = aws.sns.create_topic(Name=unique("topic"))["TopicArn"]
+    aws.sns.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=events_may("sns:Publish", topic_arn))
     queue_url, queue_arn = new_queue(aws, unique("subscriber"))
     attributes = {"RawMessageDelivery": "true"} if raw else {}
     aws.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
@@ -108,6 +118,8 @@ def test_sqs_and_logs_targets_still_deliver_beside_sns(aws: Clients, bus: str, u
     queue_url, queue_arn = new_queue(aws, unique("direct"))
     log_group = f"/aws/events/{unique('critical')}"
     aws.logs.create_log_group(logGroupName=log_group)
+    aws.logs.put_resource_policy(policyName="events-to-test-groups", policyDocument=events_may(
+        "logs:*", "arn:aws:logs:*:123456789012:log-group:/aws/events/*"))
     log_group_arn = aws.logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"][0]["arn"].removesuffix(":*")
     route(aws, bus, unique("critical"), {"Id": "sns", "Arn": topic_arn}, {"Id": "sqs", "Arn": queue_arn}, {"Id": "logs", "Arn": log_group_arn})
     event_id = publish(aws, bus, CRITICAL)
@@ -125,12 +137,24 @@ def test_a_missing_topic_fails_only_its_own_delivery(aws: Clients, bus: str, uni
     assert len(received(aws, queue_url)) == 1
 
 
-def test_installing_sns_delivery_twice_wraps_moto_once() -> None:
-    from moto.events.models import Rule
+def test_sqs_and_logs_targets_receive_their_input_path_and_transformer(aws: Clients, bus: str, unique: Callable[[str], str]) -> None:
+    path_url, path_arn = new_queue(aws, unique("slim"))
+    transformed_url, transformed_arn = new_queue(aws, unique("page"))
+    transformer = {"InputPathsMap": {"sev": "$.detail.severity", "what": "$.detail.issue"},
+                   "InputTemplate": '"<what> is <sev>"'}
+    route(aws, bus, unique("critical"), {"Id": "slim", "Arn": path_arn, "InputPath": "$.detail"},
+          {"Id": "page", "Arn": transformed_arn, "InputTransformer": transformer})
+    publish(aws, bus, CRITICAL)
+    assert [json.loads(body) for body in received(aws, path_url)] == [CRITICAL]
+    assert received(aws, transformed_url) == ['"disk full is critical"']
 
-    from cabructl.local.sns_delivery import install_sns_delivery
 
-    patched = Rule.send_to_targets
-    install_sns_delivery()
-    assert Rule.send_to_targets is patched
-    assert not hasattr(patched.__wrapped__, "__wrapped__")
+def test_put_targets_refuses_an_input_aws_would_refuse(aws: Clients, bus: str, unique: Callable[[str], str]) -> None:
+    from botocore.exceptions import ClientError
+
+    _, queue_arn = new_queue(aws, unique("twice"))
+    rule = unique("critical")
+    aws.events.put_rule(Name=rule, EventBusName=bus, EventPattern=PATTERN)
+    with pytest.raises(ClientError, match="ValidationException"):
+        aws.events.put_targets(Rule=rule, EventBusName=bus, Targets=[
+            {"Id": "twice", "Arn": queue_arn, "Input": "{}", "InputPath": "$.detail"}])
