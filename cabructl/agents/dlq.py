@@ -6,10 +6,12 @@ EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS). Reading is done with long polling
 (fewer, cheaper receives — the seed's advice) and keeps each message invisible
 only while the scan runs, then hands it back untouched.
 
-A redrive publishes the event to the bus again and deletes the DLQ message only
-once that publish succeeded: if anything fails half-way the message is still in
-the queue. Note that a redriven event is matched by *every* rule again, so
-targets that did receive it the first time receive it twice.
+A redrive delivers each event to the one target that failed (``TARGET_ARN``, see
+:mod:`cabructl.agents.redrive_target`), so no other target receives it twice;
+``via_bus`` publishes it to the bus again instead (every matching rule fires), for
+events whose target no longer exists. Either way the DLQ message is deleted only
+once its delivery succeeded: if anything fails half-way the message is still in
+the queue.
 
 A body that is not an event PutEvents would take (not JSON, too deep, wrong
 types) is *malformed*: shown as such, skipped by a redrive and left in the
@@ -118,15 +120,20 @@ class DeadLetter:
 @dataclass
 class RedriveReport:
     queue: DeadLetterQueue
-    redriven: list[tuple[DeadLetter, str]] = field(default_factory=list)  # (letter, new event id)
+    redriven: list[tuple[DeadLetter, str]] = field(default_factory=list)  # (letter, new event id or the target's ARN)
     failed: list[tuple[DeadLetter, str]] = field(default_factory=list)    # (letter, reason) — still in the queue
 
     def to_json(self) -> dict[str, Any]:
         return {
             "queue": self.queue.name,
-            "redriven": [{"message_id": letter.message_id, "event_id": event_id} for letter, event_id in self.redriven],
+            "redriven": [{"message_id": letter.message_id, **_destination(where)} for letter, where in self.redriven],
             "failed": [{"message_id": letter.message_id, "reason": reason} for letter, reason in self.failed],
         }
+
+
+def _destination(where: str) -> dict[str, str]:
+    """A redrive went to a target (an ARN) or to the bus (the new event's id)."""
+    return {"target_arn": where} if where.startswith("arn:") else {"event_id": where}
 
 
 def dead_letter_queues(topology: "Topology") -> dict[str, list[str]]:
@@ -265,16 +272,21 @@ def peek(aws: "Aws", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_
 
 
 def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
-            max_messages: int = DEFAULT_MAX_MESSAGES, report: RedriveReport | None = None) -> RedriveReport:
-    """Publish each dead letter to the bus again; delete it only once it was published.
+            max_messages: int = DEFAULT_MAX_MESSAGES, report: RedriveReport | None = None,
+            via_bus: bool = False) -> RedriveReport:
+    """Deliver each dead letter to the target that failed (``via_bus``: publish it to the bus
+    again); delete it only once that succeeded.
 
     Pass ``report`` to keep what was done even if the redrive stops half-way (an
     AWS error propagates): the caller still prints which messages already moved.
-    Malformed messages are skipped and stay in the queue.
+    Malformed messages, and those whose target is gone, are skipped and stay in the queue.
     """
     report = report if report is not None else RedriveReport(queue)
     # on the way out, whatever was not deleted goes back to the queue, visible at once
     with DeadLetterReader(agent.aws, queue, wait_seconds=wait_seconds, max_messages=max_messages).holding() as reader:
+        if not via_bus:
+            _to_targets(agent.aws, reader, report)
+            return report
         for batch in reader.batches():
             ready: list[tuple[DeadLetter, "Prepared"]] = []
             for letter in batch:
@@ -286,18 +298,44 @@ def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: 
     return report
 
 
+def _to_targets(aws: "Aws", reader: DeadLetterReader, report: RedriveReport) -> None:
+    """Each letter to its failed target; the delivered ones deleted batch by batch."""
+    from cabructl.agents.redrive_target import TargetGone, TargetRedrive
+
+    targets = TargetRedrive(aws)
+    for batch in reader.batches():
+        delivered: list[tuple[DeadLetter, str]] = []
+        for letter in batch:
+            if letter.event is None:
+                report.failed.append((letter, f"malformed, skipped: {letter.malformed}"))
+                continue
+            try:
+                delivered.append((letter, targets.deliver(letter.event, letter.attributes)))
+            except TargetGone as error:
+                report.failed.append((letter, f"{error} ({error.hint})"))
+            except Exception as error:  # botocore's: this delivery failed, the next may not
+                if not is_botocore_error(error):
+                    raise
+                report.failed.append((letter, f"delivery failed: {describe_aws_error(error, 'delivering to the target')}"))
+        _delete_delivered(reader, delivered, report)
+
+
+def _delete_delivered(reader: DeadLetterReader, delivered: list[tuple[DeadLetter, str]], report: RedriveReport) -> None:
+    undeleted = reader.delete([letter for letter, _ in delivered])
+    stuck = {letter.message_id for letter, _ in undeleted}
+    report.redriven += [(letter, where) for letter, where in delivered if letter.message_id not in stuck]
+    report.failed += [(letter, f"delivered, but the DLQ message could not be deleted ({reason}); it would be redriven again")
+                      for letter, reason in undeleted]
+
+
 def _republish(agent: "EventBridgeAgent", reader: DeadLetterReader, ready: list[tuple[DeadLetter, "Prepared"]],
                report: RedriveReport) -> None:
     if not ready:
         return
     results = agent.publish_prepared([prepared for _, prepared in ready])
-    published = [(letter, result.event_id) for (letter, _), result in zip(ready, results) if result.success]
+    published = [(letter, str(result.event_id)) for (letter, _), result in zip(ready, results) if result.success]
     report.failed += [(letter, f"republish failed: {result.error}") for (letter, _), result in zip(ready, results) if not result.success]
-    undeleted = reader.delete([letter for letter, _ in published])
-    stuck = {letter.message_id for letter, _ in undeleted}
-    report.redriven += [(letter, str(event_id)) for letter, event_id in published if letter.message_id not in stuck]
-    report.failed += [(letter, f"republished, but the DLQ message could not be deleted ({reason}); it would be redriven again")
-                      for letter, reason in undeleted]
+    _delete_delivered(reader, published, report)
 
 
 def _event_of(letter: DeadLetter, catalog: "EventCatalog") -> "GenericEvent":

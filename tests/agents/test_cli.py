@@ -129,13 +129,13 @@ def test_dlq_show_needs_a_queue(dlq_url: str) -> None:
     assert "name a QUEUE" in run("dlq", "show").output
 
 
-def test_dlq_redrive_asks_at_a_terminal_then_republishes(backbone: Backbone, dlq_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dlq_redrive_via_the_bus_asks_at_a_terminal_then_republishes(backbone: Backbone, dlq_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from cabructl.cli import agent_cmds
 
     monkeypatch.setattr(agent_cmds, "_stdin_is_terminal", lambda: True)
     declined = run("dlq", "redrive", "eventbridge-dlq", "--wait", "0", input="n\n")
     assert declined.exit_code == 1 and backbone.received() == []
-    result = run("dlq", "redrive", "--all", "--wait", "0", input="y\n")
+    result = run("dlq", "redrive", "--all", "--wait", "0", "--via-bus", input="y\n")
     assert result.exit_code == 0, result.output
     assert "eventbridge-dlq: 1 redriven, 0 left in the queue" in result.output
     assert [e["detail"]["description"] for e in backbone.received()] == ["dead"]

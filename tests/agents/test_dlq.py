@@ -55,13 +55,13 @@ def test_peek_shows_the_error_attributes_and_leaves_messages_in_place(topology: 
     assert [l.message_id for l in peek(backbone.aws, queue, wait_seconds=0)] == [letter.message_id]  # still there, visible
 
 
-def test_redrive_republishes_then_deletes(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+def test_redrive_via_the_bus_republishes_then_deletes(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
     details = [issue(description=f"lost {n}").to_detail() for n in range(12)]
     for detail in details:
         send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(detail)))
     agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
-    report = redrive(agent, queue, wait_seconds=0)
+    report = redrive(agent, queue, wait_seconds=0, via_bus=True)
     assert len(report.redriven) == 12 and report.failed == []
     received = backbone.received()
     assert sorted(e["detail"]["description"] for e in received) == sorted(d["description"] for d in details)
@@ -77,7 +77,7 @@ def test_a_failed_republish_leaves_the_message_in_the_queue(topology: Topology, 
     send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(severity="SEVERE").to_detail())))
     agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, sleep=lambda seconds: None)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
-    report = redrive(agent, queue, wait_seconds=0)
+    report = redrive(agent, queue, wait_seconds=0, via_bus=True)
     assert len(report.redriven) == 1
     reasons = sorted(reason for _, reason in report.failed)
     assert reasons[0].startswith("invalid Issue Detection Event: detail.severity")
@@ -122,8 +122,49 @@ def test_a_deeply_nested_message_is_skipped_and_the_others_redriven(topology: To
     bad = send_dead_letter(backbone.aws, dlq_url, MALFORMED[1][1])
     agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
-    report = redrive(agent, queue, wait_seconds=0)
+    report = redrive(agent, queue, wait_seconds=0, via_bus=True)
     assert len(report.redriven) == 1 and [(letter.message_id, reason[:36]) for letter, reason in report.failed] == \
         [(bad, "malformed, skipped: the body: line 1")]
     assert [e["detail"]["description"] for e in backbone.received()] == ["good"]
     assert [letter.message_id for letter in peek(backbone.aws, queue, wait_seconds=0)] == [bad]
+
+
+def _queue(aws: Aws, name: str) -> tuple[str, str]:
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _bodies(aws: Aws, url: str) -> list[str]:
+    return [m["Body"] for m in aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+
+
+def test_redrive_delivers_to_the_failed_target_only_with_its_input(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    failed_url, failed_arn = _queue(backbone.aws, "failed-target")
+    other_url, other_arn = _queue(backbone.aws, "other-target")
+    rule = RULE_ARN.rsplit("/", 1)[-1]
+    events = backbone.aws.client("events")
+    events.put_rule(Name=rule, EventBusName=backbone.bus, EventPattern=json.dumps({"source": ["cabruca.agents.monitor"]}))
+    events.put_targets(Rule=rule, EventBusName=backbone.bus, Targets=[
+        {"Id": "failed", "Arn": failed_arn, "InputPath": "$.detail"}, {"Id": "other", "Arn": other_arn}])
+    detail = issue(description="lost once").to_detail()
+    attributes = {"RULE_ARN": RULE_ARN, "TARGET_ARN": failed_arn, "ERROR_CODE": "NO_PERMISSIONS", "ERROR_MESSAGE": "denied"}
+    backbone.aws.client("sqs").send_message(QueueUrl=dlq_url, MessageBody=json.dumps(failed_event(detail)), MessageAttributes={
+        name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()})
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    report = redrive(agent, queue, wait_seconds=0)
+    assert [where for _, where in report.redriven] == [failed_arn] and report.failed == []
+    assert [json.loads(body) for body in _bodies(backbone.aws, failed_url)] == [detail]  # the target's own InputPath
+    assert _bodies(backbone.aws, other_url) == [] and backbone.received() == []  # nothing twice, nothing on the bus
+    assert depth(backbone.aws, dlq_url) == 0
+
+
+def test_a_letter_whose_target_is_gone_stays_and_says_to_use_the_bus(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
+    send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue().to_detail())))  # its rule does not exist here
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
+    report = redrive(agent, queue, wait_seconds=0)
+    [(_, reason)] = report.failed
+    assert "no longer exists" in reason and "--via-bus" in reason
+    assert depth(backbone.aws, dlq_url) == 1

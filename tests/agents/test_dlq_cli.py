@@ -88,7 +88,7 @@ def test_show_as_json_marks_the_malformed_message(mixed_queue: dict[str, str]) -
 
 def test_redrive_moves_the_good_ones_skips_the_bad_one_and_reports(backbone: Backbone, dlq_url: str,
                                                                      mixed_queue: dict[str, str]) -> None:
-    result = run("redrive", DLQ, "--wait", "0", "--yes")
+    result = run("redrive", DLQ, "--wait", "0", "--yes", "--via-bus")
     assert_clean_error(result, f"{DLQ}: 2 redriven, 1 left in the queue",
                        f"kept {mixed_queue['bad']}: malformed, skipped: the body: line 1, column ")
     assert sorted(event["detail"]["description"] for event in backbone.received()) == ["first", "second"]
@@ -109,7 +109,7 @@ def test_at_a_terminal_redrive_asks_and_a_no_moves_nothing(backbone: Backbone, d
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(agent_cmds, "_stdin_is_terminal", lambda: True)
     result = run("redrive", DLQ, "--wait", "0", input="n\n")
-    assert_clean_error(result, f"Republish the events in {DLQ} to cabruca-agents-bus?", "redrive cancelled; nothing was moved.")
+    assert_clean_error(result, f"Redrive the events in {DLQ} to the targets that failed?", "redrive cancelled; nothing was moved.")
     assert backbone.received() == [] and depth(backbone, dlq_url) == 3
 
 
@@ -171,7 +171,7 @@ def test_an_endpoint_dying_mid_redrive_still_prints_what_moved(backbone: Backbon
     for n in range(12):
         send_dead_letter(backbone.aws, dlq_url, good_body(f"lost {n}"))
     DieAfter(cli_aws, "sqs.DeleteMessageBatch")  # the first ten are republished and deleted, then the endpoint is gone
-    result = run("redrive", DLQ, "--wait", "0", "--yes")
+    result = run("redrive", DLQ, "--wait", "0", "--yes", "--via-bus")
     assert_clean_error(result, f"{DLQ}: 10 redriven, 0 left in the queue",
                        "redrive stopped early (see the error below); messages not yet redriven are still in their queue",
                        f"error[aws-error]: receiving messages from {DLQ_NAME} (sqs:ReceiveMessage): Could not connect to the endpoint URL")
@@ -183,7 +183,7 @@ def test_an_endpoint_dying_mid_redrive_keeps_the_json_report(backbone: Backbone,
     for n in range(12):
         send_dead_letter(backbone.aws, dlq_url, good_body(f"lost {n}"))
     DieAfter(cli_aws, "sqs.DeleteMessageBatch")
-    result = run("redrive", DLQ, "--wait", "0", "--yes", "--json")
+    result = run("redrive", DLQ, "--wait", "0", "--yes", "--json", "--via-bus")
     assert result.exit_code == 1 and "Traceback" not in result.output
     [report] = json.loads(result.stdout)
     assert len(report["redriven"]) == 10 and report["failed"] == []
