@@ -1,0 +1,112 @@
+"""Delivery failures rehearsed end to end: the real `cabructl` process and `local serve` over HTTP.
+
+A queue policy broken out of band sends the next event to the rule's DLQ with
+NO_PERMISSIONS, and `apply` mends it; a target failed on purpose through the
+endpoint's control call sends its event to the DLQ after its retries, `dlq show`
+tells why, and `dlq redrive` delivers it to that target only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+
+from cabructl.topology import Topology, load_topology
+from deployment import copy_topology
+from e2e_driver import REGION, Cli
+
+WAIT_SECONDS = 10.0
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory, aws_env: dict[str, str]) -> Iterator[tuple[Cli, Topology]]:
+    folder = tmp_path_factory.mktemp("failures")
+    file = copy_topology(folder, "e2e-failures")
+    cli = Cli(folder, aws_env)
+    cli.run("apply", "--auto-approve")
+    yield cli, load_topology(str(file))
+    cli.run("destroy", "--auto-approve", "--allow-data-loss")
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def publish(endpoint: str, topology: Topology, source: str, detail_type: str, detail: dict[str, Any]) -> str:
+    entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": topology.bus.name}
+    result = client("events", endpoint).put_events(Entries=[entry])
+    assert result["FailedEntryCount"] == 0
+    return str(result["Entries"][0]["EventId"])
+
+
+def queue_url(endpoint: str, topology: Topology, logical: str) -> str:
+    return str(client("sqs", endpoint).get_queue_url(QueueName=topology.queues[logical].name)["QueueUrl"])
+
+
+def take(endpoint: str, url: str, until: int = 1) -> list[dict[str, Any]]:
+    """Messages of a queue (deleted as read), waiting for ``until`` of them at most WAIT_SECONDS (one look for 0)."""
+    sqs, found = client("sqs", endpoint), []
+    deadline = time.monotonic() + WAIT_SECONDS
+    looked = False
+    while (len(found) < until or not looked) and time.monotonic() < deadline:
+        looked = True
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                           MessageAttributeNames=["All"]).get("Messages", []):
+            found.append(message)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def error_code(message: dict[str, Any]) -> str:
+    return str(message["MessageAttributes"]["ERROR_CODE"]["StringValue"])
+
+
+def test_a_queue_policy_broken_out_of_band_dead_letters_until_apply_mends_it(deployed: tuple[Cli, Topology], endpoint: str) -> None:
+    cli, topology = deployed
+    sqs, target = client("sqs", endpoint), queue_url(endpoint, topology, "product-requests")
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=target, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    policy["Statement"] = [s for s in policy["Statement"] if "events.amazonaws.com" not in json.dumps(s.get("Principal"))]
+    sqs.set_queue_attributes(QueueUrl=target, Attributes={"Policy": json.dumps(policy)})
+
+    lost = publish(endpoint, topology, "cabruca.agents.product", "Feature Request Event", {"description": "lost"})
+    [letter] = take(endpoint, queue_url(endpoint, topology, "eventbridge-dlq"))
+    assert error_code(letter) == "NO_PERMISSIONS" and json.loads(letter["Body"])["id"] == lost
+    assert take(endpoint, target, until=0) == []
+
+    assert "Apply complete" in cli.run("apply", "--auto-approve").stdout
+    kept = publish(endpoint, topology, "cabruca.agents.product", "Feature Request Event", {"description": "kept"})
+    assert [json.loads(m["Body"])["id"] for m in take(endpoint, target)] == [kept]
+
+
+def test_a_failed_target_is_shown_then_redriven_to_that_target_only(deployed: tuple[Cli, Topology], endpoint: str) -> None:
+    cli, topology = deployed
+    control = f"{endpoint}/_cabructl/failures/failed-tests-queue"
+    urllib.request.urlopen(urllib.request.Request(control, data=b'{"error_code": "INTERNAL_ERROR"}', method="PUT")).close()
+    try:
+        marker = f"redrive-{time.time_ns()}"
+        event_id = publish(endpoint, topology, "cabruca.agents.tester", "Test Results Event", {"status": "ERROR", "marker": marker})
+        deadline = time.monotonic() + WAIT_SECONDS
+        shown: list[dict[str, Any]] = []
+        while not shown and time.monotonic() < deadline:  # after its retries, on the endpoint's own thread
+            letters = json.loads(cli.run("dlq", "show", "eventbridge-dlq", "--wait", "1", "--json").stdout)
+            shown = [letter for letter in next(iter(letters.values())) if (letter["event"] or {}).get("id") == event_id]
+    finally:
+        urllib.request.urlopen(urllib.request.Request(control, method="DELETE")).close()
+    [letter] = shown
+    assert letter["attributes"]["ERROR_CODE"] == "INTERNAL_ERROR"
+    assert letter["attributes"]["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts" and letter["attributes"]["RETRY_ATTEMPTS"] == "3"
+    assert "error   INTERNAL_ERROR" in cli.run("dlq", "show", "eventbridge-dlq", "--wait", "0").stdout
+
+    redriven = json.loads(cli.run("dlq", "redrive", "eventbridge-dlq", "--wait", "0", "--yes", "--json").stdout)
+    assert [item["target_arn"].rsplit(":", 1)[-1] for item in redriven[0]["redriven"]] == [topology.queues["test-investigation"].name]
+    [delivered] = take(endpoint, queue_url(endpoint, topology, "test-investigation"))
+    assert json.loads(delivered["Body"])["detail"]["marker"] == marker
+    logged = client("logs", endpoint).filter_log_events(logGroupName=topology.log_groups["agents"].name)["events"]
+    assert sum(marker in event["message"] for event in logged) == 1  # the other target received it once, not twice
