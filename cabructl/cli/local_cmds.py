@@ -103,6 +103,16 @@ def serve(host: str, port: int, region: str | None, file: str, env: str | None, 
     return 0
 
 
+def _running_endpoint() -> str:
+    from cabructl.local.server import LocalEndpointError
+    from cabructl.local.state import running_endpoint
+
+    found = running_endpoint()
+    if found is None:
+        raise LocalEndpointError("--local: no local endpoint is running", hint="start one with `cabructl local serve`")
+    return found
+
+
 def _failures(options: tuple[str, ...]) -> dict[str, str]:
     """``--fail`` values as target id → error code; a bad one is a usage error (exit 64)."""
     from cabructl.local.failures import FailureSpecError, parse_failure
@@ -163,20 +173,25 @@ def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str]) -
               envvar="CABRUCTL_FILE", help="The topology file.")
 @click.option("--env", "env", default=None, metavar="ENV", help="Environment from the file's `environments:` section.")
 @click.option("--json", "as_json", is_flag=True, help="Print the delivery report as JSON at the end.")
+@click.option("--local", "use_running", is_flag=True,
+              help="Run on the endpoint of a running `cabructl local serve` (it stays up: `cabructl cost --local` then "
+                   "reports what the demo published) instead of one of the demo's own.")
 @run_command
-def demo(file: str, env: str | None, as_json: bool) -> int:
+def demo(file: str, env: str | None, as_json: bool, use_running: bool) -> int:
     """See the whole system work locally, in seconds, with no AWS account.
 
     Starts a local AWS endpoint on a free loopback port, applies the topology,
     publishes one event per agent type plus a CRITICAL issue and a FAILED test
     run through the agent SDK, shows where each event landed (log group, SNS
     topic through a subscribed queue, each SQS queue), runs a second plan that
-    must show no changes, and stops the endpoint. Exit 1 if any event did not
-    arrive where its rules say it should.
+    must show no changes, and stops the endpoint. Before that second plan it
+    prints the AWS/Events metrics the local CloudWatch holds for each rule
+    (matched events, invocations, failed invocations, events sent to a DLQ).
+    Exit 1 if any event did not arrive where its rules say it should.
     """
     from cabructl.local.demo import result_json, run_demo
 
-    result = run_demo(file, click.echo, env=env)
+    result = run_demo(file, click.echo, env=env, endpoint_url=_running_endpoint() if use_running else None)
     if as_json:
         click.echo(result_json(result))
     verdict = "every event arrived where its rules send it" if result.ok else "some events did not arrive as expected"

@@ -4,7 +4,10 @@ Starts :class:`LocalAws` on a free loopback port, applies topology.yaml, publish
 one realistic event per agent type plus a CRITICAL issue and a FAILED test run
 (``cabructl/data/demo_events.yaml``) through the agent SDK, then shows where each
 event landed — log group, SNS topic (through a queue subscribed to it) and each
-SQS queue — and finishes with a second plan that must show no changes.
+SQS queue — then the AWS/Events metrics the local CloudWatch now holds for each rule,
+and finishes with a second plan that must show no changes. With ``endpoint_url``
+(``cabructl demo --local``) it runs against a ``cabructl local serve`` that stays
+up afterwards, so ``cabructl cost --local`` reports what the demo published.
 
 Where an event *should* land is computed offline from the topology with the
 pattern matcher; where it *did* land is read back from the endpoint. A row whose
@@ -13,12 +16,13 @@ two disagree is a failure, and the demo exits non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import resources as package_data
 from typing import Any, Callable, Iterator
 
@@ -26,6 +30,7 @@ from cabructl.errors import CabructlError
 from cabructl.topology.model import Topology
 
 DELIVERY_WAIT_SECONDS = 10.0
+METRICS_LOOKBACK = timedelta(seconds=2)  # count from just before publishing: a demo run earlier on the same endpoint is left out
 POLL_SECONDS = 0.2
 
 Echo = Callable[[str], None]
@@ -69,6 +74,7 @@ class DemoResult:
     unexpected: list[str] = field(default_factory=list)
     second_plan_empty: bool = False
     seconds: float = 0.0
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # rule → AWS/Events metric → count
 
     @property
     def ok(self) -> bool:
@@ -161,9 +167,9 @@ def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
     return rows
 
 
-def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None = None) -> DemoResult:
-    """Run the whole demo; the endpoint is stopped whatever happens."""
-    from cabructl.local.server import LocalAws
+def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None = None,
+             endpoint_url: str | None = None) -> DemoResult:
+    """Run the whole demo on an endpoint of its own (stopped whatever happens), or on ``endpoint_url``."""
     from cabructl.topology import load_topology
 
     started = time.monotonic()
@@ -171,16 +177,48 @@ def run_demo(topology_file: str, echo: Echo, *, port: int = 0, env: str | None =
     events = load_demo_events()
     refuse_unless_ready(topology, events)
     result = DemoResult()
-    with LocalAws(port=port, region=topology.region) as local, _fake_credentials(local.env()):
-        echo(f"Local AWS endpoint on {local.endpoint_url} (loopback only, fake credentials).")
-        aws = _aws(local.endpoint_url, topology.region)
+    with _endpoint(endpoint_url, port, topology.region) as url:
+        echo(f"Local AWS endpoint on {url} (loopback only, fake credentials).")
+        aws = _aws(url, topology.region)
         _apply(topology, aws, echo)
+        since = datetime.now(timezone.utc) - METRICS_LOOKBACK
         result.rows, result.unexpected = deliver_demo_events(topology, aws, echo, events)
         echo("")
         echo(render_rows(result.rows))
-        result.second_plan_empty = _second_plan(topology, local.endpoint_url, echo)
+        result.metrics = _rule_metrics(topology, aws, since)
+        echo("")
+        echo(render_metrics(result.metrics))
+        result.second_plan_empty = _second_plan(topology, url, echo)
     result.seconds = time.monotonic() - started
     return result
+
+
+@contextlib.contextmanager
+def _endpoint(endpoint_url: str | None, port: int, region: str) -> Iterator[str]:
+    """The URL to run on, with the endpoint's fake credentials set for this process."""
+    from cabructl.local.server import FAKE_CREDENTIAL, LocalAws
+
+    if endpoint_url is not None:
+        with _fake_credentials({"AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL, "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
+                                "AWS_REGION": region, "AWS_DEFAULT_REGION": region}):
+            yield endpoint_url
+        return
+    with LocalAws(port=port, region=region) as local, _fake_credentials(local.env()):
+        yield local.endpoint_url
+
+
+def _rule_metrics(topology: Topology, aws: Any, since: datetime) -> dict[str, dict[str, float]]:
+    """What the local CloudWatch counted per rule since the demo began publishing (metrics are flushed per call)."""
+    from cabructl.policy.usage import rule_metric_counts
+
+    return rule_metric_counts(aws, topology, since)
+
+
+def render_metrics(metrics: dict[str, dict[str, float]]) -> str:
+    """AWS/Events metrics per rule, as the dashboard's widgets will show them."""
+    names = next(iter(metrics.values()), {})
+    table = [(rule, *(f"{int(count):,}" for count in counts.values())) for rule, counts in metrics.items()]
+    return "AWS/Events metrics in the local CloudWatch:\n" + _table(("rule", *names), table)
 
 
 def deliver_demo_events(topology: Topology, aws: Any, echo: Echo, events: list[DemoEvent] | None = None) -> tuple[list[Row], list[str]]:
@@ -309,8 +347,12 @@ def _second_plan(topology: Topology, endpoint_url: str, echo: Echo) -> bool:
 
 def render_rows(rows: list[Row]) -> str:
     """The table of where each event landed."""
-    headers = ("event", "rule", "destination", "arrived")
     table = [(row.event.label, row.rule, str(row.destination), "yes" if row.arrived else "NO") for row in rows]
+    return _table(("event", "rule", "destination", "arrived"), table)
+
+
+def _table(headers: tuple[str, ...], table: list[tuple[str, ...]]) -> str:
+    """Left-aligned columns under a ruled header line."""
     widths = [max(len(str(line[i])) for line in [headers, *table]) for i in range(len(headers))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [headers, *table]]
     lines.insert(1, "  ".join("-" * width for width in widths))
@@ -324,4 +366,5 @@ def result_json(result: DemoResult) -> str:
         "second_plan_empty": result.second_plan_empty,
         "deliveries": [{"event": row.event.label, "rule": row.rule, "destination": str(row.destination), "arrived": row.arrived} for row in result.rows],
         "unexpected": result.unexpected,
+        "metrics": result.metrics,
     }, indent=2)

@@ -19,6 +19,9 @@ from cabructl.policy.pricing import CostBreakdown, Volume
 from cabructl.policy.traffic import EXPECTED, SECONDS_PER_DAY, TrafficModel
 from cabructl.topology.model import Topology
 
+# The window ends a minute ahead: CloudWatch (and moto, which drops the sub-second part of
+# EndTime) would leave out datapoints of the last second, those of events just published.
+CLOCK_SLACK = _dt.timedelta(minutes=1)
 PUBLISHED_METRIC = "PutEventsEntriesCount"  # no bus dimension: the whole account and region
 MATCHED_METRIC = "MatchedEvents"
 SUM = "Sum"
@@ -61,7 +64,7 @@ class UsageReport:
 
 def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None = None) -> ObservedUsage:
     """Sum the bus's counters over the last ``days`` days, in one GetMetricData conversation."""
-    end = now or _dt.datetime.now(_dt.timezone.utc)
+    end = (now or _dt.datetime.now(_dt.timezone.utc)) + CLOCK_SLACK
     start = end - _dt.timedelta(days=days)
     bus = topology.bus.name
     rules = list(topology.rules.values())
@@ -77,13 +80,30 @@ def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None
     )
 
 
-def _query(query_id: str, metric: str, dimensions: Mapping[str, str]) -> dict[str, Any]:
+# What the demo (and anyone rehearsing failures) wants to see per rule.
+RULE_DELIVERY_METRICS = ("MatchedEvents", "Invocations", "FailedInvocations", "InvocationsSentToDlq")
+
+
+def rule_metric_counts(aws: Any, topology: Topology, since: _dt.datetime, metrics: tuple[str, ...] = RULE_DELIVERY_METRICS,
+                       now: _dt.datetime | None = None) -> dict[str, dict[str, float]]:
+    """Rule (logical name) → metric → the sum CloudWatch holds since ``since``; 0 where it has none."""
+    end = (now or _dt.datetime.now(_dt.timezone.utc)) + CLOCK_SLACK
+    bus = topology.bus.name
+    rules = list(topology.rules.values())
+    queries = [_query(f"r{r}m{m}", metric, {"EventBusName": bus, "RuleName": rule.name}, period=60)
+               for r, rule in enumerate(rules) for m, metric in enumerate(metrics)]
+    sums = _metric_sums(aws, queries, since, end)
+    return {rule.logical: {metric: sums.get(f"r{r}m{m}", 0.0) for m, metric in enumerate(metrics)}
+            for r, rule in enumerate(rules)}
+
+
+def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY) -> dict[str, Any]:
     return {
         "Id": query_id,
         "MetricStat": {
             "Metric": {"Namespace": EVENTS_NAMESPACE, "MetricName": metric,
                        "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()]},
-            "Period": SECONDS_PER_DAY,
+            "Period": period,
             "Stat": SUM,
         },
         "ReturnData": True,

@@ -110,3 +110,21 @@ def test_a_failed_target_is_shown_then_redriven_to_that_target_only(deployed: tu
     assert json.loads(delivered["Body"])["detail"]["marker"] == marker
     logged = client("logs", endpoint).filter_log_events(logGroupName=topology.log_groups["agents"].name)["events"]
     assert sum(marker in event["message"] for event in logged) == 1  # the other target received it once, not twice
+
+
+def test_demo_on_a_running_endpoint_then_cost_reports_what_it_published(tmp_path: Path, aws_env: dict[str, str],
+                                                                        local_state: Path) -> None:
+    """`local serve`, `demo --local`, `cost --local`: the costs of a rehearsal come from real metrics."""
+    file = copy_topology(tmp_path, "e2e-demo")
+    cli = Cli(tmp_path, {**{k: v for k, v in aws_env.items() if k != "AWS_ENDPOINT_URL"}, "CABRUCTL_LOCAL_STATE": str(local_state)})
+    output = cli.run("demo", "--local", "--json").stdout
+    demo = json.loads(output[output.rindex("\n{\n"):output.rindex("\n}\n") + 2])
+    try:
+        assert demo["ok"] and demo["metrics"]["failed-tests"]["MatchedEvents"] == 1
+        usage = json.loads(cli.run("cost", "--local", "--format", "json").stdout)
+        topology = load_topology(str(file))
+        assert usage["rule_matches_by_rule"] == {rule: counts["MatchedEvents"] for rule, counts in demo["metrics"].items()}
+        assert usage["published_events"] >= len({row["event"] for row in demo["deliveries"]})
+        assert usage["bus"] == topology.bus.name
+    finally:
+        cli.run("destroy", "--local", "--auto-approve", "--allow-data-loss")
