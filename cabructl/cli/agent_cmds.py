@@ -300,13 +300,19 @@ def _stdin_is_terminal() -> bool:
 @dlq.command()
 @_queue_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")  # needed without a terminal: see _stdin_is_terminal
+@click.option("--via-bus", is_flag=True,
+              help="Publish the events to the bus again instead (every matching rule fires): for events whose target is gone.")
 @run_command
 def redrive(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
-            queue: str | None, all_queues: bool, wait_seconds: int, max_messages: int, as_json: bool, yes: bool) -> int:
-    """Publish failed events to the bus again; a message is deleted only after its event was published.
+            queue: str | None, all_queues: bool, wait_seconds: int, max_messages: int, as_json: bool, yes: bool,
+            via_bus: bool) -> int:
+    """Deliver failed events again, each to the target that failed; a message is deleted only after its delivery succeeded.
 
-    Every rule matches a redriven event again, so targets that did receive it
-    the first time receive it twice.
+    Each dead letter names its rule and target (RULE_ARN, TARGET_ARN); the event
+    goes to that target only, rendered with that target's input settings, so the
+    other targets of the same event receive nothing twice. A letter whose rule
+    or target no longer exists stays in the queue; --via-bus publishes the
+    events to the bus instead, where every matching rule fires again.
     """
     from cabructl.agents import EventBridgeAgent
     from cabructl.agents.dlq import RedriveReport
@@ -318,7 +324,8 @@ def redrive(file: str, env: str | None, region: str | None, profile: str | None,
         return EXIT_ERROR
     queues = _resolve(topology, aws, queue, all_queues, required=True)
     names = ", ".join(item.logical or item.name for item in queues)
-    if not yes and not click.confirm(f"Republish the events in {names} to {topology.bus.name}?", err=True):
+    where = f"to {topology.bus.name}" if via_bus else "to the targets that failed"
+    if not yes and not click.confirm(f"Redrive the events in {names} {where}?", err=True):
         click.echo("redrive cancelled; nothing was moved.", err=True)
         return EXIT_ERROR
     client = EventBridgeAgent(CLI_AGENT_ID, topology=topology, aws=aws, guards=False)
@@ -327,7 +334,7 @@ def redrive(file: str, env: str | None, region: str | None, profile: str | None,
     try:
         for item in queues:
             reports.append(RedriveReport(item))
-            redrive_queue(client, item, wait_seconds=wait_seconds, max_messages=max_messages, report=reports[-1])
+            redrive_queue(client, item, wait_seconds=wait_seconds, max_messages=max_messages, report=reports[-1], via_bus=via_bus)
         finished = True
     finally:  # what already moved is reported, also when an AWS error stops the redrive half-way
         _echo_redrive(reports, as_json, finished)
