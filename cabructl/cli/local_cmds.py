@@ -95,9 +95,7 @@ def serve(host: str, port: int, region: str | None, file: str, env: str | None, 
                          failures=_failures(failures), time_scale=time_scale)
     with stop_signals() as wait_for_stop, local_aws as aws:
         with published(aws.endpoint_url, region) as state_file:
-            click.echo(_banner(_client_env(aws.env(), region), state_file, sorted(aws.allowed_origins)))
-            for failing in aws.failures.listing():
-                click.echo(f"# deliveries to target {failing['target_id']} fail with {failing['error_code']}")
+            click.echo(_banner(_client_env(aws.env(), region), state_file, sorted(aws.allowed_origins), aws.failures.listing()))
             wait_for_stop()
     click.echo("# cabructl local: stopped", err=True)
     return 0
@@ -154,7 +152,7 @@ def _client_env(env: dict[str, str], region: str | None) -> dict[str, str]:
     return env if region else {name: value for name, value in env.items() if name not in REGION_VARIABLES}
 
 
-def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str]) -> str:
+def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str], failing: list[dict[str, str]]) -> str:
     """Every line is valid shell, so the whole block can be pasted."""
     import shlex
 
@@ -164,6 +162,7 @@ def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str]) -
         lines.append("# no AWS_REGION: each command uses its topology's region (--region overrides it)")
     browsers = ", ".join(allowed_origins) if allowed_origins else "none (--allow-origin ORIGIN admits a web console)"
     lines.append(f"# browser pages allowed: {browsers}")
+    lines += [f"# deliveries to target {item['target_id']} fail with {item['error_code']} (--fail)" for item in failing]
     lines.append(f"# other cabructl commands use it with --local (state file: {state_file}); Ctrl-C stops it")
     return "\n".join(lines)
 

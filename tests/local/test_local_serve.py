@@ -208,3 +208,16 @@ def test_serve_allow_origin_admits_exactly_that_origin(state_file: Path) -> None
         assert "# browser pages allowed: http://localhost:3000" in lines
         assert origin_call(url, "http://localhost:3000") == (200, "http://localhost:3000")
         assert origin_call(url, "http://evil.example") == (403, None)
+
+
+def test_serve_says_which_targets_it_fails_on_purpose(state_file: Path, tmp_path: Path) -> None:
+    lines = banner("--region", "sa-east-1", "--fail", "critical-issues-sns=no_permissions", "--fail", "cicd-queue", cwd=tmp_path)
+    assert "# deliveries to target critical-issues-sns fail with NO_PERMISSIONS (--fail)" in lines
+    assert "# deliveries to target cicd-queue fail with INTERNAL_ERROR (--fail)" in lines
+
+
+@pytest.mark.parametrize("value, message", [("cicd-queue=OOPS", 'unknown delivery error code "OOPS"'), ("=THROTTLING", "name a target id")])
+def test_serve_refuses_a_failure_it_cannot_inject_as_a_usage_error(state_file: Path, value: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["local", "serve", "--port", "0", "--region", "sa-east-1", "--fail", value])
+    assert result.exit_code == 64, result.output
+    assert message in result.output and not state_file.exists()
