@@ -25,3 +25,9 @@ def test_demo_delivers_every_event_where_its_rules_say(tmp_path: Path) -> None:
     assert ("monitor / MEDIUM issue", "log group /aws/events/cabruca-segmentation-prod/agents") in landed
     assert all(row["arrived"] for row in report["deliveries"])
     assert len(report["deliveries"]) == 8  # six events, two of which fire two rules
+    matched = {rule: counts["MatchedEvents"] for rule, counts in report["metrics"].items()}
+    delivered = {rule: sum(row["rule"] == rule for row in report["deliveries"]) for rule in matched}
+    assert matched == delivered and sum(matched.values()) == 8  # the local CloudWatch counted what arrived
+    assert all(counts["Invocations"] == counts["MatchedEvents"] and counts["FailedInvocations"] == 0
+               for counts in report["metrics"].values())
+    assert "AWS/Events metrics in the local CloudWatch:" in result.stdout
