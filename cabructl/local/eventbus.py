@@ -10,21 +10,22 @@ only the requested window to the rules in ``FilterArns``, and hands every
 (rule, target, event) to :class:`cabructl.local.delivery.LocalDelivery`.
 
 The patches go on moto's classes once per process (:func:`install_event_routing`);
-until an endpoint attaches (:func:`attach`), moto's own behaviour is kept, so moto
-used in-process elsewhere is unchanged. Like moto's backends, the delivery is one
+only requests an attached endpoint serves (:func:`attach`, :func:`serving`) get
+cabructl's behaviour; moto used in-process in the same process (``mock_aws``) keeps its own. Like moto's backends, the delivery is one
 per process: endpoints started in one process share it (and its injected failures),
 and it reaches targets through whichever of them is still running.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import json
 import logging
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
 from cabructl.local.metrics import MetricBatch
@@ -89,6 +90,23 @@ def current_delivery() -> LocalDelivery | None:
     return _delivery
 
 
+_request = threading.local()
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[None]:
+    """Mark the calls made while the endpoint's WSGI app handles one request (one thread per request)."""
+    _request.active = True
+    try:
+        yield
+    finally:
+        _request.active = False
+
+
+def _routed_here() -> bool:
+    return _delivery is not None and getattr(_request, "active", False)
+
+
 def install_event_routing() -> None:
     """Patch moto's EventBridge once per process; idempotent."""
     from moto.events.models import EventsBackend, Replay
@@ -99,13 +117,13 @@ def install_event_routing() -> None:
     EventsBackend.put_events = _when_configured(EventsBackend.put_events, put_events)
     EventsBackend.put_rule = _validating_put_rule(EventsBackend.put_rule)
     EventsBackend.put_targets = _validating_put_targets(EventsBackend.put_targets)
-    EventsHandler.test_event_pattern = test_event_pattern
+    EventsHandler.test_event_pattern = _when_configured(EventsHandler.test_event_pattern, test_event_pattern)
     Replay.replay_events = _when_configured(Replay.replay_events, replay_events)
 
 
 def _when_configured(moto_method: Any, ours: Any) -> Any:
     def method(self: Any, *args: Any) -> Any:
-        return ours(self, *args) if _delivery is not None else moto_method(self, *args)
+        return ours(self, *args) if _routed_here() else moto_method(self, *args)
 
     setattr(method, _PATCHED, True)
     method.__doc__ = ours.__doc__
@@ -291,7 +309,7 @@ def _epoch(value: Any) -> float:
 def _validating_put_rule(moto_put_rule: Any) -> Any:
     def put_rule(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         pattern = kwargs.get("event_pattern", args[2] if len(args) > 2 else None)
-        if pattern and kwargs.get("managed_by") != ARCHIVE_MANAGER:
+        if pattern and kwargs.get("managed_by") != ARCHIVE_MANAGER and _routed_here():
             _check_pattern(pattern)
         return moto_put_rule(self, name, *args, **kwargs)
 
@@ -301,7 +319,7 @@ def _validating_put_rule(moto_put_rule: Any) -> Any:
 
 def _validating_put_targets(moto_put_targets: Any) -> Any:
     def put_targets(self: Any, name: str, event_bus_arn: str | None, targets: list[dict[str, Any]]) -> Any:
-        if not name.startswith(ARCHIVE_RULE_PREFIX):  # moto's own archive rule uses a template of its own
+        if not name.startswith(ARCHIVE_RULE_PREFIX) and _routed_here():  # moto's own archive rule uses a template of its own
             _check_target_inputs(targets)
         return moto_put_targets(self, name, event_bus_arn, targets)
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from werkzeug.wrappers import Request
 
+from cabructl.local.eventbus import serving
 from cabructl.local.restjson import RequestContext
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -70,4 +71,5 @@ class ServiceRouter:
             return self._control(environ, start_response)
         scope = credential_scope(environ)
         app = self._services.get(scope.service.lower(), self._fallback) if scope else self._fallback
-        return app(environ, start_response)
+        with serving():  # moto's answer is complete when the app returns: the whole call is inside
+            return app(environ, start_response)
