@@ -5,7 +5,7 @@ moto routes PutEvents with its own pattern matcher (wrong on arrays of objects,
 on most targets, never checks a resource policy, never retries and never writes a
 dead letter; its StartReplay replays the whole archive to every rule. Here the
 endpoint routes with cabructl's rule set (the one ``test-event`` uses), validates
-patterns with cabructl's parser, archives by each archive's own pattern, replays
+patterns and target input as AWS does (:mod:`cabructl.local.checks`), archives by each archive's own pattern, replays
 only the requested window to the rules in ``FilterArns``, and hands every
 (rule, target, event) to :class:`cabructl.local.delivery.LocalDelivery`.
 
@@ -28,6 +28,8 @@ import uuid
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
+from cabructl.local import checks
+from cabructl.local.checks import ARCHIVE_MANAGER
 from cabructl.local.metrics import MetricBatch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,8 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 _PATCHED = "_cabructl_event_routing"
-ARCHIVE_MANAGER = "prod.vhs.events.aws.internal"  # moto's marker on the rule it makes per archive
-ARCHIVE_RULE_PREFIX = "Events-Archive-"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 _delivery: LocalDelivery | None = None
@@ -115,15 +115,16 @@ def install_event_routing() -> None:
     if getattr(EventsBackend.put_events, _PATCHED, False):
         return
     EventsBackend.put_events = _when_configured(EventsBackend.put_events, put_events)
-    EventsBackend.put_rule = _validating_put_rule(EventsBackend.put_rule)
-    EventsBackend.put_targets = _validating_put_targets(EventsBackend.put_targets)
-    EventsHandler.test_event_pattern = _when_configured(EventsHandler.test_event_pattern, test_event_pattern)
+    EventsBackend.put_rule = _when_configured(EventsBackend.put_rule, checks.checking_put_rule(EventsBackend.put_rule))
+    EventsBackend.put_targets = _when_configured(EventsBackend.put_targets, checks.checking_put_targets(EventsBackend.put_targets))
+    EventsHandler.test_event_pattern = _when_configured(EventsHandler.test_event_pattern, checks.test_event_pattern)
     Replay.replay_events = _when_configured(Replay.replay_events, replay_events)
 
 
 def _when_configured(moto_method: Any, ours: Any) -> Any:
-    def method(self: Any, *args: Any) -> Any:
-        return ours(self, *args) if _routed_here() else moto_method(self, *args)
+    """Ours for requests the endpoint serves, moto's for everything else (``mock_aws`` in-process)."""
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return ours(self, *args, **kwargs) if _routed_here() else moto_method(self, *args, **kwargs)
 
     setattr(method, _PATCHED, True)
     method.__doc__ = ours.__doc__
@@ -303,67 +304,3 @@ def _epoch(value: Any) -> float:
     if isinstance(value, (int, float)):
         return float(value)
     return parse_time(str(value)).timestamp()
-
-
-# -- PutRule and TestEventPattern -------------------------------------------------------------
-def _validating_put_rule(moto_put_rule: Any) -> Any:
-    def put_rule(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        pattern = kwargs.get("event_pattern", args[2] if len(args) > 2 else None)
-        if pattern and kwargs.get("managed_by") != ARCHIVE_MANAGER and _routed_here():
-            _check_pattern(pattern)
-        return moto_put_rule(self, name, *args, **kwargs)
-
-    setattr(put_rule, _PATCHED, True)
-    return put_rule
-
-
-def _validating_put_targets(moto_put_targets: Any) -> Any:
-    def put_targets(self: Any, name: str, event_bus_arn: str | None, targets: list[dict[str, Any]]) -> Any:
-        if not name.startswith(ARCHIVE_RULE_PREFIX) and _routed_here():  # moto's own archive rule uses a template of its own
-            _check_target_inputs(targets)
-        return moto_put_targets(self, name, event_bus_arn, targets)
-
-    setattr(put_targets, _PATCHED, True)
-    return put_targets
-
-
-def _check_target_inputs(targets: Iterable[Mapping[str, Any]]) -> None:
-    """AWS's ValidationException for a target whose Input, InputPath or InputTransformer it would refuse."""
-    from moto.events.exceptions import ValidationException
-
-    from cabructl.patterns.transform import target_input_problems
-
-    for target in targets:
-        problems = target_input_problems(target)
-        if problems:
-            raise ValidationException(f"target {target.get('Id')}: {problems[0]}")
-
-
-def _check_pattern(pattern: str) -> Any:
-    """The compiled pattern; AWS's InvalidEventPatternException for one it would refuse."""
-    from moto.events.exceptions import InvalidEventPatternException
-
-    from cabructl.patterns import PatternError, compile_pattern
-
-    try:
-        return compile_pattern(pattern)
-    except PatternError as error:
-        raise InvalidEventPatternException(str(error)) from None
-
-
-REQUIRED_EVENT_FIELDS = ("id", "account", "source", "time", "region", "detail-type")
-
-
-def test_event_pattern(handler: Any) -> str:
-    """TestEventPattern answered by cabructl's matcher: ``{"Result": true|false}``."""
-    from moto.events.exceptions import ValidationException
-
-    compiled = _check_pattern(handler._get_param("EventPattern") or "")
-    try:
-        event = json.loads(handler._get_param("Event") or "")
-    except ValueError:
-        raise ValidationException("Parameter Event is not valid. Reason: the event is not valid JSON.") from None
-    missing = [key for key in REQUIRED_EVENT_FIELDS if not isinstance(event, dict) or key not in event]
-    if missing:
-        raise ValidationException(f"Parameter Event is not valid. Reason: missing {', '.join(missing)}.")
-    return json.dumps({"Result": compiled.matches(event)})
