@@ -62,6 +62,17 @@ MOTO_DEFECTS = [
     ("cidr matches address strings, not numbers", {"ip": [{"cidr": "10.0.0.0/8"}]}, {"ip": 167772161}, False),
     ("wildcard * spans any characters, newline too", {"f": [{"wildcard": "a*b"}]}, {"f": "a\nb"}, True),
     ("an event is a JSON object; a list matches nothing", {"s": [{"exists": False}]}, [{"s": "x"}], False),
+    ("a path given twice keeps the values written last", {"a.b": ["1"], "a": {"b": ["2"]}}, {"a": {"b": "2"}}, True),
+]
+
+# Patterns EventBridge refuses at PutRule and moto 5.2.1 accepts (shown the same way).
+MOTO_ACCEPTS_REFUSED = [
+    ("anything-but prefix list holding a number", {"s": [{"anything-but": {"prefix": ["a", 1]}}]}),
+    ("wildcard complexity 11 ('*a*a*a*a*a*')", {"f": [{"wildcard": "*a*a*a*a*a*"}]}),
+    ("four '*:stack/NAME/*' wildcards in one field (complexity 12)",
+     {"f": [{"wildcard": f"*:stack/{name}/*"} for name in ("App", "Data", "Net", "Mon")]}),
+    ("$or forking into 1,100 sub-rules",
+     {key: {"$or": [{"n": [i]} for i in range(count)]} for key, count in (("a", 11), ("b", 10), ("c", 10))}),
 ]
 
 
@@ -222,7 +233,7 @@ def disagreements(ours: list[list[str]], theirs: list[list[str]]) -> list[int]:
 def report_moto_defects() -> None:
     from moto.events.models import EventPattern
 
-    from cabructl.patterns import compile_pattern
+    from cabructl.patterns import compile_pattern, validate_pattern
 
     print("documented cases where moto 5.2.1 is wrong (kept out of the event stream; moto's live answer):")
     for explanation, pattern, event, documented in MOTO_DEFECTS:
@@ -230,6 +241,15 @@ def report_moto_defects() -> None:
         ours = compile_pattern(pattern).matches(event)
         verdict = "moto wrong" if moto_says != documented else "moto now right"
         print(f"  - {explanation}: documented {documented}, ours {ours}, moto {moto_says} [{verdict}]")
+    for explanation, pattern in MOTO_ACCEPTS_REFUSED:
+        ours = "refused" if validate_pattern(pattern) else "accepted"
+        try:
+            EventPattern.load(json.dumps(pattern))
+            moto_says = "accepted"
+        except Exception:  # noqa: BLE001 - moto's exception types vary by version
+            moto_says = "refused"
+        verdict = "moto wrong" if moto_says == "accepted" else "moto now right"
+        print(f"  - {explanation}: documented refused, ours {ours}, moto {moto_says} [{verdict}]")
 
 
 def rate(count: int, seconds: float) -> float:

@@ -58,7 +58,9 @@ def tree_of(pattern: PatternLike) -> ObjectNode:
 def pattern_fields(pattern: PatternLike) -> set[str]:
     """Dotted paths of every event field the pattern tests, ``$or`` branches included.
 
-    The rule index and the routing report use them to know which fields decide a rule.
+    A path is AWS's flattened one whatever the spelling (``{"a.b": ...}`` and
+    ``{"a": {"b": ...}}`` both give ``a.b``). The rule index and the routing report
+    use them to know which fields decide a rule.
     """
     return set(leaf_paths(tree_of(pattern)))
 

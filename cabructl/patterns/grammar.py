@@ -23,6 +23,24 @@ MAX_NESTING_DEPTH = 100
 # event-ruler accepts /0../31 for IPv4 and /0../127 for IPv6 (a single host is
 # written without a mask as an exact value).
 MAX_CIDR_BITS = {4: 31, 6: 127}
+# AWS joins nested field names with dots, in patterns and in events alike: "a.b" names
+# the same field as {"a": {"b": ...}} (event-ruler flattens both sides to dotted paths).
+FIELD_SEPARATOR = "."
+# Wildcard complexity: the most wildcard-pattern prefixes one worst-case value can match
+# at once in a field's byte machine (event-ruler's MachineComplexityEvaluator). A rule
+# above 10 is refused: event-ruler's README strategy and its test corpus use a per-rule
+# maximum of 10, evaluated with a cap of 11 so that "more than 10" is visible, and
+# EventBridge refusals reported in public agree (3 "*:stack/NAME/*" wildcards in one
+# field, complexity 9, accepted; 4, complexity 12, refused).
+MAX_WILDCARD_COMPLEXITY = 10
+# A "$or" is compiled into one sub-rule per combination of branches; EventBridge
+# refuses a pattern whose combinations pass 1,000.
+MAX_OR_COMBINATIONS = 1000
+# EventBridge's reason for both refusals (InvalidEventPatternException).
+TOO_COMPLEX = (
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences"
+    " after a wildcard character"
+)
 
 OR_KEY = "$or"
 

@@ -14,6 +14,9 @@ The semantics, from the EventBridge docs and event-ruler:
   fields are never satisfied by two different elements of one array;
 - ``exists: false`` and patterns made only of it are what match an absent value;
   ``anything-but`` never does;
+- a dotted event key names the nested field it spells (``{"detail.state": 1}`` is
+  ``detail.state``), as AWS flattens events to dotted paths; such keys are folded
+  into the objects the pattern looks into before matching;
 - numbers match numbers by value and nothing else; string operators match strings.
   Event numbers compare as they are, at any magnitude: the documented limit of
   ±5e9 applies to the numbers written in patterns, where the parser enforces it.
@@ -27,6 +30,7 @@ from collections.abc import Mapping
 from typing import Callable, Iterator
 
 from cabructl.patterns.addresses import parse_ip
+from cabructl.patterns.dotted import MISSING, dotted_key_folder, object_paths
 from cabructl.patterns.grammar import (
     AnythingBut,
     Cidr,
@@ -45,17 +49,6 @@ from cabructl.patterns.grammar import (
 
 Test = Callable[[object], bool]
 
-
-class Missing:
-    """The value of a field the event does not have (``None`` is JSON null)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING = Missing()
 
 NUMBER_TYPES = (int, float)
 LITERAL_TYPES = (bool, type(None))
@@ -314,7 +307,11 @@ def compile_node(node: Node) -> Test:
 
 
 def compile_fields(node: ObjectNode) -> Callable[[Mapping], bool]:
-    """The test of one event object against every field and ``$or`` of ``node``."""
+    """The test of one event object against every field and ``$or`` of ``node``.
+
+    Fields are read with ``dict.get``: dotted event keys are folded in before
+    (:func:`compile_event_test`), and a pattern segment never holds a dot.
+    """
     checks = tuple((key, compile_node(child)) for key, child in node.fields)
     branches = tuple(compile_fields(branch) for branch in node.any_of)
     if len(checks) == 1 and not branches:  # the common nested case, one call less
@@ -357,10 +354,21 @@ def compile_object(node: ObjectNode) -> Test:
 
 
 def compile_event_test(tree: ObjectNode) -> Callable[[object], bool]:
-    """The whole pattern: an event is a JSON object, anything else matches nothing."""
+    """The whole pattern: an event is a JSON object, anything else matches nothing.
+
+    Dotted event keys (``{"detail.state": ...}``) are folded into the objects
+    the pattern looks into before testing, as AWS flattens both sides to dotted
+    paths; an event without them is tested as it is.
+    """
     fields = compile_fields(tree)
+    paths = object_paths(tree)
+    if not paths:
+        return lambda event: (event.__class__ is dict or isinstance(event, Mapping)) and fields(event)  # type: ignore
+    fold = dotted_key_folder(paths)
 
     def matches(event: object) -> bool:
-        return (event.__class__ is dict or isinstance(event, Mapping)) and fields(event)  # type: ignore[arg-type]
+        if event.__class__ is not dict and not isinstance(event, Mapping):
+            return False
+        return fields(fold(event))  # type: ignore[arg-type]
 
     return matches

@@ -305,33 +305,43 @@ def read_anything_but_operator(spec: dict, path: Path, report: Report) -> tuple[
     return reader(argument, path + (name,), report)
 
 
-def read_anything_but_affix(kind: type, name: str) -> Callable[[object, Path, Report], tuple[Condition, ...] | None]:
-    """anything-but prefix/suffix: one non-empty string (an empty one would exclude every string)."""
+SetReader = Callable[[object, Path, Report], Optional[tuple[Condition, ...]]]
+Check = Callable[[str], Optional[str]]
+
+
+def read_anything_but_set(element: Reader, not_string: str, check: Check | None = None) -> SetReader:
+    """anything-but prefix/suffix/equals-ignore-case/wildcard: one string or a non-empty list of them.
+
+    A value matching any listed string is excluded. The order of the checks is
+    event-ruler's (JsonRuleCompiler): the operand's own shape first (null, true and
+    objects are refused as anything-but operands), then each element in turn, then
+    wildcard syntax. An empty list is refused too: event-ruler compiles it into an
+    exclusion set with no entry, which its state machine cannot add, so no working
+    rule could come of it.
+    """
 
     def read(argument: object, path: Path, report: Report) -> tuple[Condition, ...] | None:
-        if not isinstance(argument, str):
-            report(must_be_string(name), path)
+        if argument is None or isinstance(argument, (bool, dict)):
+            report(f"Value of {ANYTHING_BUT} must be an array or single string/number value.", path)
             return None
-        if not argument:
-            report("Null prefix/suffix not allowed", path)
-            return None
-        return (kind(argument),)
-
-    return read
-
-
-def read_each_string(reader: Reader, name: str) -> Callable[[object, Path, Report], tuple[Condition, ...] | None]:
-    """anything-but equals-ignore-case/wildcard: one string or a non-empty list of them."""
-
-    def read(argument: object, path: Path, report: Report) -> tuple[Condition, ...] | None:
         texts = argument if isinstance(argument, list) else [argument]
-        if not texts or not all(isinstance(text, str) for text in texts):
-            report(f"Inside anything-but/{name} list, number|start|null|boolean is not supported.", path)
+        if not texts:
+            report("Empty arrays are not allowed", path)
             return None
-        conditions = [reader(text, path, report) for text in texts]
-        return None if None in conditions else tuple(conditions)
+        for text in texts:
+            problem = not_string if not isinstance(text, str) else check(text) if check else None
+            if problem:
+                report(problem, path)
+                return None
+        conditions = [element(text, path, report) for text in dict.fromkeys(texts)]
+        return None if None in conditions else tuple(conditions)  # type: ignore[arg-type]
 
     return read
+
+
+def no_empty_affix(text: str) -> str | None:
+    """An empty prefix or suffix would exclude every string (event-ruler's wording)."""
+    return None if text else "Null prefix/suffix not allowed"
 
 
 READERS: dict[str, Reader] = {
@@ -345,9 +355,14 @@ READERS: dict[str, Reader] = {
     CIDR: read_cidr,
 }
 
-ANYTHING_BUT_READERS = {
-    PREFIX: read_anything_but_affix(Prefix, PREFIX),
-    SUFFIX: read_anything_but_affix(Suffix, SUFFIX),
-    EQUALS_IGNORE_CASE: read_each_string(read_equals_ignore_case, EQUALS_IGNORE_CASE),
-    WILDCARD: read_each_string(read_wildcard, WILDCARD),
+AFFIX_NOT_STRING = "prefix/suffix match pattern must be a string"
+
+ANYTHING_BUT_READERS: dict[str, SetReader] = {
+    PREFIX: read_anything_but_set(lambda text, path, report: Prefix(text), AFFIX_NOT_STRING, no_empty_affix),
+    SUFFIX: read_anything_but_set(lambda text, path, report: Suffix(text), AFFIX_NOT_STRING, no_empty_affix),
+    EQUALS_IGNORE_CASE: read_anything_but_set(
+        read_equals_ignore_case,
+        f"Inside {ANYTHING_BUT}/{EQUALS_IGNORE_CASE} list, number|start|null|boolean is not supported.",
+    ),
+    WILDCARD: read_anything_but_set(read_wildcard, must_be_string(WILDCARD)),
 }

@@ -13,12 +13,15 @@ import json
 import math
 from typing import Any
 
+from cabructl.patterns.complexity import complexity_problem
 from cabructl.patterns.errors import PatternError, PatternPath, quoted
 from cabructl.patterns.grammar import (
+    FIELD_SEPARATOR,
     MAX_NESTING_DEPTH,
     MAX_PATTERN_CHARS,
     OR_KEY,
     RESERVED_IN_OR,
+    TOO_COMPLEX,
     Condition,
     Exact,
     Leaf,
@@ -26,6 +29,7 @@ from cabructl.patterns.grammar import (
     ObjectNode,
 )
 from cabructl.patterns.operators import is_number, read_operator
+from cabructl.patterns.paths import TooManyBranches, canonical_object
 
 # What json.dumps and json.loads raise on input that is no JSON document:
 # unserialisable objects, circular references, NaN, and nesting past the C stack.
@@ -54,6 +58,8 @@ def parse_collecting(raw: object) -> tuple[ObjectNode | None, list[PatternError]
         return None, parser.problems
     parser.check_size(document)
     tree = parser.object_node(document, (), depth=1, inside_or=False)
+    if tree is not None and not parser.problems:
+        parser.check_complexity(tree)
     return (tree if not parser.problems else None), parser.problems
 
 
@@ -111,6 +117,12 @@ class PatternParser:
                 f"Event pattern is {size:,} characters long; the maximum is {MAX_PATTERN_CHARS:,}", ()
             )
 
+    def check_complexity(self, tree: ObjectNode) -> None:
+        """Refuse what AWS refuses as too complex; only a pattern valid otherwise is measured."""
+        problem = complexity_problem(tree)
+        if problem:
+            self.report(problem, ())
+
     def object_node(self, document: dict, path: PatternPath, depth: int, inside_or: bool) -> ObjectNode | None:
         if depth > MAX_NESTING_DEPTH:
             self.report(f"Event pattern is nested more than {MAX_NESTING_DEPTH} levels deep", path)
@@ -128,7 +140,11 @@ class PatternParser:
             child = self.field(key, value, here, depth, inside_or)
             if child is not None:
                 fields.append((key, child))
-        return ObjectNode(tuple(fields), any_of)
+        try:
+            return canonical_object(fields, any_of)
+        except TooManyBranches:
+            self.report(TOO_COMPLEX, path)
+            return None
 
     def field(self, key: object, value: object, path: PatternPath, depth: int, inside_or: bool) -> Node | None:
         if not isinstance(key, str):
@@ -136,6 +152,10 @@ class PatternParser:
             return None
         if inside_or and key in RESERVED_IN_OR:
             self.report(f"{quoted(key)} is Ruler reserved fieldName which cannot be used inside {OR_KEY}.", path)
+            return None
+        depth += key.count(FIELD_SEPARATOR)  # "a.b" nests as deep as {"a": {"b": ...}}
+        if depth > MAX_NESTING_DEPTH:
+            self.report(f"Event pattern is nested more than {MAX_NESTING_DEPTH} levels deep", path)
             return None
         if isinstance(value, dict):
             return self.object_node(value, path, depth + 1, inside_or)

@@ -12,7 +12,10 @@ top-level fields the tree has already decided.
 
 Nested fields (``detail.status``) are used to narrow the candidates too, but are
 never dropped from the residual: through arrays of objects, a value found under a
-path says nothing about *which* element it came from.
+path says nothing about *which* element it came from. A field is filed under its
+flattened path whatever its spelling in the pattern (``{"detail.status": ...}`` or
+nested), and dotted event keys are folded in once per event before the tree is
+consulted, so the index and each rule see the same values.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from itertools import product
 from typing import Callable, Iterable, Iterator
 
 from cabructl.patterns.api import CompiledPattern, compile_pattern
+from cabructl.patterns.dotted import MISSING, dotted_key_folder, fold_level, merge_paths, object_paths, values_at
 from cabructl.patterns.errors import PatternError
-from cabructl.patterns.grammar import Exact, Leaf, ObjectNode
-from cabructl.patterns.matcher import MISSING, compile_fields, iter_elements, iter_leaf_values
+from cabructl.patterns.grammar import FIELD_SEPARATOR, Exact, Leaf, ObjectNode
+from cabructl.patterns.matcher import compile_fields, iter_leaf_values
 
 # Fields the tree splits on first when rules pin them: every EventBridge event has them.
 PREFERRED_FIELDS = (("source",), ("detail-type",))
@@ -144,7 +148,8 @@ def strings_at(event: Mapping, path: FieldPath) -> Iterable[str]:
 
     The usual case (objects all the way, a string at the end) costs a dict access
     per step; arrays on the way collect strings from every element, a superset of
-    what the element-wise matcher may use, which is what a filter needs.
+    what the element-wise matcher may use, which is what a filter needs. Dotted
+    event keys are already folded in (:meth:`RuleSet.matching`).
     """
     value: object = event
     for depth, key in enumerate(path):
@@ -158,15 +163,7 @@ def strings_at(event: Mapping, path: FieldPath) -> Iterable[str]:
 
 
 def strings_through_arrays(value: object, path: FieldPath) -> list[str]:
-    frontier = [value]
-    for key in path:
-        frontier = [
-            element[key]
-            for item in frontier
-            for element in (iter_elements(item) if isinstance(item, (list, tuple)) else (item,))
-            if isinstance(element, Mapping) and key in element
-        ]
-    return list(dict.fromkeys(text for item in frontier for text in leaf_strings(item)))
+    return list(dict.fromkeys(text for item in values_at(value, path) for text in leaf_strings(item)))
 
 
 def leaf_strings(value: object) -> list[str]:
@@ -278,8 +275,11 @@ class TreeBuilder:
 
 
 def residual_tree(tree: ObjectNode, decided: frozenset[str]) -> ObjectNode:
-    """The pattern minus the top-level fields the tree has settled."""
-    return replace(tree, fields=tuple((key, child) for key, child in tree.fields if key not in decided))
+    """The pattern minus the top-level leaves the tree has settled (an object at a settled
+    key, as ``source.x`` beside ``source``, is another path and stays)."""
+    return replace(
+        tree, fields=tuple((key, child) for key, child in tree.fields if key not in decided or not isinstance(child, Leaf))
+    )
 
 
 class RuleSet:
@@ -293,6 +293,14 @@ class RuleSet:
             for position, compiled in enumerate(self.patterns.values())
         ]
         self.root = TreeBuilder().build(pending)
+        # Where any rule looks into an object: dotted event keys are folded in there, once per event.
+        # Rules that only look into top-level objects (the usual "detail") need one check of the
+        # top-level keys, made inline in `matching`; deeper ones go through the general folder.
+        paths: dict = {}
+        for compiled in self.patterns.values():
+            merge_paths(paths, object_paths(compiled.tree))
+        self.top_level_paths = paths if paths and not any(paths.values()) else None
+        self.fold = dotted_key_folder(paths) if paths and self.top_level_paths is None else None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -301,6 +309,15 @@ class RuleSet:
         """Names of the rules ``event`` fires, in the order the rules were given."""
         if event.__class__ is not dict and not isinstance(event, Mapping):
             return []
+        if self.top_level_paths is not None:
+            try:
+                dotted = FIELD_SEPARATOR in "".join(event)  # type: ignore[arg-type]
+            except TypeError:  # a key that is no string: let the folder sort it out
+                dotted = True
+            if dotted:
+                event = fold_level(event, self.top_level_paths)  # type: ignore[arg-type]
+        elif self.fold is not None:
+            event = self.fold(event)  # type: ignore[arg-type]
         checks: list[Check] = []
         self.root.collect(event, checks)  # type: ignore[arg-type]
         positions: list[int] = []

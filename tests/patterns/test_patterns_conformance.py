@@ -381,9 +381,120 @@ CABRUCA_RULES = [
              agent_event("cabruca.agents.tester", "Test Results Event", status="PASSED")),
 ]
 
+# anything-but with a list of prefixes, suffixes, wildcards or case-insensitive values
+# (event-ruler JsonRuleCompiler, aws/event-ruler#143 and #145; EventBridge user guide,
+# "Anything-but matching"): a string matching ANY listed one is excluded; numbers,
+# booleans and null are never excluded by a string operator; a missing field never matches.
+AB_PREFIXES = {"state": [{"anything-but": {"prefix": ["init", "stop"]}}]}
+AB_SUFFIXES = {"FileName": [{"anything-but": {"suffix": [".png", ".jpg"]}}]}
+AB_WILDCARDS = {"FilePath": [{"anything-but": {"wildcard": ["*/lib/*", "*.tmp"]}}]}
+AB_IGNORE_CASE = {"s": [{"anything-but": {"equals-ignore-case": ["Stopped", "Overloaded"]}}]}
+
+ANYTHING_BUT_LISTS = [
+    match("ab-prefixes-other", AB_PREFIXES, {"state": "running"}),
+    no_match("ab-prefixes-first-excluded", AB_PREFIXES, {"state": "initializing"}),
+    no_match("ab-prefixes-second-excluded", AB_PREFIXES, {"state": "stopped"}),
+    no_match("ab-prefixes-exact-prefix-excluded", AB_PREFIXES, {"state": "stop"}),
+    match("ab-prefixes-case-sensitive", AB_PREFIXES, {"state": "Initializing"}),
+    match("ab-prefixes-number", AB_PREFIXES, {"state": 5}),
+    match("ab-prefixes-null", AB_PREFIXES, {"state": None}),
+    match("ab-prefixes-true", AB_PREFIXES, {"state": True}),
+    no_match("ab-prefixes-missing", AB_PREFIXES, {}),
+    no_match("ab-prefixes-object-is-no-leaf", AB_PREFIXES, {"state": {"init": 1}}),
+    match("ab-prefixes-array-one-survives", AB_PREFIXES, {"state": ["init-1", "running"]}),
+    no_match("ab-prefixes-array-all-excluded", AB_PREFIXES, {"state": ["init-1", "stop-2"]}),
+    match("ab-prefixes-one-element-list", {"state": [{"anything-but": {"prefix": ["init"]}}]}, {"state": "up"}),
+    match("ab-prefixes-duplicates", {"state": [{"anything-but": {"prefix": ["a", "a"]}}]}, {"state": "b"}),
+    no_match("ab-suffixes-first-excluded", AB_SUFFIXES, {"FileName": "a.png"}),
+    no_match("ab-suffixes-second-excluded", AB_SUFFIXES, {"FileName": "b.jpg"}),
+    match("ab-suffixes-other", AB_SUFFIXES, {"FileName": "c.gif"}),
+    match("ab-suffixes-case-sensitive", AB_SUFFIXES, {"FileName": "d.PNG"}),
+    match("ab-suffixes-number", AB_SUFFIXES, {"FileName": 3}),
+    no_match("ab-suffixes-nested-missing", {"detail": AB_SUFFIXES}, {"detail": {}}),
+    no_match("ab-wildcards-first-excluded", AB_WILDCARDS, {"FilePath": "/usr/lib/x.so"}),
+    no_match("ab-wildcards-second-excluded", AB_WILDCARDS, {"FilePath": "/home/a.tmp"}),
+    match("ab-wildcards-other", AB_WILDCARDS, {"FilePath": "/usr/bin/x"}),
+    match("ab-wildcards-number", AB_WILDCARDS, {"FilePath": 7}),
+    match("ab-wildcards-null", AB_WILDCARDS, {"FilePath": None}),
+    no_match("ab-wildcards-empty-string-excludes-empty",
+             {"f": [{"anything-but": {"wildcard": ["", "a*"]}}]}, {"f": ""}),
+    match("ab-wildcards-empty-string-keeps-others", {"f": [{"anything-but": {"wildcard": ["", "a*"]}}]}, {"f": "b"}),
+    no_match("ab-ignore-case-list-any-casing", AB_IGNORE_CASE, {"s": "OVERLOADED"}),
+    match("ab-ignore-case-list-other", AB_IGNORE_CASE, {"s": "running"}),
+    match("ab-ignore-case-list-number", AB_IGNORE_CASE, {"s": 1}),
+    match("ab-prefixes-or-exists-false-missing", {"s": [{"anything-but": {"prefix": ["a"]}}, {"exists": False}]}, {}),
+]
+
+# Dots in field names: AWS joins nested keys with dots on both sides (event-ruler flattens
+# rules and events to dotted paths), so every spelling of a path is the same field.
+DUPLICATE_PATH = {"a.b": ["1"], "a": {"b": ["2"]}}  # one path twice: the later values win (rule overriding)
+
+DOTTED_FIELDS = [
+    match("dots-pattern-dotted-event-nested", {"detail": {"state.status": ["running"]}},
+          {"detail": {"state": {"status": "running"}}}),
+    match("dots-pattern-nested-event-dotted", {"detail": {"state": {"status": ["running"]}}},
+          {"detail": {"state.status": "running"}}),
+    match("dots-both-dotted", {"detail": {"state.status": ["running"]}}, {"detail": {"state.status": "running"}}),
+    match("dots-top-level-pattern", {"detail.state": ["x"]}, {"detail": {"state": "x"}}),
+    match("dots-top-level-event", {"detail": {"state": ["x"]}}, {"detail.state": "x"}),
+    match("dots-three-segments-split-differently", {"a.b.c": [1]}, {"a": {"b.c": 1}}),
+    match("dots-event-key-mid-path", {"a": {"b": {"c": [1]}}}, {"a.b": {"c": 1}}),
+    no_match("dots-other-value", {"detail.state": ["x"]}, {"detail": {"state": "y"}}),
+    no_match("dots-segment-is-not-a-prefix", {"a.b": ["x"]}, {"a.bc": "x"}),
+    no_match("dots-leaf-is-not-an-object", {"a.b": ["x"]}, {"a": "x"}),
+    match("dots-plain-and-dotted-pattern-fields", {"detail": {"a": ["1"], "b.c": ["2"]}},
+          {"detail": {"a": "1", "b": {"c": "2"}}}),
+    match("dots-event-siblings-in-both-spellings", {"a": {"b": ["1"], "c": ["2"]}}, {"a": {"b": "1"}, "a.c": "2"}),
+    match("dots-event-one-path-two-values", {"a": {"b": ["2"]}}, {"a": {"b": "1"}, "a.b": "2"}),
+    no_match("dots-exists-false-sees-dotted-key", {"a": {"b": [{"exists": False}]}}, {"a.b": 1}),
+    match("dots-exists-false-other-field", {"a": {"b": [{"exists": False}]}}, {"a.c": 1}),
+    match("dots-exists-true-null", {"a.b": [{"exists": True}]}, {"a.b": None}),
+    match("dots-array-of-objects", {"a.b": ["x"]}, {"a": [{"b": "y"}, {"b": "x"}]}),
+    no_match("dots-array-fields-from-two-elements", {"a.b": ["1"], "a.c": ["2"]}, {"a": [{"b": "1"}, {"c": "2"}]}),
+    match("dots-array-fields-from-one-element", {"a.b": ["1"], "a.c": ["2"]}, {"a": [{"b": "1", "c": "2"}]}),
+    match("dots-event-array-value", {"a": {"b": ["x"]}}, {"a.b": ["y", "x"]}),
+    match("dots-or-branch", {"$or": [{"a.b": ["1"]}, {"c": ["2"]}]}, {"a": {"b": "1"}}),
+    match("dots-anything-but", {"a.b": [{"anything-but": "x"}]}, {"a.b": "y"}),
+    no_match("dots-anything-but-missing", {"a.b": [{"anything-but": "x"}]}, {"a": {}}),
+    match("dots-suffix", {"detail.file": [{"suffix": ".png"}]}, {"detail.file": "a.png"}),
+    match("dots-empty-segment", {"a..b": ["x"]}, {"a": {"": {"b": "x"}}}),
+    match("dots-source-anchor-and-dotted-detail", {"source": ["a"], "detail.x": ["1"]},
+          {"source": "a", "detail.x": "1"}),
+    match("dots-duplicate-path-later-wins", DUPLICATE_PATH, {"a": {"b": "2"}}),
+    no_match("dots-duplicate-path-earlier-dropped", DUPLICATE_PATH, {"a": {"b": "1"}}),
+    match("dots-duplicate-path-reversed", {"a": {"b": ["2"]}, "a.b": ["1"]}, {"a.b": "1"}),
+]
+
+# Near the complexity limits and accepted (the refusals are in test_patterns_invalid.py):
+# wildcard complexity at most 10 per field machine, $or combinations at most 1,000.
+STACKS = {"detail": {"stack-id": [{"wildcard": f"*:stack/{name}/*"} for name in ("App", "Data", "Net")]}}
+LEADING_STARS = ["*kiwi*", "*BASE_QuxB*", "*Delta*", "*a/example-lake-abc98765432*"]
+THOUSAND = {key: {"$or": [{"n": [index]} for index in range(10)]} for key in ("a", "b", "c")}
+
+COMPLEXITY_EDGES = [
+    match("complexity-three-stack-wildcards", STACKS, {"detail": {"stack-id": "arn:aws:cf:x:1:stack/Data/9"}}),
+    no_match("complexity-three-stack-wildcards-other", STACKS, {"detail": {"stack-id": "arn:aws:cf:x:1:stack/Mon/9"}}),
+    match("complexity-repeated-a-9", {"f": [{"wildcard": "*a*a*a*a*"}]}, {"f": "banana bar"}),
+    no_match("complexity-repeated-a-9-too-few", {"f": [{"wildcard": "*a*a*a*a*"}]}, {"f": "banana"}),
+    match("complexity-five-suffix-wildcards", {"f": [{"wildcard": f"*.{e}"} for e in ("bif", "tif", "svs", "png", "gif")]},
+          {"f": "scan.svs"}),
+    match("complexity-ten-prefix-wildcards", {"f": [{"wildcard": f"{c}*"} for c in "abcdefghij"]}, {"f": "jam"}),
+    match("complexity-anything-but-set-counts-once", {"f": [{"anything-but": {"wildcard": LEADING_STARS}}]},
+          {"f": "banana"}),
+    no_match("complexity-anything-but-set-excludes", {"f": [{"anything-but": {"wildcard": LEADING_STARS}}]},
+             {"f": "a kiwi"}),
+    match("complexity-is-per-field-not-summed", {"a": [{"wildcard": "*a*a*a*a*"}], "b": [{"wildcard": "*b*b*b*b*"}]},
+          {"a": "aaaa", "b": "bbbb"}),
+    match("complexity-or-branches-on-different-fields",
+          {"$or": [{"f": [{"wildcard": "*a*a*a*"}]}, {"g": [{"wildcard": "*b*b*b*"}]}]}, {"g": "bbb"}),
+    match("complexity-or-thousand-combinations", THOUSAND, {"a": {"n": 3}, "b": {"n": 9}, "c": {"n": 0}}),
+    no_match("complexity-or-thousand-combinations-miss", THOUSAND, {"a": {"n": 3}, "b": {"n": 10}, "c": {"n": 0}}),
+]
+
 CASES = (
     EXACT_STRINGS + NUMBERS + LITERALS + EVENT_ARRAYS + ARRAYS_OF_OBJECTS + PREFIX_SUFFIX + EQUALS_IGNORE_CASE
     + WILDCARDS + ANYTHING_BUT + NUMERIC + EXISTS + CIDR + OR + MIXED_LEAVES + NON_OBJECT_EVENTS + CABRUCA_RULES
+    + ANYTHING_BUT_LISTS + DOTTED_FIELDS + COMPLEXITY_EDGES
 )
 
 

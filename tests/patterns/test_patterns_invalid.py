@@ -27,6 +27,21 @@ def numeric(*terms: object) -> dict:
 
 
 NUMERIC_PATH = ("detail", "severity", 0, "numeric")
+AB_PATH = ("s", 0, "anything-but")
+AFFIX_NOT_STRING = "prefix/suffix match pattern must be a string"
+AB_OPERAND = "Value of anything-but must be an array or single string/number value."
+TOO_COMPLEX = (
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences"
+    " after a wildcard character"
+)
+
+
+def ab_set(operator: str, operand: object) -> dict:
+    return {"s": [{"anything-but": {operator: operand}}]}
+
+
+def wildcards(field: str, *texts: str) -> dict:
+    return {field: [{"wildcard": text} for text in texts]}
 
 INVALID = [
     invalid("not-an-object-list", [{"source": ["a"]}], "Filter is not an object", ()),
@@ -110,6 +125,53 @@ INVALID = [
             "Consecutive wildcard characters", ("s", 0, "anything-but", "wildcard")),
     invalid("anything-but-number-beyond-limit", {"s": [{"anything-but": [1, 1e10]}]}, "Value must be between",
             ("s", 0, "anything-but")),
+    # anything-but with lists of prefixes, suffixes, wildcards (event-ruler's JsonRuleCompiler wording)
+    invalid("ab-prefix-list-number", ab_set("prefix", ["a", 1]), AFFIX_NOT_STRING, AB_PATH + ("prefix",)),
+    invalid("ab-suffix-list-null", ab_set("suffix", [".png", None]), AFFIX_NOT_STRING, AB_PATH + ("suffix",)),
+    invalid("ab-suffix-list-nested-list", ab_set("suffix", [["a"]]), AFFIX_NOT_STRING, AB_PATH + ("suffix",)),
+    invalid("ab-prefix-number", ab_set("prefix", 27), AFFIX_NOT_STRING, AB_PATH + ("prefix",)),
+    invalid("ab-prefix-null", ab_set("prefix", None), AB_OPERAND, AB_PATH + ("prefix",)),
+    invalid("ab-suffix-boolean", ab_set("suffix", True), AB_OPERAND, AB_PATH + ("suffix",)),
+    invalid("ab-prefix-ignore-case-object", ab_set("prefix", {"equals-ignore-case": "a"}), AB_OPERAND,
+            AB_PATH + ("prefix",)),
+    invalid("ab-prefix-list-empty-string", ab_set("prefix", ["a", ""]), "Null prefix/suffix not allowed",
+            AB_PATH + ("prefix",)),
+    invalid("ab-prefix-empty-list", ab_set("prefix", []), "Empty arrays are not allowed", AB_PATH + ("prefix",)),
+    invalid("ab-suffix-empty-list", ab_set("suffix", []), "Empty arrays are not allowed", AB_PATH + ("suffix",)),
+    invalid("ab-wildcard-empty-list", ab_set("wildcard", []), "Empty arrays are not allowed", AB_PATH + ("wildcard",)),
+    invalid("ab-ignore-case-empty-list", ab_set("equals-ignore-case", []), "Empty arrays are not allowed",
+            AB_PATH + ("equals-ignore-case",)),
+    invalid("ab-wildcard-list-number", ab_set("wildcard", ["a*", 5]), "wildcard match pattern must be a string",
+            AB_PATH + ("wildcard",)),
+    invalid("ab-ignore-case-list-number", ab_set("equals-ignore-case", ["a", 5]),
+            "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.",
+            AB_PATH + ("equals-ignore-case",)),
+    # dots in field names
+    invalid("dotted-key-nested-too-deep", {"a" + ".a" * 120: ["x"]}, "nested more than 100 levels",
+            ("a" + ".a" * 120,)),
+    invalid("dotted-or-is-a-plain-field", {"a.$or": [{"b": ["1"]}, {"c": ["2"]}]}, "Unrecognized match type b",
+            ("a.$or", 0, "b")),
+    # complexity: wildcard state machines past 10, $or past 1,000 combinations
+    invalid("too-complex-four-stack-wildcards", wildcards("f", *(f"*:stack/{n}/*" for n in ("A", "B", "C", "D"))),
+            TOO_COMPLEX, ()),
+    invalid("too-complex-repeated-a-11", wildcards("f", "*a*a*a*a*a*"), TOO_COMPLEX, ()),
+    invalid("too-complex-eleven-prefix-wildcards", wildcards("f", *(f"{c}*" for c in "abcdefghijk")), TOO_COMPLEX, ()),
+    invalid("too-complex-six-suffix-wildcards", wildcards("f", *(f"*.{c}" for c in "abcdef")), TOO_COMPLEX, ()),
+    invalid("too-complex-four-datasync-wildcards",
+            wildcards("key", *(f"*/datasync/*.{e}" for e in ("bif", "tif", "tiff", "svs"))), TOO_COMPLEX, ()),
+    invalid("too-complex-four-leading-star-wildcards", wildcards("f", "*kiwi*", "*BASE_QuxB*", "*Delta*", "*a/x*"),
+            TOO_COMPLEX, ()),
+    invalid("too-complex-anything-but-wildcard", ab_set("wildcard", ["*a*a*a*a*a*"]), TOO_COMPLEX, ()),
+    invalid("too-complex-nested-field", {"detail": wildcards("f", "*a*a*a*a*a*")}, TOO_COMPLEX, ()),
+    invalid("too-complex-or-branches-share-a-field",
+            {"$or": [wildcards("f", "*a*a*a*"), wildcards("f", "*b*b*b*")]}, TOO_COMPLEX, ()),
+    invalid("too-complex-behind-absent-or-value",
+            {"aaa": ["x", {"exists": False}], **wildcards("zzz", "*a*a*a*a*a*a*")}, TOO_COMPLEX, ()),
+    invalid("too-complex-or-1100-combinations",
+            {key: {"$or": [{"n": [i]} for i in range(count)]} for key, count in (("a", 11), ("b", 10), ("c", 10))},
+            TOO_COMPLEX, ()),
+    invalid("too-complex-or-parallel-groups", {f"k{i}": {"$or": [{"x": [1]}, {"y": [2]}]} for i in range(10)}
+            | {"$or": [{"p": [1]}, {"q": [2]}]}, TOO_COMPLEX, ()),
     invalid("or-single-branch", {"$or": [{"a": ["1"]}]}, "at least 2 Objects in $or", ("$or",)),
     invalid("or-not-array", {"$or": {"a": ["1"]}}, "It must be an Array followed with $or", ("$or",)),
     invalid("or-branch-not-object", {"$or": [{"a": ["1"]}, ["b"]]}, "Only JSON object is allowed", ("$or", 1)),

@@ -20,7 +20,8 @@ from cabructl.patterns import PatternError, compile_pattern, compile_rules, vali
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEWER = settings(SETTINGS, max_examples=150)
 
-FIELD_NAMES = st.sampled_from(["source", "detail-type", "detail", "a", "b", "Source", "é", ""])
+# Dotted names too: "a.b" is the field b of a, on the pattern side and the event side alike.
+FIELD_NAMES = st.sampled_from(["source", "detail-type", "detail", "a", "b", "Source", "é", "", "a.b", "detail.a", "."])
 TEXTS = st.sampled_from(
     ["", "a", "A", "ab", "abc", "x.png", "10.0.0.1", "10.200.0.9", "2001:db8::1", "é", "É", "*",
      "cabruca.agents.monitor", "Issue Detection Event", "5", "null", "true"]
