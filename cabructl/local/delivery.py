@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from cabructl.aws import error_code, is_not_found, is_throttling
@@ -70,7 +70,6 @@ class Job:
     ingestion_time: str
     born: float                      # on the scheduler's scaled clock
     attempts: int = 0
-    last: Failure | None = field(default=None)
 
     @property
     def max_retries(self) -> int:
@@ -112,7 +111,6 @@ class LocalDelivery:
             metrics.rule("SuccessfulInvocationAttempts", job.rule.bus, job.rule.name)
             metrics.rule("Invocations", job.rule.bus, job.rule.name)
         else:
-            job.last = failure
             self._after_failure(job, failure, metrics)
         metrics.flush()
 

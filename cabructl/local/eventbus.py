@@ -5,15 +5,17 @@ moto routes PutEvents with its own pattern matcher (wrong on arrays of objects,
 on most targets, never checks a resource policy, never retries and never writes a
 dead letter; its StartReplay replays the whole archive to every rule. Here the
 endpoint routes with cabructl's rule set (the one ``test-event`` uses), validates
-patterns and target input as AWS does (:mod:`cabructl.local.checks`), archives by each archive's own pattern, replays
-only the requested window to the rules in ``FilterArns``, and hands every
-(rule, target, event) to :class:`cabructl.local.delivery.LocalDelivery`.
+patterns and target input as AWS does (:mod:`cabructl.local.checks`), archives by
+each archive's own pattern, replays only the requested window to the rules in
+``FilterArns``, and hands every (rule, target, event) to
+:class:`cabructl.local.delivery.LocalDelivery`.
 
 The patches go on moto's classes once per process (:func:`install_event_routing`);
 only requests an attached endpoint serves (:func:`attach`, :func:`serving`) get
-cabructl's behaviour; moto used in-process in the same process (``mock_aws``) keeps its own. Like moto's backends, the delivery is one
-per process: endpoints started in one process share it (and its injected failures),
-and it reaches targets through whichever of them is still running.
+cabructl's behaviour, so moto used in-process in the same process (``mock_aws``)
+keeps its own. Like moto's backends, the delivery is one per process: endpoints
+started in one process share it (and its injected failures), and it reaches
+targets through whichever of them is still running.
 """
 
 from __future__ import annotations
@@ -44,8 +46,6 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _delivery: LocalDelivery | None = None
 _rule_sets: dict[str, tuple[tuple[Any, ...], "RuleSet"]] = {}  # bus ARN → (its rules, compiled)
 _rule_sets_lock = threading.Lock()
-
-
 _endpoints: list[str] = []  # URLs of the running endpoints of this process, oldest first
 _attach_lock = threading.Lock()
 
