@@ -1,4 +1,4 @@
-"""events.target: where a rule delivers (queue, topic or log group), with retry and dead letters.
+"""events.target: where a rule delivers (queue, topic or log group), with retry, dead letters and input.
 
 Targets cannot be tagged: they are owned through their rule. Every target on a
 rule the topology owns is the topology's, so one whose id it does not declare is
@@ -39,9 +39,11 @@ class TargetHandler(Handler):
     importer = KindImporter(
         lambda topology, logical: target_declaration(topology, logical),
         {"retry.attempts": Field(("retry", "attempts")), "retry.max_age": Field(("retry", "max_age"), Form.SECONDS),
-         "role_arn": Field(("role_arn",)), "input": Field(("input",))},
+         "role_arn": Field(("role_arn",)), "input": Field(("input",)), "input_path": Field(("input_path",)),
+         "message_group": Field(("message_group",))},
         {"arn": "where a target delivers is its queue/topic/log_group reference; edit it by hand",
-         "dead_letter_arn": "the dead-letter queue is a reference; edit `dead_letter` by hand"},
+         "dead_letter_arn": "the dead-letter queue is a reference; edit `dead_letter` by hand",
+         "input_transformer": "an input transformer is a paths map and a template; edit `input_transformer` by hand"},
     )
     routes_events = True  # an unmanaged one reroutes events: drift in it is urgent
     # Everything changes in place (PutTargets overwrites); the id within its rule is the identity.
@@ -59,6 +61,9 @@ class TargetHandler(Handler):
             "dead_letter_arn": queue_arn(topology, context, target.dead_letter) if target.dead_letter else None,
             "role_arn": target.role_arn if kind.sends_role else None,  # AWS rejects a role on some kinds (Logs)
             "input": canonical_input(target.input),
+            "input_path": target.input_path,
+            "input_transformer": declared_transformer(target),
+            "message_group": target.message_group,
         }
         depends_on = [rule_address, address(kind.resource_kind, target.ref)]
         if target.dead_letter:
@@ -159,7 +164,24 @@ def live_attributes(target: Mapping[str, Any]) -> dict[str, Any]:
         "dead_letter_arn": (target.get("DeadLetterConfig") or {}).get("Arn"),
         "role_arn": target.get("RoleArn"),
         "input": canonical_input(target.get("Input")),
+        "input_path": target.get("InputPath"),
+        "input_transformer": live_transformer(target.get("InputTransformer")),
+        "message_group": (target.get("SqsParameters") or {}).get("MessageGroupId"),
     }
+
+
+def declared_transformer(target: Target) -> dict[str, Any] | None:
+    """The declared input transformer in the form compared with live ones."""
+    if target.input_transformer is None:
+        return None
+    return {"paths": dict(sorted(target.input_transformer.paths.items())), "template": target.input_transformer.template}
+
+
+def live_transformer(transformer: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A live InputTransformer in the same form (AWS omits an empty paths map)."""
+    if not transformer:
+        return None
+    return {"paths": dict(sorted((transformer.get("InputPathsMap") or {}).items())), "template": transformer.get("InputTemplate", "")}
 
 
 def target_entry(resource: Resource) -> dict[str, Any]:
@@ -177,6 +199,13 @@ def target_entry(resource: Resource) -> dict[str, Any]:
         entry["RoleArn"] = attributes["role_arn"]
     if attributes["input"] is not None:
         entry["Input"] = attributes["input"]
+    if attributes.get("input_path") is not None:
+        entry["InputPath"] = attributes["input_path"]
+    transformer = attributes.get("input_transformer")
+    if transformer is not None:
+        entry["InputTransformer"] = {"InputPathsMap": dict(transformer["paths"]), "InputTemplate": transformer["template"]}
+    if attributes.get("message_group") is not None:
+        entry["SqsParameters"] = {"MessageGroupId": attributes["message_group"]}
     return entry
 
 

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from cabructl.topology.targets import target_keys
 from cabructl import constants as limits
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
+from cabructl.topology.input_checks import check_message_groups, check_target_input
 from cabructl.topology.model import Topology
 from cabructl.topology.source import SourceMap
 
@@ -210,5 +211,7 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_rules,
     check_patterns,
     check_schemas,
+    check_target_input,
+    check_message_groups,
 )
 

@@ -19,6 +19,7 @@ from cabructl.topology.model import (
     CostAlarm,
     Dashboard,
     EventSchema,
+    InputTransformer,
     LogGroup,
     PublisherPolicy,
     Queue,
@@ -143,16 +144,20 @@ def _target(spec: dict[str, Any], path: Path) -> Target:
             attempts=int(retry_spec.get("attempts", 185)),
             max_age_seconds=parse_duration(retry_spec.get("max_age", 86_400)),
         )
-    return Target(spec["id"], kind, spec[kind], retry, spec.get("dead_letter"), spec.get("role_arn"), spec.get("input"), path)
+    transformer = spec.get("input_transformer")
+    return Target(spec["id"], kind, spec[kind], retry, spec.get("dead_letter"), spec.get("role_arn"), spec.get("input"), path,
+                  input_path=spec.get("input_path"),
+                  input_transformer=InputTransformer(dict(transformer.get("paths") or {}), transformer["template"]) if transformer else None,
+                  message_group=spec.get("message_group"))
 
 
 def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
-    from cabructl.constants import SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT
+    from cabructl.constants import SQS_FIFO_SUFFIX, SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT
 
     fifo = bool(spec.get("fifo", False))
     name = namer.name(spec, logical)
-    if fifo and not name.endswith(".fifo"):
-        name += ".fifo"
+    if fifo and not name.endswith(SQS_FIFO_SUFFIX):
+        name += SQS_FIFO_SUFFIX
     redrive = spec.get("redrive") or {}
     return Queue(
         logical=logical,

@@ -101,6 +101,14 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class InputTransformer:
+    """``input_transformer``: placeholder name → JSONPath, and the template they fill."""
+
+    paths: dict[str, str]
+    template: str
+
+
+@dataclass(frozen=True)
 class Target:
     id: str
     kind: str  # the key naming its kind (topology.targets.target_keys()): which section ``ref`` is in
@@ -110,6 +118,21 @@ class Target:
     role_arn: str | None
     input: str | None
     path: Path
+    input_path: str | None = None
+    input_transformer: InputTransformer | None = None
+    message_group: str | None = None  # FIFO queue targets: SqsParameters.MessageGroupId
+
+    def put_targets_input(self) -> dict[str, object]:
+        """The target's input settings as a PutTargets entry holds them (the form AWS validates and renders)."""
+        entry: dict[str, object] = {}
+        if self.input is not None:
+            entry["Input"] = self.input
+        if self.input_path is not None:
+            entry["InputPath"] = self.input_path
+        if self.input_transformer is not None:
+            entry["InputTransformer"] = {"InputPathsMap": dict(self.input_transformer.paths),
+                                         "InputTemplate": self.input_transformer.template}
+        return entry
 
 
 @dataclass(frozen=True)

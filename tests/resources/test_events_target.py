@@ -54,6 +54,9 @@ def test_create_reads_back_as_declared_and_the_next_plan_is_empty(aws: Aws, topo
         "dead_letter_arn": f"arn:aws:sqs:sa-east-1:123456789012:{topology.queues['critical-events-dlq'].name}",
         "role_arn": None,
         "input": None,
+        "input_path": None,
+        "input_transformer": None,
+        "message_group": None,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator, Mapping
 
+from cabructl.constants import SQS_FIFO_SUFFIX
 from cabructl.resources.arns import arn_parts, queue_arn
 from cabructl.resources.base import Context
 from cabructl.resources.targets.base import Clients, Delivery, Outgoing, TargetKind
@@ -48,7 +49,7 @@ def queue_url(clients: Clients, arn: str) -> str:
 
 
 def send_message(clients: Clients, arn: str, body: str, *, attributes: Mapping[str, str] | None = None,
-                 group: str | None = None) -> None:
+                 group: str | None = None, deduplication: str | None = None) -> None:
     """SendMessage to the queue ``arn`` names, with string message attributes (a DLQ's reasons)."""
     request: dict[str, Any] = {"QueueUrl": queue_url(clients, arn), "MessageBody": body}
     if attributes:
@@ -56,13 +57,17 @@ def send_message(clients: Clients, arn: str, body: str, *, attributes: Mapping[s
                                         for name, value in attributes.items() if value}
     if group is not None:
         request["MessageGroupId"] = group
+    if deduplication is not None:
+        request["MessageDeduplicationId"] = deduplication
     clients("sqs", arn).send_message(**request)
 
 
 def send(clients: Clients, outgoing: Outgoing) -> None:
-    """What EventBridge does for a queue target: one SendMessage (FIFO queues: in the target's group)."""
+    """What EventBridge does for a queue target: one SendMessage; to a FIFO queue in the target's
+    group, deduplicated by the event's id (so a retried delivery is not a second message)."""
     group = (outgoing.target.get("SqsParameters") or {}).get("MessageGroupId")
-    send_message(clients, outgoing.arn, outgoing.body, group=group)
+    fifo = outgoing.arn.endswith(SQS_FIFO_SUFFIX)
+    send_message(clients, outgoing.arn, outgoing.body, group=group, deduplication=outgoing.event_id if fifo else None)
 
 
 def live_policy(clients: Clients, arn: str) -> Mapping[str, Any] | None:
