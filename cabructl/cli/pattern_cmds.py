@@ -21,12 +21,14 @@ from cabructl.cli.options import topology_options
 @run_command
 def test_event(event_file: str | None, file: str, env: str | None, source: str | None, detail_type: str | None,
                detail: str, as_json: bool) -> int:
-    """Show which rules an event fires and which targets receive it (offline).
+    """Show which rules an event fires, which targets receive it, and what each receives (offline).
 
     EVENT_FILE is a full event envelope (or a list of them) or a PutEvents
     entries file, as for `aws events put-events --entries file://…`
     (Source, DetailType, Detail as a JSON string, EventBusName). Or give
-    --source, --detail-type and --detail. Exit 0 when every event matches at
+    --source, --detail-type and --detail. Each target's line is followed by
+    the payload it would receive: the event, or what its input, input_path
+    or input_transformer makes of it. Exit 0 when every event matches at
     least one rule, 2 when one matches none.
     """
     # (docs/cli.md is generated from this help.) An event PutEvents would refuse —

@@ -22,7 +22,16 @@ def render_event_routes(routes: Sequence[EventRoute]) -> str:
             lines.append(f"  rule {rule}")
             for delivery in (d for d in route.deliveries if d.rule == rule):
                 lines.append(f"    → {_describe(delivery)}")
+                if delivery.payload is not None:
+                    lines.append(f"      receives {_shortened(delivery.payload)}")
     return "\n".join(lines)
+
+
+PAYLOAD_SHOWN = 400  # characters of a payload a line shows; --json has it whole
+
+
+def _shortened(payload: str) -> str:
+    return payload if len(payload) <= PAYLOAD_SHOWN else payload[:PAYLOAD_SHOWN] + f"… ({len(payload):,} characters; --json shows all)"
 
 
 def _describe(delivery: Delivery) -> str:

@@ -30,6 +30,7 @@ class Delivery:
     target: Target
     destination: str  # AWS name of the queue/topic/log group
     dead_letter: str | None
+    payload: str | None = None  # what the target receives for the event (its input settings applied)
 
     def to_json(self) -> dict[str, Any]:
         retry = self.target.retry
@@ -40,6 +41,7 @@ class Delivery:
             "destination": self.destination,
             "retry": {"attempts": retry.attempts, "max_age_seconds": retry.max_age_seconds} if retry else None,
             "dead_letter": self.dead_letter,
+            "payload": self.payload,
         }
 
 
@@ -93,18 +95,33 @@ def route_events(topology: Topology, events: Iterable[Mapping[str, Any]]) -> lis
     routes = []
     for event in events:
         names = tuple(rules.matching(dict(event)))
-        deliveries = tuple(d for name in names for d in deliveries_of(topology, topology.rules[name]))
+        deliveries = tuple(d for name in names for d in deliveries_of(topology, topology.rules[name], event))
         routes.append(EventRoute(dict(event), names, deliveries))
     return routes
 
 
-def deliveries_of(topology: Topology, rule: Rule) -> list[Delivery]:
+def deliveries_of(topology: Topology, rule: Rule, event: Mapping[str, Any] | None = None) -> list[Delivery]:
+    """Each target of the rule; with ``event``, the payload each would receive for it."""
     deliveries = []
     for target in rule.targets:
         destination = topology_destination(topology, target.kind, target.ref).name
         dead_letter = topology.queues[target.dead_letter].name if target.dead_letter in topology.queues else None
-        deliveries.append(Delivery(rule.logical, target, destination, dead_letter))
+        payload = target_payload(topology, rule, target, event) if event is not None else None
+        deliveries.append(Delivery(rule.logical, target, destination, dead_letter, payload))
     return deliveries
+
+
+def target_payload(topology: Topology, rule: Rule, target: Target, event: Mapping[str, Any]) -> str:
+    """The body EventBridge sends this target for this event (the account offline: 123456789012)."""
+    from cabructl.patterns.transform import TargetInputError, render_input
+    from cabructl.resources.arns import rule_arn
+    from cabructl.resources.base import offline_context
+
+    try:
+        return render_input(target.put_targets_input(), event, rule_arn=rule_arn(topology, offline_context(topology), rule),
+                            rule_name=rule.name)
+    except TargetInputError as error:  # validate reports it with file:line
+        return f"(cannot be rendered: {error})"
 
 
 def envelope(topology: Topology, source: str, detail_type: str, detail: Any, **extra: Any) -> dict[str, Any]:
