@@ -46,12 +46,12 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _delivery: LocalDelivery | None = None
 _rule_sets: dict[str, tuple[tuple[Any, ...], "RuleSet"]] = {}  # bus ARN → (its rules, compiled)
 _rule_sets_lock = threading.Lock()
-_endpoints: list[str] = []  # URLs of the running endpoints of this process, oldest first
+_endpoints: list[tuple[str, Any]] = []  # (URL, WSGI app) of the running endpoints of this process, oldest first
 _attach_lock = threading.Lock()
 
 
 def attach(endpoint_url: str, region: str, *, failures: Mapping[str, str], time_scale: float | None,
-           enforce_permissions: bool) -> LocalDelivery:
+           enforce_permissions: bool, app: Any = None) -> LocalDelivery:
     """The process's delivery, made on the first endpoint's start; later endpoints share it."""
     global _delivery
     from cabructl.local.clients import EndpointClients
@@ -62,13 +62,13 @@ def attach(endpoint_url: str, region: str, *, failures: Mapping[str, str], time_
 
     with _attach_lock:
         if _delivery is None:
-            _delivery = LocalDelivery(EndpointClients(endpoint_url, region), RetryScheduler(time_scale or DEFAULT_TIME_SCALE),
+            _delivery = LocalDelivery(EndpointClients(endpoint_url, region, app=app), RetryScheduler(time_scale or DEFAULT_TIME_SCALE),
                                       InjectedFailures(), render_input, enforce_permissions=enforce_permissions)
         elif time_scale is not None:
             _delivery.scheduler.time_scale = time_scale
         for target_id, code in failures.items():
             _delivery.failures.set(target_id, code)
-        _endpoints.append(endpoint_url)
+        _endpoints.append((endpoint_url, app))
         return _delivery
 
 
@@ -76,12 +76,11 @@ def detach(endpoint_url: str) -> None:
     """An endpoint stopped: deliver through another one, or give moto its behaviour back."""
     global _delivery
     with _attach_lock:
-        if endpoint_url in _endpoints:
-            _endpoints.remove(endpoint_url)
+        _endpoints[:] = [endpoint for endpoint in _endpoints if endpoint[0] != endpoint_url]
         if _delivery is None:
             return
         if _endpoints:
-            _delivery.clients.use_endpoint(_endpoints[0])
+            _delivery.clients.use_endpoint(*_endpoints[0])
         else:
             _delivery = None
 

@@ -141,8 +141,8 @@ class LocalAws:
             daemon=True,
         )
         self._thread.start()
-        self.delivery = eventbus.attach(self.endpoint_url, self.region, failures=self._failures,
-                                        time_scale=self._time_scale, enforce_permissions=self._enforce_permissions)
+        self.delivery = eventbus.attach(self.endpoint_url, self.region, failures=self._failures, time_scale=self._time_scale,
+                                        enforce_permissions=self._enforce_permissions, app=self._server.app)
         return self
 
     @property
