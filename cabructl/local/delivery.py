@@ -138,16 +138,33 @@ class LocalDelivery:
         return None
 
     def _denied(self, kind: TargetKind, outgoing: Outgoing, rule: RuleRef) -> Failure | None:
-        """NO_PERMISSIONS when the live resource policy does not let EventBridge deliver for this rule."""
+        """Why AWS would refuse this delivery, or None: the target's resource policy must allow
+        EventBridge for this rule, or the target's role (when it has one) must be assumable and allow it."""
         if not self.enforce_permissions or kind.live_policy is None:
             return None
-        document = kind.live_policy(self.clients, outgoing.arn)
         requests = [delivery_request(action, kind.live_request_arn(outgoing), rule) for action in kind.delivery.actions]
-        if allows_all(document, requests):
+        if allows_all(kind.live_policy(self.clients, outgoing.arn), requests):
             return None
+        role_arn = outgoing.target.get("RoleArn")
+        if role_arn and kind.sends_role:
+            return self._role_denied(str(role_arn), requests, rule)
         actions = ", ".join(kind.delivery.actions)
         return Failure("NO_PERMISSIONS", f"EventBridge is not authorized to perform {actions} on {outgoing.arn} "
                                          f"for rule {rule.arn}: its {kind.delivery.policy_attribute} does not allow it")
+
+    def _role_denied(self, role_arn: str, requests: list[Request], rule: RuleRef) -> Failure | None:
+        """Same-account access through the role: EventBridge assumes it, then its policies must allow every action."""
+        from cabructl.policy.iam import identity_allows, trusts
+        from cabructl.resources.targets.role import live_role
+
+        role = live_role(self.clients, role_arn)
+        if role is None or not trusts(role.trust, EVENTS_SERVICE_PRINCIPAL, requests[0].context):
+            why = "does not exist" if role is None else "does not trust events.amazonaws.com for this rule"
+            return Failure("FAILED_TO_ASSUME_ROLE", f"EventBridge cannot assume {role_arn} for rule {rule.arn}: the role {why}")
+        refused = [request.action for request in requests if not identity_allows(role.policies, request)]
+        if refused:
+            return Failure("NO_PERMISSIONS", f"role {role_arn} is not allowed {', '.join(refused)} on {requests[0].resource}")
+        return None
 
     # -- after a failure ----------------------------------------------------------------------
     def _after_failure(self, job: Job, failure: Failure, metrics: MetricBatch) -> None:

@@ -38,6 +38,24 @@ def allows_all(document: Mapping[str, Any] | None, requests: Iterable[Request]) 
     return all(allows(document, request) for request in requests)
 
 
+def trusts(document: Mapping[str, Any] | None, service: str, context: Mapping[str, str]) -> bool:
+    """Whether a role's trust policy lets ``service`` assume it (sts:AssumeRole) in this context."""
+    statements = [s for s in _as_list((document or {}).get("Statement")) if isinstance(s, Mapping)
+                  and _principal_matches(s.get("Principal"), service)
+                  and _any_match(s.get("Action"), "sts:assumerole", lower=True)
+                  and _conditions_hold(s.get("Condition") or {}, context)]
+    return not any(s.get("Effect") == "Deny" for s in statements) and any(s.get("Effect") == "Allow" for s in statements)
+
+
+def identity_allows(documents: Iterable[Mapping[str, Any]], request: Request) -> bool:
+    """Whether a role's own policies (no Principal: they speak for the role) allow the request;
+    an explicit Deny in any of them wins."""
+    statements = [s for document in documents for s in _as_list(document.get("Statement"))
+                  if isinstance(s, Mapping) and _any_match(s.get("Action"), request.action.lower(), lower=True)
+                  and _any_match(s.get("Resource"), request.resource) and _conditions_hold(s.get("Condition") or {}, request.context)]
+    return not any(s.get("Effect") == "Deny" for s in statements) and any(s.get("Effect") == "Allow" for s in statements)
+
+
 def _applies(statement: Mapping[str, Any], request: Request) -> bool:
     return (
         _principal_matches(statement.get("Principal"), request.service)

@@ -206,3 +206,33 @@ def test_failures_can_be_set_and_cleared_with_the_control_call(local_aws: Any, u
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(bad)
     assert refused.value.code == 400 and "NO_PERMISSIONS" in json.load(refused.value)["hint"]
+
+
+def _role(iam: Any, name: str, *, trusted: bool, allowed: str | None) -> str:
+    principal = "events.amazonaws.com" if trusted else "lambda.amazonaws.com"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole",
+                                                     "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]}
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    if allowed:
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": allowed}]}
+        iam.put_role_policy(RoleName=name, PolicyName="deliver", PolicyDocument=json.dumps(policy))
+    return str(arn)
+
+
+@pytest.mark.parametrize("trusted, allowed, outcome", [
+    (True, "target", "delivered"),
+    (False, "target", "FAILED_TO_ASSUME_ROLE"),
+    (True, "arn:aws:sqs:*:*:some-other-queue", "NO_PERMISSIONS"),
+], ids=["role allows it", "role not trusted by EventBridge", "role lacks the queue"])
+def test_a_target_role_can_grant_what_the_queue_policy_does_not(aws: Clients, aws_client: Callable[[str], Any], bus: str,
+                                                                unique: Callable[[str], str], trusted: bool, allowed: str,
+                                                                outcome: str) -> None:
+    dlq_url, dlq_arn = new_queue(aws, unique("dlq"))
+    target_url, target_arn = new_queue(aws, unique("by-role"), open_to_events=False)
+    role_arn = _role(aws_client("iam"), unique("events-role"), trusted=trusted, allowed=target_arn if allowed == "target" else allowed)
+    rule_to(aws, bus, unique("critical"), {"Id": "by-role", "Arn": target_arn, "RoleArn": role_arn, "DeadLetterConfig": {"Arn": dlq_arn}})
+    publish(aws, bus, CRITICAL)
+    if outcome == "delivered":
+        assert len(received(aws, target_url)) == 1 and received(aws, dlq_url) == []
+    else:
+        assert reasons(dead_letters(aws, dlq_url)[0])["ERROR_CODE"] == outcome

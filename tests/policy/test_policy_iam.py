@@ -35,3 +35,25 @@ def test_allows(statements: list, allowed: bool) -> None:
 
 def test_no_document_allows_nothing() -> None:
     assert allows(None, REQUEST) is False
+
+
+def test_a_role_trusts_eventbridge_only_as_its_trust_policy_says() -> None:
+    from cabructl.policy.iam import trusts
+
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": "000000000000"}}}]}
+    assert trusts(trust, "events.amazonaws.com", {"aws:sourceaccount": "000000000000"})
+    assert not trusts(trust, "events.amazonaws.com", {"aws:sourceaccount": "111122223333"})
+    assert not trusts(trust, "lambda.amazonaws.com", {"aws:sourceaccount": "000000000000"})
+    denied = {"Statement": trust["Statement"] + [{"Effect": "Deny", "Principal": "*", "Action": "sts:*"}]}
+    assert not trusts(denied, "events.amazonaws.com", {"aws:sourceaccount": "000000000000"})
+
+
+def test_a_roles_own_policies_allow_without_a_principal_and_a_deny_in_any_wins() -> None:
+    from cabructl.policy.iam import identity_allows
+
+    allow = {"Statement": [{"Effect": "Allow", "Action": "sqs:Send*", "Resource": QUEUE}]}
+    deny = {"Statement": {"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}}
+    assert identity_allows([allow], REQUEST)
+    assert not identity_allows([allow, deny], REQUEST)
+    assert not identity_allows([{"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": QUEUE + "-other"}]}], REQUEST)
