@@ -14,6 +14,7 @@ from cabructl import constants as limits
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
 from cabructl.topology.input_checks import check_message_groups, check_target_input
 from cabructl.topology.model import Topology
+from cabructl.topology.pattern_checks import check_patterns_against_schemas
 from cabructl.topology.source import SourceMap
 
 Finding = tuple[Path, str, str, Optional[str]]  # path, reference, message, hint
@@ -213,5 +214,6 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_schemas,
     check_target_input,
     check_message_groups,
+    check_patterns_against_schemas,
 )
 

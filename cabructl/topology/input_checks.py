@@ -10,15 +10,13 @@ without one); a standard queue refuses one.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping, Optional
+from typing import Iterator, Optional
 
 from cabructl.diagnostics import Path, did_you_mean
-from cabructl.topology.model import EventSchema, Rule, Target, Topology
+from cabructl.topology.model import EventSchema, Target, Topology
+from cabructl.topology.schema_paths import ENVELOPE_FIELDS, lookup, reaching_schemas
 
 Finding = tuple[Path, str, str, Optional[str]]
-
-ENVELOPE_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
-_ROUTING_KEYS = ("source", "detail-type")
 
 
 def check_target_input(topology: Topology) -> Iterator[Finding]:
@@ -67,21 +65,6 @@ def target_paths(target: Target) -> Iterator[tuple[Path, str]]:
             yield ("input_transformer", "paths", name), text
 
 
-def reaching_schemas(topology: Topology, rule: Rule) -> list[EventSchema]:
-    """The declared events whose source and detail-type the rule's pattern admits (all, when it cannot tell)."""
-    from cabructl.patterns import PatternError, compile_pattern
-
-    routing = {key: value for key, value in rule.pattern.items() if key in _ROUTING_KEYS}
-    if not routing or "$or" in rule.pattern:
-        return list(topology.schemas.values())
-    try:
-        admits = compile_pattern(routing)
-    except PatternError:  # reported by the pattern check
-        return list(topology.schemas.values())
-    return [schema for schema in topology.schemas.values()
-            if admits.matches({"source": schema.source, "detail-type": schema.detail_type})]
-
-
 def _path_findings(where: Path, text: str, schemas: list[EventSchema]) -> Iterator[Finding]:
     from cabructl.patterns.transform import parse_path
 
@@ -97,57 +80,9 @@ def _path_findings(where: Path, text: str, schemas: list[EventSchema]) -> Iterat
         return
     if steps[0] != "detail" or not schemas:
         return
-    misses = [_missing(schema.content, schema.detail_schema, steps[1:]) for schema in schemas]
+    misses = [lookup(schema, steps[1:]).missing for schema in schemas]
     if all(miss is not None for miss in misses):
         field, known = next(miss for miss in misses if miss is not None)
         names = ", ".join(schema.name for schema in schemas)
         yield (where, "unknown-event-field", f'{text}: "{field}" is in no schema of the events this rule receives ({names})',
                did_you_mean(field, known) or (f"known: {', '.join(sorted(known))}" if known else None))
-
-
-def _missing(root: Mapping[str, Any], detail: Mapping[str, Any], steps: Iterable[Any]) -> tuple[str, list[str]] | None:
-    """The first member name the detail schema cannot hold, with the names it has there; None when it may exist.
-
-    ``root`` is the document ``$ref``s point into (the whole OpenAPI content).
-    """
-    node: Any = detail
-    schema = root
-    for step in steps:
-        node = _resolved(node, schema)
-        if not isinstance(node, Mapping):
-            return None
-        if not isinstance(step, str):  # an index or a wildcard: into the array's items
-            node = node.get("items", {})
-            continue
-        properties = _properties(node, schema)
-        if properties is None or step in properties:
-            node = (properties or {}).get(step, {})
-            continue
-        if node.get("additionalProperties") not in (None, False):
-            return None  # an open map: any name may be there
-        return step, list(properties)
-    return None
-
-
-def _properties(node: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The member schemas a node declares (its allOf/oneOf/anyOf branches included); None when it declares none."""
-    found: dict[str, Any] = {}
-    declared = False
-    for branch in [node, *(_resolved(b, root) for key in ("allOf", "oneOf", "anyOf") for b in node.get(key, []) or [])]:
-        if isinstance(branch, Mapping) and isinstance(branch.get("properties"), Mapping):
-            declared = True
-            found.update(branch["properties"])
-    return found if declared else None
-
-
-def _resolved(node: Any, root: Mapping[str, Any]) -> Any:
-    """Follow local ``$ref``s (``#/components/schemas/X``, ``#/$defs/X``, ``#/…``) within the schema."""
-    seen = 0
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#") and seen < 32:
-        target: Any = root
-        for part in node["$ref"][1:].strip("/").split("/"):
-            if not part:
-                continue
-            target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, Mapping) else {}
-        node, seen = target, seen + 1
-    return node

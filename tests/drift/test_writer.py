@@ -79,7 +79,7 @@ def test_a_new_rule_is_declared_after_the_last_one_with_the_files_spacing(topolo
     editor = TopologyEditor(str(topology_copy))
     editor.add_entry(("rules",), "by-hand", {
         "description": "added by hand",
-        "pattern": {"source": ["cabruca.agents.monitor"], "detail": {"count": [{"numeric": [">", 0]}]}},
+        "pattern": {"source": ["cabruca.agents.monitor"], "detail": {"severity": [{"prefix": "HI"}]}},
         "targets": [{"id": "t", "queue": "cicd-changes", "retry": {"attempts": 2, "max_age": "1h"}}],
     })
     text = editor.text()
@@ -92,7 +92,7 @@ def test_a_new_rule_is_declared_after_the_last_one_with_the_files_spacing(topolo
                 "    pattern:\n"
                 "      source: [cabruca.agents.monitor]\n"
                 "      detail:\n"
-                "        count: [{numeric: ['>', 0]}]\n"
+                "        severity: [{prefix: HI}]\n"
                 "    targets:\n"
                 "      - id: t\n"
                 "        queue: cicd-changes\n"

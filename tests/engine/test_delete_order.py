@@ -79,7 +79,7 @@ def generated_topology(folder: Path, rules: int) -> Path:
     for number in range(rules):
         targets = "".join(f"      - {{id: t{t}, queue: product-requests, dead_letter: eventbridge-dlq}}\n" for t in range(5))
         extra.append(f"  gen-{number:03d}:\n    pattern:\n      source: [cabruca.agents.product]\n"
-                     f"      detail:\n        priority: [P{number}]\n    targets:\n{targets}")
+                     f"      detail:\n        agentId: [P{number}]\n    targets:\n{targets}")
     path = folder / "topology.yaml"
     path.write_text(text.replace("\nqueues:\n", "\n" + "".join(extra) + "\nqueues:\n", 1), encoding="utf-8")
     return path

@@ -66,7 +66,7 @@ def test_narrower_rule_moves_only_the_expected_case(evaluate, topology_copy: Pat
 
 
 def test_rule_that_matches_nothing_costs_nothing(evaluate, topology_copy: Path) -> None:
-    edit_topology(topology_copy, "status: [APPROVED, MERGED]", "status: [NOT_A_STATUS]")
+    edit_topology(topology_copy, "status: [APPROVED, MERGED]", "status: [{prefix: NO_SUCH_STATUS}]")  # valid, yet nothing sends it
     worst, expected = projections(evaluate, topology_copy)
     developer = 20_000 * DAYS
     assert worst == pytest.approx(SEED_WORST - developer * MATCH_PRICE, abs=1e-9)
