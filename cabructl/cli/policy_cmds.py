@@ -36,19 +36,27 @@ def policy() -> None:
               help="text: cost table and FILE:LINE findings; json: one document; github: workflow annotations; "
                    "markdown: a PR comment.")
 @pricing_option
+@click.option("--against", "against", default=None, metavar="GIT_REF",
+              help="Also compare each event schema with its version at this git revision (e.g. the pull request's base) "
+                   "and fail on changes its `compatibility` mode forbids (SCHEMA001).")
 @run_command
-def check(file: str, env: str | None, output_format: str, pricing: str | None) -> int:
+def check(file: str, env: str | None, output_format: str, pricing: str | None, against: str | None) -> int:
     """Prove, from topology.yaml alone, that the topology stays in budget and can deliver its events.
 
     Projects a month of traffic (worst case and expected) under the pricing
     profile, then runs the checks policies/policy.yaml enables. No AWS call is
-    made. Exit 0 when no finding is an error, 1 otherwise.
+    made. With --against, a schema change that breaks its consumers (a new
+    required field under `backward`, a new enum value under `forward`, …) is an
+    error at the schema's line. Exit 0 when no finding is an error, 1 otherwise.
     """
     from cabructl.output.policy import RENDERERS
     from cabructl.policy import evaluate_policy
     from cabructl.topology import load_topology
+    from cabructl.topology.revision import load_topology_at
 
-    report = evaluate_policy(load_topology(file, env), pricing)
+    topology = load_topology(file, env)
+    baseline = load_topology_at(file, env, against) if against else None
+    report = evaluate_policy(topology, pricing, baseline=baseline)
     click.echo(RENDERERS[output_format](report))
     return EXIT_OK if report.ok else EXIT_ERROR
 

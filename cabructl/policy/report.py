@@ -71,15 +71,23 @@ class PolicyReport:
         return self.model.total(case).total
 
 
-def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None) -> PolicyReport:
+def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None,
+                    baseline: Topology | None = None) -> PolicyReport:
     """Project the topology's month and run the policy set on it; offline, no AWS call.
 
     ``pricing`` names a profile other than the topology's ``budget.pricing`` (the
     ``--pricing`` flag); ``policy_folder`` overrides ``policies/`` beside the file.
+    ``baseline`` (the topology at an earlier revision) adds the schema compatibility
+    gate: every change a schema's ``compatibility`` forbids is an error.
     """
+    from cabructl.policy.compatibility import SCHEMA_CHECK_ID, schema_violations
+
     model, policy_set = project(topology, pricing, policy_folder=policy_folder)
     limits = model.limits(topology.budget.monthly_usd, topology.agents) if topology.budget else None
-    findings = tuple(sorted(run_checks(topology, model, policy_set), key=lambda f: (f.file, f.line, f.column, f.id)))
+    found = run_checks(topology, model, policy_set)
+    if baseline is not None:
+        found += _located(topology, SCHEMA_CHECK_ID, "error", lambda: schema_violations(baseline, topology))
+    findings = tuple(sorted(found, key=lambda f: (f.file, f.line, f.column, f.id)))
     budget = topology.budget
     return PolicyReport(topology.file, topology.project, topology.environment, budget.monthly_usd if budget else None,
                         budget.alert_ratio if budget else None, model, limits, findings)

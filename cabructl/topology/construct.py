@@ -115,6 +115,7 @@ def _schema(name: str, spec: dict[str, Any]) -> EventSchema:
         typical_size_bytes=int(spec["typical_size_bytes"]) if spec.get("typical_size_bytes") is not None else None,
         tags=dict(spec.get("tags", {})),
         path=("schemas", "events", name),
+        compatibility=spec.get("compatibility", "backward"),
     )
 
 

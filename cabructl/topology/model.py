@@ -84,6 +84,7 @@ class EventSchema:
     typical_size_bytes: int | None
     tags: dict[str, str]
     path: Path
+    compatibility: str = "backward"  # who a new version must keep working: backward, forward, full, none
 
     @property
     def detail_schema(self) -> dict[str, Any]:
