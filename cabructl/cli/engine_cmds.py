@@ -29,11 +29,20 @@ def engine_from_options(file: str, env: str | None, region: str | None, profile:
     return Engine(topology, Aws(settings), workers=workers)
 
 
-def policy_report(topology: Any) -> Any:
-    """The policy result for the gate (offline: no AWS call)."""
+def policy_report(topology: Any, plan: Any = None, allow_breaking: tuple[str, ...] = ()) -> Any:
+    """The policy result for the gate (offline: no AWS call); with a plan, each schema it updates is
+    also checked against the registry's latest version under its compatibility mode."""
     from cabructl.policy import evaluate_policy
+    from cabructl.resources.schemas_schema import live_baseline
 
-    return evaluate_policy(topology)
+    baseline = live_baseline(topology, plan.changes) if plan is not None else None
+    return evaluate_policy(topology, baseline=baseline, allow_breaking=allow_breaking)
+
+
+def allow_breaking_option(func: Any) -> Any:
+    return click.option("--allow-breaking-schema", "allow_breaking", multiple=True, metavar="NAME",
+                        help="Let this schema's new version through the compatibility gate although its mode forbids "
+                             "the change (repeatable).")(func)
 
 
 def echo_policy(report: Any, *, details: bool = False) -> None:
@@ -78,11 +87,12 @@ def plan_options(func: Any) -> Any:
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Save the plan; `cabructl apply FILE` applies exactly it.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
+@allow_breaking_option
 @timeout_option(PLAN_TIMEOUT)
 @run_command
 def plan(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
          targets: tuple[str, ...], adopt: tuple[str, ...], workers: int | None, as_json: bool, out: str | None,
-         detailed_exitcode: bool, timeout: float) -> int:
+         detailed_exitcode: bool, allow_breaking: tuple[str, ...], timeout: float) -> int:
     """Show what apply would change in live AWS, and the policy result.
 
     Reads live AWS (never writes). Symbols: + create, ~ update, -/+ replace,
@@ -92,19 +102,21 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
     """
     from cabructl.deadline import waiting_line
     from cabructl.output.plan import plan_json, render_plan
+    from cabructl.policy.compatibility import SCHEMA_CHECK_ID
     from cabructl.output.style import use_colour
 
     engine = engine_from_options(file, env, region, profile, endpoint_url, local, workers)
     result = command_deadline(engine, timeout, "plan").run(lambda: engine.plan(targets=targets, adopt=adopt),
                                                            progress=waiting_line())
-    report = policy_report(engine.topology)
+    report = policy_report(engine.topology, result, allow_breaking)
     if out and not result.conflicts:
         engine.save_plan(result, out)
     if as_json:
         click.echo(plan_json(result))
     else:
         click.echo(render_plan(result, colour=use_colour()))
-        echo_policy(report)
+        # A schema's compatibility is judged against live AWS: `policy check` alone cannot show it, so spell it out.
+        echo_policy(report, details=any(finding.id == SCHEMA_CHECK_ID for finding in report.findings))
         if out and result.conflicts:
             click.echo(f"\nThe plan was not saved to {out}: a plan with conflicts cannot be applied.", err=True)
         elif out:
@@ -121,11 +133,12 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
 @plan_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
 @click.option("--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues, archives and log groups that hold data.")
+@allow_breaking_option
 @timeout_option(WRITE_TIMEOUT)
 @run_command
 def apply(planfile: str | None, file: str, env: str | None, region: str | None, profile: str | None,
           endpoint_url: str | None, local: bool, targets: tuple[str, ...], adopt: tuple[str, ...], workers: int | None,
-          auto_approve: bool, allow_data_loss: bool, timeout: float) -> int:
+          auto_approve: bool, allow_data_loss: bool, allow_breaking: tuple[str, ...], timeout: float) -> int:
     """Make live AWS match topology.yaml (or apply a plan saved with `plan --out`).
 
     Shows the plan and asks for `yes` unless --auto-approve; refuses without a
@@ -133,7 +146,9 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
     conflicts, or when data would be lost without --allow-data-loss. Writes run
     in dependency order, independent ones in parallel; a failure stops the apply
     and the next apply converges from where it stopped. --timeout bounds the
-    planning and the writes together, not the time at the prompt.
+    planning and the writes together, not the time at the prompt. A schema
+    whose new content breaks its `compatibility` mode against the registry's
+    latest version is refused unless --allow-breaking-schema NAME.
     """
     from cabructl.deadline import waiting_line
 
@@ -146,6 +161,12 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
     deadline = command_deadline(engine, timeout, "apply")
     the_plan = deadline.run(lambda: engine.load_plan(planfile) if planfile else engine.plan(targets=targets, adopt=adopt),
                             progress=waiting_line())
+    schemas_report = policy_report(engine.topology, the_plan, allow_breaking)
+    if not schemas_report.ok:  # the schema compatibility gate needs the registry's versions: after the plan
+        echo_policy(schemas_report, details=True)
+        click.echo("Apply refused: a schema change breaks its consumers; nothing was changed "
+                   "(--allow-breaking-schema NAME lets it through).", err=True)
+        return EXIT_ERROR
     return _confirm_and_apply(engine, the_plan, auto_approve=auto_approve, allow_data_loss=allow_data_loss, verb="apply",
                               deadline=deadline)
 

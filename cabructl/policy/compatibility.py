@@ -21,7 +21,7 @@ Both sides are the ``detail`` schemas with their documents (``$ref``s resolve wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 MODES = ("backward", "forward", "full", "none")
 DEFAULT_MODE = "backward"
@@ -177,13 +177,15 @@ _WHO_BREAKS = {"backward": "consumers on the new schema cannot read events alrea
                "forward": "consumers still on the old schema cannot read the new events"}
 
 
-def schema_violations(baseline: Any, topology: Any) -> Iterator[Any]:
-    """Each schema's changes since ``baseline`` (an older Topology) that its mode forbids, as policy violations."""
+def schema_violations(baseline: Any, topology: Any, allow_breaking: Iterable[str] = ()) -> Iterator[Any]:
+    """Each schema's changes since ``baseline`` (an older Topology, or the live registry's versions)
+    that its mode forbids, as policy violations; schemas named in ``allow_breaking`` are let through."""
     from cabructl.policy.checks.base import Violation
 
+    allowed = set(allow_breaking)
     for name, schema in topology.schemas.items():
         old = baseline.schemas.get(name)
-        if old is None or schema.compatibility == "none":
+        if old is None or schema.compatibility == "none" or name in allowed:
             continue
         changes = schema_changes(Side(old.detail_schema, old.content), Side(schema.detail_schema, schema.content))
         for change in incompatible(changes, schema.compatibility):

@@ -72,13 +72,14 @@ class PolicyReport:
 
 
 def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None,
-                    baseline: Topology | None = None) -> PolicyReport:
+                    baseline: Topology | None = None, allow_breaking: Iterable[str] = ()) -> PolicyReport:
     """Project the topology's month and run the policy set on it; offline, no AWS call.
 
     ``pricing`` names a profile other than the topology's ``budget.pricing`` (the
     ``--pricing`` flag); ``policy_folder`` overrides ``policies/`` beside the file.
     ``baseline`` (the topology at an earlier revision) adds the schema compatibility
-    gate: every change a schema's ``compatibility`` forbids is an error.
+    gate: every change a schema's ``compatibility`` forbids is an error, except for the
+    schemas named in ``allow_breaking`` (``--allow-breaking-schema``).
     """
     from cabructl.policy.compatibility import SCHEMA_CHECK_ID, schema_violations
 
@@ -86,7 +87,7 @@ def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_fo
     limits = model.limits(topology.budget.monthly_usd, topology.agents) if topology.budget else None
     found = run_checks(topology, model, policy_set)
     if baseline is not None:
-        found += _located(topology, SCHEMA_CHECK_ID, "error", lambda: schema_violations(baseline, topology))
+        found += _located(topology, SCHEMA_CHECK_ID, "error", lambda: schema_violations(baseline, topology, allow_breaking))
     findings = tuple(sorted(found, key=lambda f: (f.file, f.line, f.column, f.id)))
     budget = topology.budget
     return PolicyReport(topology.file, topology.project, topology.environment, budget.monthly_usd if budget else None,

@@ -139,3 +139,17 @@ def schema_update_request(desired: Resource, live: Resource) -> dict[str, Any] |
 
 
 HANDLER = SchemaHandler()
+
+
+def live_baseline(topology: Topology, changes: Any) -> Topology | None:
+    """The topology with each schema a plan updates holding the registry's latest version instead:
+    what the compatibility gate compares the new content with (None when no schema changes)."""
+    import dataclasses
+
+    replaced = {}
+    for change in changes:
+        if change.kind == KIND and change.before is not None and change.after is not None and change.after.name in topology.schemas:
+            live = change.before.attributes.get("content")
+            if isinstance(live, dict):
+                replaced[change.after.name] = dataclasses.replace(topology.schemas[change.after.name], content=live)
+    return dataclasses.replace(topology, schemas={**topology.schemas, **replaced}) if replaced else None
