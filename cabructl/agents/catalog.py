@@ -109,12 +109,17 @@ def describe_error(error: Any) -> str:
     return f"{field_path(error.absolute_path)}: {error.message}"
 
 
+TOPOLOGY_VERSION = "topology"
+
+
 @dataclass(frozen=True)
 class EventKind:
-    """One schema of the topology, ready to validate against."""
+    """One schema of the topology, ready to validate against: its content in the topology, or a named
+    version from the registry (for a migration window after an incompatible change)."""
 
     schema: "EventSchema"
     validator: Any
+    version: str = TOPOLOGY_VERSION  # what events are validated against: the topology's content, or a registry version
 
     @property
     def name(self) -> str:
@@ -146,6 +151,8 @@ class EventCatalog:
         from cabructl.topology.openapi import detail_json_schema
 
         self.topology = topology
+        self._versions: dict[tuple[str, str], EventKind] = {}
+        self._versions_lock = threading.Lock()
         self.kinds: dict[str, EventKind] = {
             name: EventKind(schema, validator_for(detail_json_schema(schema.type, schema.content, schema.name)))
             for name, schema in topology.schemas.items()
@@ -160,6 +167,32 @@ class EventCatalog:
                 return kind
         known = ", ".join(sorted(self.kinds))
         raise UnknownEventError(f'the topology declares no event "{name_or_detail_type}" (schemas: {known})')
+
+    def kind_at_version(self, name_or_detail_type: str, version: str, aws: Any) -> EventKind:
+        """The kind validated against ``version`` of its schema in the topology's registry (read once)."""
+        import dataclasses
+
+        from cabructl.topology.openapi import detail_json_schema
+
+        current = self.kind(name_or_detail_type)
+        key = (current.name, str(version))
+        with self._versions_lock:
+            if key not in self._versions:
+                content = self._registry_version(current.schema, str(version), aws)
+                schema = dataclasses.replace(current.schema, content=content)
+                self._versions[key] = EventKind(schema, validator_for(detail_json_schema(schema.type, content, schema.name)), str(version))
+            return self._versions[key]
+
+    def _registry_version(self, schema: "EventSchema", version: str, aws: Any) -> dict[str, Any]:
+        registry = self.topology.registry.name if self.topology.registry else None
+        if registry is None:
+            raise UnknownEventError(f"the topology declares no schema registry to read version {version} of {schema.name} from")
+        found = aws.find(lambda: aws.client("schemas").describe_schema(RegistryName=registry, SchemaName=schema.name,
+                                                                       SchemaVersion=version))
+        if found is None:
+            raise UnknownEventError(f'no version "{version}" of schema {schema.name} in registry {registry}',
+                                    hint="the registry's versions: aws schemas list-schema-versions")
+        return json.loads(found["Content"])
 
     def kind_for_entry(self, source: str, detail_type: str) -> EventKind:
         """The schema an entry in PutEvents form claims to follow."""

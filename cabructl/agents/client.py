@@ -125,19 +125,24 @@ class EventBridgeAgent:
         return self.publish(_expect(event, TestResultsEvent))
 
     # -- publishing ---------------------------------------------------------------------
-    def publish(self, event: Event, *, correlation_id: str | None = None) -> EventResult:
-        """Validate, admit and send one event; its result says published (with EventId) or why not."""
-        prepared = self.prepare(event, correlation_id)
+    def publish(self, event: Event, *, correlation_id: str | None = None, schema_version: str | None = None) -> EventResult:
+        """Validate, admit and send one event; its result says published (with EventId) or why not.
+
+        ``schema_version`` validates against that version of the schema in the registry instead
+        of the topology's content: for a migration window after an incompatible change.
+        """
+        prepared = self.prepare(event, correlation_id, schema_version)
         refused = self._admit(prepared)
         return refused if refused is not None else self._send([prepared])[0]
 
-    def publish_many(self, events: Iterable[Event], *, correlation_id: str | None = None) -> BatchResult:
+    def publish_many(self, events: Iterable[Event], *, correlation_id: str | None = None,
+                     schema_version: str | None = None) -> BatchResult:
         """Send many events in as few PutEvents calls as the limits allow; one result per event, in order.
 
         Every event is validated first, so one bad event stops the whole call
         before anything is sent.
         """
-        return self.publish_prepared([self.prepare(event, correlation_id) for event in events])
+        return self.publish_prepared([self.prepare(event, correlation_id, schema_version) for event in events])
 
     def publish_prepared(self, prepared: list[Prepared]) -> BatchResult:
         """``publish_many`` for events already through :meth:`prepare` (callers that inspect entries first)."""
@@ -163,9 +168,10 @@ class EventBridgeAgent:
         return self._metrics.snapshot()
 
     # -- the three steps ------------------------------------------------------------------
-    def prepare(self, event: Event, correlation_id: str | None = None) -> Prepared:
+    def prepare(self, event: Event, correlation_id: str | None = None, schema_version: str | None = None) -> Prepared:
         """The validated entry for ``event``; raises before anything is sent if it is not acceptable."""
-        kind = self.catalog.kind(event.schema_name)
+        kind = (self.catalog.kind(event.schema_name) if schema_version is None
+                else self.catalog.kind_at_version(event.schema_name, schema_version, self.aws))
         agent = self.catalog.agent_for(kind, self.agent_name)
         detail = with_envelope(event.to_detail(), correlation_id)
         kind.validate(detail)
@@ -203,7 +209,7 @@ class EventBridgeAgent:
         self._metrics.add("retried", delivery.retried)
         results = [
             EventResult(Status.PUBLISHED if outcome.event_id else Status.FAILED, item.kind.detail_type, outcome.event_id,
-                        item.correlation_id, outcome.error_code, outcome.error_message, outcome.attempts)
+                        item.correlation_id, outcome.error_code, outcome.error_message, outcome.attempts, item.kind.version)
             for item, outcome in zip(prepared, outcomes)
         ]
         self._metrics.record(results)
@@ -289,7 +295,8 @@ def _default_aws(region: str) -> "Aws":
 
 
 def _unsent(prepared: Prepared, status: Status) -> EventResult:
-    return EventResult(status, prepared.kind.detail_type, correlation_id=prepared.correlation_id)
+    return EventResult(status, prepared.kind.detail_type, correlation_id=prepared.correlation_id,
+                       schema_version=prepared.kind.version)
 
 
 def _expect(event: Any, kind: type) -> Any:

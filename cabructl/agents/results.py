@@ -32,6 +32,7 @@ class EventResult:
     error_code: str | None = None
     error_message: str | None = None
     attempts: int = 0
+    schema_version: str | None = None  # what the event was validated against: "topology" or a registry version
 
     @property
     def success(self) -> bool:
