@@ -39,6 +39,18 @@ def policy_report(topology: Any, plan: Any = None, allow_breaking: tuple[str, ..
     return evaluate_policy(topology, baseline=baseline, allow_breaking=allow_breaking)
 
 
+def echo_schema_verdicts(topology: Any, plan: Any) -> None:
+    """One line per schema the plan gives a new version: compatible with the registry's latest, or not."""
+    from cabructl.output.policy import render_schema_verdicts
+    from cabructl.policy.compatibility import schema_verdicts
+    from cabructl.resources.schemas_schema import live_baseline
+
+    baseline = live_baseline(topology, plan.changes)
+    if baseline is not None:
+        click.echo("")
+        click.echo(render_schema_verdicts(schema_verdicts(baseline, topology)))
+
+
 def allow_breaking_option(func: Any) -> Any:
     return click.option("--allow-breaking-schema", "allow_breaking", multiple=True, metavar="NAME",
                         help="Let this schema's new version through the compatibility gate although its mode forbids "
@@ -115,6 +127,7 @@ def plan(file: str, env: str | None, region: str | None, profile: str | None, en
         click.echo(plan_json(result))
     else:
         click.echo(render_plan(result, colour=use_colour()))
+        echo_schema_verdicts(engine.topology, result)
         # A schema's compatibility is judged against live AWS: `policy check` alone cannot show it, so spell it out.
         echo_policy(report, details=any(finding.id == SCHEMA_CHECK_ID for finding in report.findings))
         if out and result.conflicts:

@@ -260,3 +260,16 @@ def render_usage(report: "UsageReport") -> str:
     if report.over_alert and report.alert_usd is not None:
         lines += ["", f"warning: the projected month ({usd(report.projected_usd)}) is past the alert share of the budget ({usd(report.alert_usd)})"]
     return "\n".join(lines)
+
+
+def render_schema_verdicts(verdicts: Any) -> str:
+    """Beside each new schema version: whether its consumers keep working (the registry's latest is the old one)."""
+    lines = []
+    for name, mode, forbidden in verdicts:
+        if mode == "none":
+            lines.append(f"schema {name}: new version (compatibility: none, not checked)")
+        elif not forbidden:
+            lines.append(f"schema {name}: new version is {mode} compatible with the registry's latest")
+        else:
+            lines.append(f"schema {name}: new version breaks {mode} compatibility ({len(forbidden)} change(s), SCHEMA001 below)")
+    return "\n".join(lines)

@@ -177,6 +177,18 @@ _WHO_BREAKS = {"backward": "consumers on the new schema cannot read events alrea
                "forward": "consumers still on the old schema cannot read the new events"}
 
 
+def schema_verdicts(baseline: Any, topology: Any) -> list[tuple[str, str, list[SchemaChange]]]:
+    """(schema name, its mode, the changes the mode forbids) for each schema whose content differs from ``baseline``."""
+    verdicts = []
+    for name, schema in topology.schemas.items():
+        old = baseline.schemas.get(name)
+        if old is None or old.content == schema.content:
+            continue
+        changes = schema_changes(Side(old.detail_schema, old.content), Side(schema.detail_schema, schema.content))
+        verdicts.append((name, schema.compatibility, incompatible(changes, schema.compatibility)))
+    return verdicts
+
+
 def schema_violations(baseline: Any, topology: Any, allow_breaking: Iterable[str] = ()) -> Iterator[Any]:
     """Each schema's changes since ``baseline`` (an older Topology, or the live registry's versions)
     that its mode forbids, as policy violations; schemas named in ``allow_breaking`` are let through."""

@@ -28,6 +28,7 @@ def test_a_breaking_schema_change_fails_plan_and_apply_until_allowed(deploy: Any
     add_field(deployment, required=True)
     planned = deployment.cli("plan")
     assert planned.exit_code == 1 and "SCHEMA001" in planned.output and "required field owner added breaks backward" in planned.output
+    assert "schema FeatureRequestEvent: new version breaks backward compatibility" in planned.output
     refused = deployment.cli("apply", "--auto-approve")
     assert refused.exit_code == 1 and "a schema change breaks its consumers; nothing was changed" in refused.output
     assert not fresh_plan(deployment).empty  # nothing was written
@@ -41,4 +42,5 @@ def test_a_compatible_schema_change_plans_and_applies(deploy: Any) -> None:
     add_field(deployment, required=False)
     planned = deployment.cli("plan")
     assert planned.exit_code == 0 and "SCHEMA001" not in planned.output
+    assert "schema FeatureRequestEvent: new version is backward compatible with the registry's latest" in planned.output
     assert deployment.cli("apply", "--auto-approve").exit_code == 0
