@@ -20,11 +20,12 @@ import random
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from cabructl.constants import SQS_RECEIVE_WAIT_RANGE
-from cabructl.errors import AwsError
+from cabructl.errors import AwsError, CabructlError
 
 log = logging.getLogger("cabructl.aws")
 
@@ -340,6 +341,23 @@ class _Once:
 def is_botocore_error(error: BaseException) -> bool:
     """An AWS failure (ClientError, connection, credentials…), told apart without importing botocore."""
     return (type(error).__module__ or "").startswith("botocore")
+
+
+@contextmanager
+def aws_errors(doing: str, not_found_hint: str | None = None) -> Iterator[None]:
+    """botocore failures inside become an AwsError saying what was being done (no traceback);
+    ``not_found_hint`` replaces the hint when the thing asked for does not exist."""
+    try:
+        yield
+    except CabructlError:
+        raise
+    except Exception as error:  # botocore's exceptions, imported lazily
+        if not is_botocore_error(error):
+            raise
+        mapped = describe_aws_error(error, doing)
+        if not_found_hint and is_not_found(error):
+            mapped.hint = not_found_hint
+        raise mapped from error
 
 
 def describe_aws_error(error: BaseException, doing: str) -> AwsError:

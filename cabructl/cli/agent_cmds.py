@@ -17,7 +17,7 @@ from cabructl.cli import EXIT_ERROR, EXIT_OK, run_command
 from cabructl.cli.options import aws_options, aws_settings, topology_options
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cabructl.agents.dlq import DeadLetter, DeadLetterQueue, RedriveReport
+    from cabructl.operations.dlq import DeadLetter, DeadLetterQueue, RedriveReport
     from cabructl.agents.loadtest import LoadReport
     from cabructl.agents.results import BatchResult
     from cabructl.aws import Aws
@@ -206,7 +206,7 @@ def _queues(file: str, env: str | None, region: str | None, profile: str | None,
 def _queue_setup(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
                  queue: str | None, all_queues: bool, *, required: bool) -> tuple["Topology", "Aws"]:
     """The arguments checked and the topology loaded: everything before the first AWS call."""
-    from cabructl.agents.dlq import DeadLetterError
+    from cabructl.operations.dlq import DeadLetterError
 
     if required and queue is None and not all_queues:
         raise DeadLetterError("name a QUEUE (logical name from topology.yaml, or its URL) or give --all")
@@ -216,7 +216,7 @@ def _queue_setup(file: str, env: str | None, region: str | None, profile: str | 
 
 
 def _resolve(topology: "Topology", aws: "Aws", queue: str | None, all_queues: bool, *, required: bool) -> list["DeadLetterQueue"]:
-    from cabructl.agents.dlq import resolve_queues
+    from cabructl.operations.dlq import resolve_queues
 
     queues = resolve_queues(topology, aws, queue, all_queues)
     if required and all_queues:  # with --all, a queue not created yet holds nothing: say so and go on
@@ -237,7 +237,7 @@ def dlq() -> None:
 def list_(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
           queue: str | None, all_queues: bool, wait_seconds: int, max_messages: int, as_json: bool) -> int:
     """How many failed events each dead-letter queue holds (all of them by default)."""
-    from cabructl.agents.dlq import queue_depth
+    from cabructl.operations.dlq import queue_depth
 
     _, aws, queues = _queues(file, env, region, profile, endpoint_url, local, queue, all_queues, required=False)
     rows = [(item, queue_depth(aws, item)) for item in queues]
@@ -258,7 +258,7 @@ def list_(file: str, env: str | None, region: str | None, profile: str | None, e
 def show(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
          queue: str | None, all_queues: bool, wait_seconds: int, max_messages: int, as_json: bool) -> int:
     """Each failed event with the reason EventBridge attached; messages stay in the queue."""
-    from cabructl.agents.dlq import peek
+    from cabructl.operations.dlq import peek
 
     _, aws, queues = _queues(file, env, region, profile, endpoint_url, local, queue, all_queues, required=True)
     found = {item.name: peek(aws, item, wait_seconds=wait_seconds, max_messages=max_messages) for item in queues}
@@ -315,8 +315,8 @@ def redrive(file: str, env: str | None, region: str | None, profile: str | None,
     events to the bus instead, where every matching rule fires again.
     """
     from cabructl.agents import EventBridgeAgent
-    from cabructl.agents.dlq import RedriveReport
-    from cabructl.agents.dlq import redrive as redrive_queue
+    from cabructl.operations.dlq import RedriveReport
+    from cabructl.operations.dlq import redrive as redrive_queue
 
     topology, aws = _queue_setup(file, env, region, profile, endpoint_url, local, queue, all_queues, required=True)
     if not yes and not _stdin_is_terminal():  # before any AWS call: without consent nothing is read, nothing moves

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from cabructl.agents import EventBridgeAgent
-from cabructl.agents.dlq import DeadLetter, DeadLetterError, dead_letter_queues, peek, redrive, resolve_queues
+from cabructl.operations.dlq import DeadLetter, DeadLetterError, dead_letter_queues, peek, redrive, resolve_queues
 from cabructl.aws import Aws
 from cabructl.topology import Topology
 

@@ -7,7 +7,7 @@ EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS). Reading is done with long polling
 only while the scan runs, then hands it back untouched.
 
 A redrive delivers each event to the one target that failed (``TARGET_ARN``, see
-:mod:`cabructl.agents.redrive_target`), so no other target receives it twice;
+:mod:`cabructl.operations.redrive_target`), so no other target receives it twice;
 ``via_bus`` publishes it to the bus again instead (every matching rule fires), for
 events whose target no longer exists. Either way the DLQ message is deleted only
 once its delivery succeeded: if anything fails half-way the message is still in
@@ -31,7 +31,7 @@ from cabructl.agents.entries import envelope_problems
 from cabructl.patterns.entries import parse_time
 from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError
 from cabructl.patterns.eventjson import loads_event_json
-from cabructl.aws import describe_aws_error, is_botocore_error, is_not_found
+from cabructl.aws import aws_errors, describe_aws_error, is_botocore_error
 from cabructl.constants import PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE
 from cabructl.errors import CabructlError
 
@@ -56,18 +56,9 @@ class DeadLetterError(CabructlError):
     reference = "dead-letter-queue"
 
 
-@contextmanager
-def aws_calls(doing: str) -> Iterator[None]:
+def aws_calls(doing: str) -> Any:
     """botocore failures inside become an AwsError saying what was being done (no traceback)."""
-    try:
-        yield
-    except Exception as error:  # botocore's exceptions, imported lazily
-        if not is_botocore_error(error):
-            raise
-        mapped = describe_aws_error(error, doing)
-        if is_not_found(error):
-            mapped.hint = "check the queue name or URL: `cabructl dlq list` shows the topology's queues"
-        raise mapped from error
+    return aws_errors(doing, not_found_hint="check the queue name or URL: `cabructl dlq list` shows the topology's queues")
 
 
 @dataclass(frozen=True)
@@ -300,7 +291,7 @@ def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: 
 
 def _to_targets(aws: "Aws", reader: DeadLetterReader, report: RedriveReport) -> None:
     """Each letter to its failed target; the delivered ones deleted batch by batch."""
-    from cabructl.agents.redrive_target import TargetGone, TargetRedrive
+    from cabructl.operations.redrive_target import TargetGone, TargetRedrive
 
     targets = TargetRedrive(aws)
     for batch in reader.batches():
