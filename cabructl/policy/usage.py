@@ -97,6 +97,22 @@ def rule_metric_counts(aws: Any, topology: Topology, since: _dt.datetime, metric
             for r, rule in enumerate(rules)}
 
 
+def rule_metric_window(aws: Any, topology: Topology, rules: list[str], start: _dt.datetime, end: _dt.datetime,
+                       metric: str = MATCHED_METRIC) -> dict[str, float]:
+    """Rule (logical name) → the sum of ``metric`` over [start, end); rules without datapoints are left out.
+
+    For an operation that prices a past window (a replay): one-minute periods while
+    CloudWatch keeps them (15 days), hourly beyond, so a long window stays one call.
+    """
+    bus = topology.bus.name
+    chosen = [topology.rules[logical] for logical in rules]
+    period = 60 if end - start <= _dt.timedelta(days=15) else 3600
+    queries = [_query(f"r{index}", metric, {"EventBusName": bus, "RuleName": rule.name}, period=period)
+               for index, rule in enumerate(chosen)]
+    sums = _metric_sums(aws, queries, start, end) if queries else {}
+    return {rule.logical: sums[f"r{index}"] for index, rule in enumerate(chosen) if f"r{index}" in sums}
+
+
 def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY) -> dict[str, Any]:
     return {
         "Id": query_id,
