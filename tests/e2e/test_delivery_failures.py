@@ -128,3 +128,21 @@ def test_demo_on_a_running_endpoint_then_cost_reports_what_it_published(tmp_path
         assert usage["bus"] == topology.bus.name
     finally:
         cli.run("destroy", "--local", "--auto-approve", "--allow-data-loss")
+
+
+def test_a_replay_to_one_rule_delivers_the_window_again_to_that_rule_only(deployed: tuple[Cli, Topology], endpoint: str) -> None:
+    cli, topology = deployed
+    product, investigation = queue_url(endpoint, topology, "product-requests"), queue_url(endpoint, topology, "test-investigation")
+    markers = [f"replayed-{time.time_ns()}-{n}" for n in range(2)]
+    for marker in markers:
+        publish(endpoint, topology, "cabruca.agents.product", "Feature Request Event", {"description": marker})
+    publish(endpoint, topology, "cabruca.agents.tester", "Test Results Event", {"status": "ERROR", "marker": markers[0]})
+    take(endpoint, product, until=2), take(endpoint, investigation, until=1)  # the first deliveries
+    time.sleep(1.1)  # the window ends before now, and event times are whole seconds
+    result = json.loads(cli.run("replay", "start", "--rule", "feature-request-routing", "--from", "-10m", "--to", "now",
+                                "--yes", "--wait", "--json", "--poll-seconds", "0.2").stdout)
+    assert result
+    again = [json.loads(m["Body"]) for m in take(endpoint, product, until=2)]
+    assert {event["detail"]["description"] for event in again} >= set(markers)
+    assert all(event.get("replay-name") for event in again)
+    assert take(endpoint, investigation, until=0) == []  # another rule's target receives nothing twice
