@@ -49,3 +49,16 @@ def test_findings_point_at_the_key_as_written_dotted_nested_or_in_a_branch() -> 
     assert written_path({"detail": {"host.zone": ["a"]}}, ("detail", "host", "zone")) == ("detail", "host.zone")
     assert written_path({"detail.host": {"zone": ["a"]}}, ("detail", "host", "zone")) == ("detail.host", "zone")
     assert written_path({"$or": [{"a": [1]}, {"detail": {"x": [1]}}]}, ("detail", "x")) == ("$or", 1, "detail", "x")
+
+
+def test_a_schema_change_removing_a_value_a_rule_routes_on_names_that_rule(topology: Topology) -> None:
+    """Removing CRITICAL from the issue schema breaks routing: the critical-issues rule says so, at its line."""
+    import copy
+
+    schema = topology.schemas["IssueDetectionEvent"]
+    content = copy.deepcopy(schema.content)
+    severity = content["components"]["schemas"]["IssueDetectionEvent"]["properties"]["severity"]
+    severity["enum"] = [value for value in severity["enum"] if value != "CRITICAL"]
+    changed = dataclasses.replace(topology, schemas={**topology.schemas, schema.name: dataclasses.replace(schema, content=content)})
+    found = [(path, reference) for path, reference, _, _ in check_patterns_against_schemas(changed)]
+    assert found == [(("rules", "critical-issues", "pattern", "detail", "severity"), "pattern-value-not-in-enum")]
