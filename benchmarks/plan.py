@@ -69,7 +69,7 @@ def generated_topology(folder: Path, rules: int) -> Path:
     for number in range(rules - 6):
         targets = "".join(f"      - {{id: t{t}, queue: product-requests, retry: {{attempts: 3, max_age: 1h}}, dead_letter: eventbridge-dlq}}\n" for t in range(5))
         extra.append(f"  gen-{number:03d}:\n    pattern:\n      source: [cabruca.agents.product]\n"
-                     f"      detail:\n        priority: [P{number}]\n    targets:\n{targets}")
+                     f"      detail:\n        agentId: [P{number}]\n    targets:\n{targets}")
     text = text.replace("\nqueues:\n", "\n" + "".join(extra) + "\nqueues:\n", 1)
     path = folder / "topology.yaml"
     path.write_text(text, encoding="utf-8")
