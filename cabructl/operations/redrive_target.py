@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping
 
 from cabructl.errors import CabructlError
-from cabructl.resources.arns import arn_parts, plain_arn
+from cabructl.resources.arns import plain_arn, rule_location
 from cabructl.resources.targets import kind_of_arn
 from cabructl.resources.targets.base import Outgoing
 
@@ -28,15 +28,6 @@ class TargetGone(CabructlError):
     """The dead letter's rule or target no longer exists, so there is nothing to redrive it to."""
 
     reference = "dead-letter-queue"
-
-
-def rule_location(rule_arn: str) -> tuple[str, str] | None:
-    """(bus, rule name) from ``arn:…:rule/BUS/NAME`` (a rule of the default bus has no BUS part)."""
-    parts = arn_parts(rule_arn)
-    if parts is None or not parts.resource.startswith("rule/"):
-        return None
-    path = parts.resource.removeprefix("rule/").split("/")
-    return ("default", path[0]) if len(path) == 1 else (path[0], path[-1])
 
 
 class TargetRedrive:

@@ -119,3 +119,12 @@ def arn_parts(arn: str) -> ArnParts | None:
     if len(parts) != 6 or parts[0] != "arn":
         return None
     return ArnParts(*parts[1:])
+
+
+def rule_location(rule_arn: str) -> tuple[str, str] | None:
+    """(bus, rule name) from ``…:rule/BUS/NAME``; a rule of the default bus has no BUS part. None for other ARNs."""
+    parts = arn_parts(rule_arn)
+    if parts is None or not parts.resource.startswith("rule/"):
+        return None
+    path = parts.resource.removeprefix("rule/").split("/")
+    return ("default", path[0]) if len(path) == 1 else (path[0], path[-1])

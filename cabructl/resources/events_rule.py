@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources import events_bus
-from cabructl.resources.arns import rule_arn, tag_list
+from cabructl.resources.arns import rule_arn, rule_location, tag_list
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json, is_owned_by
 from cabructl.resources.importing import TAGS, Field, Form, KindImporter
 from cabructl.resources.events_bus import BUS_ADDRESS, read_event_tags, update_event_tags
@@ -112,8 +112,8 @@ def rule_buses(aws: Any, topology: Topology, context: Context) -> dict[str, str]
 
 def _bus_of(arn: str) -> str:
     """``…:rule/<bus>/<name>`` names its bus; ``…:rule/<name>`` is on the default bus."""
-    parts = arn.split(":rule/", 1)[1].split("/")
-    return parts[0] if len(parts) > 1 else "default"
+    location = rule_location(arn)
+    return location[0] if location else "default"
 
 
 def canonical_pattern(pattern: Any) -> dict[str, Any] | None:
