@@ -88,29 +88,32 @@ def rule_metric_counts(aws: Any, topology: Topology, since: _dt.datetime, metric
                        now: _dt.datetime | None = None) -> dict[str, dict[str, float]]:
     """Rule (logical name) → metric → the sum CloudWatch holds since ``since``; 0 where it has none."""
     end = (now or _dt.datetime.now(_dt.timezone.utc)) + CLOCK_SLACK
-    bus = topology.bus.name
-    rules = list(topology.rules.values())
-    queries = [_query(f"r{r}m{m}", metric, {"EventBusName": bus, "RuleName": rule.name}, period=60)
-               for r, rule in enumerate(rules) for m, metric in enumerate(metrics)]
-    sums = _metric_sums(aws, queries, since, end)
-    return {rule.logical: {metric: sums.get(f"r{r}m{m}", 0.0) for m, metric in enumerate(metrics)}
-            for r, rule in enumerate(rules)}
+    sums = _rule_sums(aws, topology, list(topology.rules), metrics, since, end)
+    return {logical: {metric: sums.get((logical, metric), 0.0) for metric in metrics} for logical in topology.rules}
 
 
 def rule_metric_window(aws: Any, topology: Topology, rules: list[str], start: _dt.datetime, end: _dt.datetime,
                        metric: str = MATCHED_METRIC) -> dict[str, float]:
     """Rule (logical name) → the sum of ``metric`` over [start, end); rules without datapoints are left out.
 
-    For an operation that prices a past window (a replay): one-minute periods while
-    CloudWatch keeps them (15 days), hourly beyond, so a long window stays one call.
+    For an operation that prices a past window (a replay).
     """
+    sums = _rule_sums(aws, topology, rules, (metric,), start, end)
+    return {logical: sums[(logical, metric)] for logical in rules if (logical, metric) in sums}
+
+
+def _rule_sums(aws: Any, topology: Topology, rules: list[str], metrics: tuple[str, ...], start: _dt.datetime,
+               end: _dt.datetime) -> dict[tuple[str, str], float]:
+    """(rule logical name, metric) → the sum over [start, end), in one GetMetricData conversation; pairs
+    without datapoints are left out. One-minute periods while CloudWatch keeps them (15 days), hourly
+    beyond, so a long window stays one call."""
     bus = topology.bus.name
-    chosen = [topology.rules[logical] for logical in rules]
     period = 60 if end - start <= _dt.timedelta(days=15) else 3600
-    queries = [_query(f"r{index}", metric, {"EventBusName": bus, "RuleName": rule.name}, period=period)
-               for index, rule in enumerate(chosen)]
+    pairs = [(logical, metric) for logical in rules for metric in metrics]
+    queries = [_query(f"q{index}", metric, {"EventBusName": bus, "RuleName": topology.rules[logical].name}, period=period)
+               for index, (logical, metric) in enumerate(pairs)]
     sums = _metric_sums(aws, queries, start, end) if queries else {}
-    return {rule.logical: sums[f"r{index}"] for index, rule in enumerate(chosen) if f"r{index}" in sums}
+    return {pair: sums[f"q{index}"] for index, pair in enumerate(pairs) if f"q{index}" in sums}
 
 
 def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY) -> dict[str, Any]:
