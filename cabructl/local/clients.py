@@ -15,9 +15,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from cabructl.local.server import FAKE_CREDENTIAL
 from cabructl.resources.arns import arn_parts
-
-FAKE_CREDENTIAL = "testing"
 
 
 class EndpointClients:

@@ -29,6 +29,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
+from cabructl.agents.entries import entry_size
 from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
 from cabructl.local import checks
 from cabructl.local.checks import ARCHIVE_MANAGER
@@ -157,13 +158,6 @@ def put_events(backend: Any, entries: list[dict[str, Any]]) -> list[dict[str, An
     metrics.account_wide("PutEventsApproximateSuccessCount", float(all("EventId" in result for result in results)))
     metrics.flush()
     return results
-
-
-def entry_size(entry: Mapping[str, Any]) -> int:
-    """PutEvents' size of an entry: UTF-8 bytes of its source, detail-type, detail and resources (+14 for a time)."""
-    parts = [entry.get("Source") or "", entry.get("DetailType") or "", entry.get("Detail") or ""]
-    parts += [str(resource) for resource in entry.get("Resources") or []]
-    return sum(len(str(part).encode()) for part in parts) + (14 if entry.get("Time") is not None else 0)
 
 
 def entry_problem(entry: Mapping[str, Any]) -> dict[str, str] | None:

@@ -112,7 +112,7 @@ def deliveries_of(topology: Topology, rule: Rule, event: Mapping[str, Any] | Non
 
 
 def target_payload(topology: Topology, rule: Rule, target: Target, event: Mapping[str, Any]) -> str:
-    """The body EventBridge sends this target for this event (the account offline: 123456789012)."""
+    """The body EventBridge sends this target for this event (rule ARNs in the offline account)."""
     from cabructl.patterns.transform import TargetInputError, render_input
     from cabructl.resources.arns import rule_arn
     from cabructl.resources.base import offline_context
