@@ -33,10 +33,9 @@ def policy_report(topology: Any, plan: Any = None, allow_breaking: tuple[str, ..
     """The policy result for the gate (offline: no AWS call); with a plan, each schema it updates is
     also checked against the registry's latest version under its compatibility mode."""
     from cabructl.policy import evaluate_policy
-    from cabructl.resources.schemas_schema import live_baseline
 
-    baseline = live_baseline(topology, plan.changes) if plan is not None else None
-    return evaluate_policy(topology, baseline=baseline, allow_breaking=allow_breaking)
+    gated = schema_gate(topology, plan, allow_breaking) if plan is not None else None
+    return gated if gated is not None else evaluate_policy(topology)
 
 
 def echo_schema_verdicts(topology: Any, plan: Any) -> None:
@@ -49,6 +48,16 @@ def echo_schema_verdicts(topology: Any, plan: Any) -> None:
     if baseline is not None:
         click.echo("")
         click.echo(render_schema_verdicts(schema_verdicts(baseline, topology)))
+
+
+def schema_gate(topology: Any, plan: Any, allow_breaking: tuple[str, ...]) -> Any:
+    """The policy report with the schema compatibility gate, or None when the plan versions no schema
+    (the offline gate before the plan already said everything else)."""
+    from cabructl.policy import evaluate_policy
+    from cabructl.resources.schemas_schema import live_baseline
+
+    baseline = live_baseline(topology, plan.changes)
+    return evaluate_policy(topology, baseline=baseline, allow_breaking=allow_breaking) if baseline is not None else None
 
 
 def allow_breaking_option(func: Any) -> Any:
@@ -174,8 +183,8 @@ def apply(planfile: str | None, file: str, env: str | None, region: str | None, 
     deadline = command_deadline(engine, timeout, "apply")
     the_plan = deadline.run(lambda: engine.load_plan(planfile) if planfile else engine.plan(targets=targets, adopt=adopt),
                             progress=waiting_line())
-    schemas_report = policy_report(engine.topology, the_plan, allow_breaking)
-    if not schemas_report.ok:  # the schema compatibility gate needs the registry's versions: after the plan
+    schemas_report = schema_gate(engine.topology, the_plan, allow_breaking)
+    if schemas_report is not None and not schemas_report.ok:  # it needs the registry's versions: after the plan
         echo_policy(schemas_report, details=True)
         click.echo("Apply refused: a schema change breaks its consumers; nothing was changed "
                    "(--allow-breaking-schema NAME lets it through).", err=True)
