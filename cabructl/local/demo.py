@@ -153,7 +153,7 @@ def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
     from cabructl.patterns import compile_rules
 
     rules = compile_rules({name: rule.pattern for name, rule in topology.rules.items()})
-    from cabructl.topology.targets import destination
+    from cabructl.topology.targets import destination_name
 
     rows = []
     for event in events:
@@ -162,8 +162,7 @@ def expected_rows(topology: Topology, events: list[DemoEvent]) -> list[Row]:
         envelope = {"source": agent.source, "detail-type": schema.detail_type, "detail": event.detail}
         for rule_name in rules.matching(envelope):
             for target in topology.rules[rule_name].targets:
-                resource = destination(topology, target.kind, target.ref)
-                rows.append(Row(event, rule_name, Destination(target.kind, target.ref, resource.name)))
+                rows.append(Row(event, rule_name, Destination(target.kind, target.ref, destination_name(topology, target.kind, target.ref))))
     return rows
 
 
@@ -330,8 +329,8 @@ def _all_destinations(topology: Topology) -> set[Destination]:
     from cabructl.topology.targets import target_keys
 
     keys = target_keys()
-    return {Destination(key, logical, resource.name) for key in target_kinds()
-            for logical, resource in getattr(topology, keys[key].section).items()}
+    return {Destination(key, logical, resource.name) for key in target_kinds() if not keys[key].referenced
+            for logical, resource in getattr(topology, str(keys[key].section)).items()}
 
 
 def _second_plan(topology: Topology, endpoint_url: str, echo: Echo) -> bool:

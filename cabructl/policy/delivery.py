@@ -24,8 +24,9 @@ SOURCE_ACCOUNT = "aws:sourceaccount"
 
 
 def receivers() -> Mapping[str, Delivery]:
-    """How each target kind receives (its descriptor's delivery statement), by target kind."""
-    return {key: kind.delivery for key, kind in target_kinds().items()}
+    """How each target kind that receives through a resource policy receives (its descriptor's
+    delivery statement), by target kind; kinds delivered through a role are not here."""
+    return {key: kind.delivery for key, kind in target_kinds().items() if kind.delivery is not None}
 
 
 def dead_letter_receiver() -> Delivery:
@@ -48,9 +49,10 @@ class DerivedPolicies:
             }
 
     def can_receive(self, receiver: Delivery, logical: str, rule: Rule) -> bool:
-        """Whether the derived policy lets ``rule`` deliver to ``logical``."""
+        """Whether the derived policy lets ``rule`` deliver to ``logical`` (a logical name or a referenced ARN)."""
         policies = self.by_kind[receiver.policy_kind]
-        documents = [policies.get(address(receiver.policy_kind, logical))] if receiver.attached else list(policies.values())
+        own = address(receiver.policy_kind, receiver.policy_logical(self.topology, self.context, rule, logical))
+        documents = [policies.get(own)] if receiver.attached else list(policies.values())
         requests = [self._request(receiver, action, logical, rule) for action in receiver.actions]
         return any(allows_all(document, requests) for document in documents)
 

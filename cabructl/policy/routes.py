@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from cabructl.errors import EventInputError
 from cabructl.patterns.entries import EntryParts, parse_entries
 from cabructl.topology.model import Rule, Target, Topology
-from cabructl.topology.targets import destination as topology_destination
+from cabructl.topology.targets import destination_name
 
 # A probe no agent would send: a rule matching it matches (nearly) everything on the bus.
 PROBE_EVENT = {"version": "0", "source": "cabructl.probe.unknown-source", "detail-type": "cabructl probe",
@@ -104,7 +104,7 @@ def deliveries_of(topology: Topology, rule: Rule, event: Mapping[str, Any] | Non
     """Each target of the rule; with ``event``, the payload each would receive for it."""
     deliveries = []
     for target in rule.targets:
-        destination = topology_destination(topology, target.kind, target.ref).name
+        destination = destination_name(topology, target.kind, target.ref)
         dead_letter = topology.queues[target.dead_letter].name if target.dead_letter in topology.queues else None
         payload = target_payload(topology, rule, target, event) if event is not None else None
         deliveries.append(Delivery(rule.logical, target, destination, dead_letter, payload))

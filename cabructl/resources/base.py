@@ -35,7 +35,7 @@ class Context:
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
 
-OFFLINE_ACCOUNT = "000000000000"
+OFFLINE_ACCOUNT = "123456789012"  # the account examples and the local endpoint use (moto's default)
 
 
 def offline_context(topology: Topology) -> Context:

@@ -1,4 +1,4 @@
-"""events.target: where a rule delivers (queue, topic or log group), with retry, dead letters and input.
+"""events.target: where a rule delivers (any target kind), with retry, dead letters, input and the kind's parameters.
 
 Targets cannot be tagged: they are owned through their rule. Every target on a
 rule the topology owns is the topology's, so one whose id it does not declare is
@@ -23,9 +23,10 @@ from cabructl.aws import parallel_map
 from cabructl.constants import RETRY_DEFAULTS
 from cabructl.errors import AwsError
 from cabructl.resources import events_rule
-from cabructl.resources.arns import queue_arn, target_arn
+from cabructl.resources.arns import target_arn, queue_arn
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
-from cabructl.resources.targets import DEAD_LETTER, target_kind
+from cabructl.resources.delivery_grants import TARGETS_ROLE_ADDRESS, delivery_role_arn, function_grants, targets_role_arn
+from cabructl.resources.targets import DEAD_LETTER, kind_of_arn, target_kind
 from cabructl.resources.importing import Field, Form, KindImporter
 from cabructl.topology.model import RetryPolicy, Rule, Target, Topology
 
@@ -40,8 +41,9 @@ class TargetHandler(Handler):
         lambda topology, logical: target_declaration(topology, logical),
         {"retry.attempts": Field(("retry", "attempts")), "retry.max_age": Field(("retry", "max_age"), Form.SECONDS),
          "role_arn": Field(("role_arn",)), "input": Field(("input",)), "input_path": Field(("input_path",)),
-         "message_group": Field(("message_group",))},
-        {"arn": "where a target delivers is its queue/topic/log_group reference; edit it by hand",
+         "message_group": Field(("message_group",)), "partition_key": Field(("partition_key",))},
+        {"arn": "where a target delivers is its kind's key (queue, function, …); edit it by hand",
+         "http": "HTTP parameters are headers, query and path values; edit `http` by hand",
          "dead_letter_arn": "the dead-letter queue is a reference; edit `dead_letter` by hand",
          "input_transformer": "an input transformer is a paths map and a template; edit `input_transformer` by hand"},
     )
@@ -54,21 +56,22 @@ class TargetHandler(Handler):
 
     def _desired_target(self, topology: Topology, context: Context, rule: Rule, target: Target) -> Resource:
         rule_address = address(events_rule.KIND, rule.logical)
-        kind = target_kind(target.kind)
         attributes = {
             "arn": target_arn(topology, context, target),
             "retry": declared_retry(target.retry),
             "dead_letter_arn": queue_arn(topology, context, target.dead_letter) if target.dead_letter else None,
-            "role_arn": target.role_arn if kind.sends_role else None,  # AWS rejects a role on some kinds (Logs)
+            "role_arn": delivery_role_arn(topology, context, target),  # never on Logs (AWS rejects it); the targets role by default
             "input": canonical_input(target.input),
             "input_path": target.input_path,
             "input_transformer": declared_transformer(target),
             "message_group": target.message_group,
+            "partition_key": target.partition_key,
+            "http": declared_http(target),
         }
-        depends_on = [rule_address, address(kind.resource_kind, target.ref)]
+        depends_on = [rule_address, *delivery_dependencies(topology, context, rule, target)]
         if target.dead_letter:
             depends_on.append(address(target_kind(DEAD_LETTER).resource_kind, target.dead_letter))
-        depends_on += kind.waits_for  # e.g. the shared Logs resource policy that lets EventBridge write
+        depends_on += target_kind(target.kind).waits_for  # e.g. the shared Logs resource policy that lets EventBridge write
         identity = {"rule": rule.name, "bus": topology.bus.name}
         return Resource(target_address(rule.logical, target.id), KIND, target.id, attributes, tuple(depends_on), identity,
                         parent=rule_address)
@@ -105,7 +108,11 @@ class TargetHandler(Handler):
 
     def _put(self, aws: Any, resource: Resource) -> None:
         identity = resource.identity
-        request = {"Rule": identity["rule"], "EventBusName": identity["bus"], "Targets": [target_entry(resource)]}
+        entry = target_entry(resource)
+        kind = kind_of_arn(entry["Arn"])
+        if kind is not None and kind.resolve_arn is not None:
+            entry["Arn"] = kind.resolve_arn(aws, entry["Arn"])  # the whole ARN, with the id AWS gave it
+        request = {"Rule": identity["rule"], "EventBusName": identity["bus"], "Targets": [entry]}
         response = aws.settle(lambda: aws.client("events").put_targets(**request), propagating=True)  # a new rule propagates
         raise_failed_entries(response, f"putting target {resource.address}")
 
@@ -114,6 +121,18 @@ class TargetHandler(Handler):
         # NotFound means the rule, and with it the target, is gone: deleted already.
         response = aws.find(lambda: aws.client("events").remove_targets(**request))
         raise_failed_entries(response, f"removing target {live.address}")
+
+
+def delivery_dependencies(topology: Topology, context: Context, rule: Rule, target: Target) -> list[str]:
+    """What must exist before EventBridge can deliver: the owned destination, the role it
+    delivers through, or the function permission that lets the rule invoke."""
+    kind = target_kind(target.kind)
+    dependencies = [address(kind.resource_kind, target.ref)] if kind.resource_kind else []
+    if delivery_role_arn(topology, context, target) == targets_role_arn(topology, context):
+        dependencies.append(TARGETS_ROLE_ADDRESS)
+    dependencies += [grant.address for grant in function_grants(topology, context)
+                     if grant.rule.logical == rule.logical and grant.function_arn == target_arn(topology, context, target)]
+    return dependencies
 
 
 def target_declaration(topology: Topology, logical: str) -> Any:
@@ -159,7 +178,7 @@ def live_attributes(target: Mapping[str, Any]) -> dict[str, Any]:
     """A ListTargetsByRule entry → the canonical form."""
     retry = target.get("RetryPolicy") or {}
     return {
-        "arn": target["Arn"],
+        "arn": canonical_target_arn(target["Arn"]),
         "retry": canonical_retry(retry.get("MaximumRetryAttempts"), retry.get("MaximumEventAgeInSeconds")),
         "dead_letter_arn": (target.get("DeadLetterConfig") or {}).get("Arn"),
         "role_arn": target.get("RoleArn"),
@@ -167,7 +186,34 @@ def live_attributes(target: Mapping[str, Any]) -> dict[str, Any]:
         "input_path": target.get("InputPath"),
         "input_transformer": live_transformer(target.get("InputTransformer")),
         "message_group": (target.get("SqsParameters") or {}).get("MessageGroupId"),
+        "partition_key": (target.get("KinesisParameters") or {}).get("PartitionKeyPath"),
+        "http": live_http(target.get("HttpParameters")),
     }
+
+
+def canonical_target_arn(arn: str) -> str:
+    """A live target ARN in the form a plan compares (an API destination's AWS id removed)."""
+    kind = kind_of_arn(arn)
+    return kind.canonical_arn(arn) if kind is not None else arn
+
+
+def declared_http(target: Target) -> dict[str, Any] | None:
+    """The declared HttpParameters in the form compared with live ones (empty parts left out, as AWS does)."""
+    if target.http is None:
+        return None
+    return _http_form(target.http.headers, target.http.query, list(target.http.path_parameters))
+
+
+def live_http(parameters: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not parameters:
+        return None
+    return _http_form(parameters.get("HeaderParameters") or {}, parameters.get("QueryStringParameters") or {},
+                      list(parameters.get("PathParameterValues") or []))
+
+
+def _http_form(headers: Mapping[str, str], query: Mapping[str, str], path_parameters: list[str]) -> dict[str, Any] | None:
+    form = {"headers": dict(sorted(headers.items())), "query": dict(sorted(query.items())), "path_parameters": path_parameters}
+    return {key: value for key, value in form.items() if value} or None
 
 
 def declared_transformer(target: Target) -> dict[str, Any] | None:
@@ -206,7 +252,15 @@ def target_entry(resource: Resource) -> dict[str, Any]:
         entry["InputTransformer"] = {"InputPathsMap": dict(transformer["paths"]), "InputTemplate": transformer["template"]}
     if attributes.get("message_group") is not None:
         entry["SqsParameters"] = {"MessageGroupId": attributes["message_group"]}
+    if attributes.get("partition_key") is not None:
+        entry["KinesisParameters"] = {"PartitionKeyPath": attributes["partition_key"]}
+    http = attributes.get("http")
+    if http:
+        entry["HttpParameters"] = {name: http[key] for key, name in HTTP_PARAMETERS.items() if http.get(key)}
     return entry
+
+
+HTTP_PARAMETERS = {"headers": "HeaderParameters", "query": "QueryStringParameters", "path_parameters": "PathParameterValues"}
 
 
 def raise_failed_entries(response: Mapping[str, Any] | None, doing: str) -> None:

@@ -226,16 +226,10 @@ def _targets_of(rule: Resource, live: Mapping[str, Resource], aws: Any) -> list[
 def target_entry(target: Resource, desired: Mapping[str, Resource]) -> dict[str, Any]:
     """A target as the topology writes it: its id, what it delivers to, retry, dead letter."""
     from cabructl.resources.events_target import canonical_retry
-    from cabructl.resources.targets import DEAD_LETTER, target_kind, target_kinds
+    from cabructl.resources.targets import DEAD_LETTER, target_kind
 
     attributes = target.attributes
-    by_resource_kind = {kind.resource_kind: key for key, kind in target_kinds().items()}
-    destination = _declared_by_arn(attributes["arn"], desired, set(by_resource_kind))
-    if destination is None:
-        raise ImportRefused(f"{target.address}: delivers to {attributes['arn']}, which the topology does not declare",
-                            hint="declare what it delivers to first, then import again")
-    kind, logical = destination
-    entry: dict[str, Any] = {"id": target.name, by_resource_kind[kind]: logical}
+    entry: dict[str, Any] = {"id": target.name, **_destination_entry(target, desired)}
     retry = attributes.get("retry") or canonical_retry(None, None)
     # Always explicit, AWS's defaults included: the policy wants every retry policy in the file.
     entry["retry"] = {"attempts": retry["attempts"], "max_age": format_duration(retry["max_age"])}
@@ -249,6 +243,23 @@ def target_entry(target: Resource, desired: Mapping[str, Resource]) -> dict[str,
     if attributes.get("input") is not None:
         entry["input"] = attributes["input"]
     return entry
+
+
+def _destination_entry(target: Resource, desired: Mapping[str, Resource]) -> dict[str, str]:
+    """``{queue: <logical>}`` for a declared destination; ``{function: <ARN>}`` for a referenced one."""
+    from cabructl.resources.targets import kind_of_arn, target_kinds
+
+    arn = target.attributes["arn"]
+    referenced = kind_of_arn(arn)
+    if referenced is not None and referenced.resource_kind is None:
+        return {referenced.key: arn}
+    by_resource_kind = {kind.resource_kind: key for key, kind in target_kinds().items() if kind.resource_kind}
+    destination = _declared_by_arn(arn, desired, set(by_resource_kind))
+    if destination is None:
+        raise ImportRefused(f"{target.address}: delivers to {arn}, which the topology does not declare",
+                            hint="declare what it delivers to first, then import again")
+    kind, logical = destination
+    return {by_resource_kind[kind]: logical}
 
 
 def _declared_by_arn(arn: str, desired: Mapping[str, Resource], kinds: set[str]) -> tuple[str, str] | None:

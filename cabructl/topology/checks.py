@@ -38,11 +38,15 @@ def check_references(topology: Topology) -> Iterator[Finding]:
     """Every logical name used somewhere is declared where it should be."""
     for rule in topology.rules.values():
         for target in rule.targets:
-            section = getattr(topology, target_keys()[target.kind].section)
-            if target.ref not in section:
+            key = target_keys()[target.kind]
+            section = {} if key.referenced else getattr(topology, str(key.section))
+            if not key.referenced and target.ref not in section:
                 yield _unknown(target.path + (target.kind,), target.kind.replace("_", " "), target.ref, section)
             if target.dead_letter is not None and target.dead_letter not in topology.queues:
                 yield _unknown(target.path + ("dead_letter",), "queue", target.dead_letter, topology.queues)
+    for destination in topology.api_destinations.values():
+        if destination.connection not in topology.connections:
+            yield _unknown(destination.path + ("connection",), "connection", destination.connection, topology.connections)
     for queue in topology.queues.values():
         if queue.redrive_dead_letter is not None and queue.redrive_dead_letter not in topology.queues:
             yield _unknown(queue.path + ("redrive", "dead_letter"), "queue", queue.redrive_dead_letter, topology.queues)

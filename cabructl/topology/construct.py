@@ -13,12 +13,15 @@ from cabructl.constants import DEFAULT_NAME_PREFIX
 from cabructl.diagnostics import Path
 from cabructl.topology.model import (
     Agent,
+    ApiDestination,
     Archive,
     Budget,
     Bus,
+    Connection,
     CostAlarm,
     Dashboard,
     EventSchema,
+    HttpParameters,
     InputTransformer,
     LogGroup,
     PublisherPolicy,
@@ -26,6 +29,7 @@ from cabructl.topology.model import (
     Registry,
     RetryPolicy,
     Rule,
+    Secret,
     Target,
     Topic,
     Topology,
@@ -73,6 +77,9 @@ def build_topology(document: dict[str, Any], file: str, environments: tuple[str,
         queues={logical: _queue(logical, spec, namer) for logical, spec in document.get("queues", {}).items()},
         topics={logical: _topic(logical, spec, namer) for logical, spec in document.get("topics", {}).items()},
         log_groups={logical: _log_group(logical, spec, namer) for logical, spec in document.get("log_groups", {}).items()},
+        connections={logical: _connection(logical, spec, namer) for logical, spec in document.get("connections", {}).items()},
+        api_destinations={logical: _api_destination(logical, spec, namer)
+                          for logical, spec in document.get("api_destinations", {}).items()},
         agents={name: _agent(name, spec) for name, spec in document.get("agents", {}).items()},
         budget=_budget(document.get("budget")),
         dashboard=_dashboard(monitoring.get("dashboard"), namer),
@@ -149,7 +156,29 @@ def _target(spec: dict[str, Any], path: Path) -> Target:
     return Target(spec["id"], kind, spec[kind], retry, spec.get("dead_letter"), spec.get("role_arn"), spec.get("input"), path,
                   input_path=spec.get("input_path"),
                   input_transformer=InputTransformer(dict(transformer.get("paths") or {}), transformer["template"]) if transformer else None,
-                  message_group=spec.get("message_group"))
+                  message_group=spec.get("message_group"), partition_key=spec.get("partition_key"),
+                  http=_http(spec.get("http")))
+
+
+def _http(spec: dict[str, Any] | None) -> HttpParameters | None:
+    if spec is None:
+        return None
+    return HttpParameters(dict(spec.get("headers") or {}), dict(spec.get("query") or {}), tuple(spec.get("path_parameters") or ()))
+
+
+def _connection(logical: str, spec: dict[str, Any], namer: _Namer) -> Connection:
+    """The authorization's own block (``api_key:``, ``basic:``…) holds its fields and its secret's source."""
+    authorization = spec["authorization"]
+    fields = dict(spec.get(authorization) or {})
+    secret = Secret(fields.pop("value_from_env", None), fields.pop("value_from_secret", None))
+    return Connection(logical, namer.name(spec, logical), spec.get("description", ""), authorization,
+                      {key: str(value) for key, value in fields.items()}, secret, ("connections", logical))
+
+
+def _api_destination(logical: str, spec: dict[str, Any], namer: _Namer) -> ApiDestination:
+    rate = spec.get("rate_per_second")
+    return ApiDestination(logical, namer.name(spec, logical), spec.get("description", ""), spec["connection"], spec["url"],
+                          spec["method"], None if rate is None else int(rate), ("api_destinations", logical))
 
 
 def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:

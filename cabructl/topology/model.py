@@ -110,6 +110,15 @@ class InputTransformer:
 
 
 @dataclass(frozen=True)
+class HttpParameters:
+    """``http`` on an API-destination target: headers, query string and URL wildcard values (HttpParameters)."""
+
+    headers: dict[str, str]
+    query: dict[str, str]
+    path_parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Target:
     id: str
     kind: str  # the key naming its kind (topology.targets.target_keys()): which section ``ref`` is in
@@ -122,6 +131,8 @@ class Target:
     input_path: str | None = None
     input_transformer: InputTransformer | None = None
     message_group: str | None = None  # FIFO queue targets: SqsParameters.MessageGroupId
+    partition_key: str | None = None  # stream targets: KinesisParameters.PartitionKeyPath
+    http: HttpParameters | None = None  # API-destination targets: HttpParameters
 
     def put_targets_input(self) -> dict[str, object]:
         """The target's input settings as a PutTargets entry holds them (the form AWS validates and renders)."""
@@ -186,6 +197,41 @@ class LogGroup:
     @property
     def retention_days(self) -> int | None:
         return None if self.retention_seconds is None else self.retention_seconds // 86_400
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a connection's secret comes from at apply time: never the YAML."""
+
+    from_env: str | None      # an environment variable's name
+    from_secret: str | None   # a Secrets Manager secret ARN (its SecretString)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An EventBridge connection: how API destinations authorize. ``parameters`` holds the
+    non-secret fields of its authorization (``name`` of an API key, ``username``, the OAuth
+    endpoint, method and client id); the secret is :attr:`secret`."""
+
+    logical: str
+    name: str
+    description: str
+    authorization: str  # api_key | basic | oauth_client_credentials
+    parameters: dict[str, str]
+    secret: Secret
+    path: Path
+
+
+@dataclass(frozen=True)
+class ApiDestination:
+    logical: str
+    name: str
+    description: str
+    connection: str  # logical name in ``connections``
+    url: str
+    method: str
+    rate_per_second: int | None
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -263,6 +309,8 @@ class Topology:
     cost_alarm: CostAlarm | None
     publisher_policy: PublisherPolicy | None
     outputs: dict[str, str]
+    connections: dict[str, Connection] = field(default_factory=dict)
+    api_destinations: dict[str, ApiDestination] = field(default_factory=dict)
     document: dict[str, Any] = field(repr=False, default_factory=dict)
     source_map: Any = field(repr=False, default=None)
 

@@ -1,8 +1,9 @@
 """Which keys of a rule's target name a target kind, and what each refers to: read from schema.json.
 
 The topology language declares its target kinds once, in the JSON Schema (each kind's key
-under ``rules.*.targets[]`` carries ``x-cabructl-target``: the section its logical name
-refers to, and whether the target may take a role). The model and the checks read that
+under ``rules.*.targets[]`` carries ``x-cabructl-target``: either the section its logical
+name refers to (``section``, an owned resource) or ``reference: arn`` for a resource that
+lives outside the topology and is named by its ARN, and whether the target may take a role). The model and the checks read that
 here, so they name no kind; what each kind *does* (ARNs, delivery permissions, labels,
 local delivery) is its descriptor in :mod:`cabructl.resources.targets`, which a test keeps
 in step with this list.
@@ -21,9 +22,14 @@ TARGET_KEYWORD = "x-cabructl-target"
 class TargetKey:
     """One target kind as the topology language knows it."""
 
-    key: str          # the target's key naming it: ``queue``
-    section: str      # the topology section its value names an entry of: ``queues``
-    takes_role: bool  # whether ``role_arn`` may be given (AWS rejects a role on some kinds)
+    key: str            # the target's key naming it: ``queue``
+    section: str | None  # the topology section its value names an entry of: ``queues``; None: an ARN
+    takes_role: bool    # whether ``role_arn`` may be given (AWS rejects a role on some kinds)
+
+    @property
+    def referenced(self) -> bool:
+        """The value is an ARN (or bare name) of a resource cabructl never creates, not a logical name."""
+        return self.section is None
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,7 +38,7 @@ def target_keys() -> Mapping[str, TargetKey]:
     from cabructl.topology.loader import topology_schema
 
     properties = _target_properties(topology_schema())
-    return {key: TargetKey(key, spec[TARGET_KEYWORD]["section"], bool(spec[TARGET_KEYWORD]["takes_role"]))
+    return {key: TargetKey(key, spec[TARGET_KEYWORD].get("section"), bool(spec[TARGET_KEYWORD]["takes_role"]))
             for key, spec in properties.items() if TARGET_KEYWORD in spec}
 
 
@@ -42,5 +48,15 @@ def _target_properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def destination(topology: Any, kind: str, logical: str) -> Any:
-    """The declared resource a target of ``kind`` names (None when it is not declared)."""
-    return getattr(topology, target_keys()[kind].section).get(logical)
+    """The declared resource a target of ``kind`` names (None when it is not declared, or is referenced by ARN)."""
+    section = target_keys()[kind].section
+    return None if section is None else getattr(topology, section).get(logical)
+
+
+def destination_name(topology: Any, kind: str, reference: str) -> str:
+    """How a person names where a target delivers: the declared resource's AWS name, or the
+    referenced resource's own name (the ARN's last part: ``triage-agent`` of a function ARN)."""
+    declared = destination(topology, kind, reference)
+    if declared is not None:
+        return str(declared.name)
+    return reference.rsplit(":", 1)[-1].rsplit("/", 1)[-1]

@@ -57,6 +57,8 @@ def test_create_reads_back_as_declared_and_the_next_plan_is_empty(aws: Aws, topo
         "input_path": None,
         "input_transformer": None,
         "message_group": None,
+        "partition_key": None,
+        "http": None,
     }
 
 

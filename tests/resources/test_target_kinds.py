@@ -15,7 +15,12 @@ def test_each_descriptor_fits_its_key_in_the_schema() -> None:
     kinds = {handler.kind for handler in handlers()}
     for key, kind in target_kinds().items():
         spec = target_keys()[key]
-        assert kind.key == key and kind.resource_kind in kinds and kind.delivery.policy_kind in kinds
+        assert kind.key == key
+        assert (kind.resource_kind is None) == spec.referenced, key  # referenced by ARN: never created
+        assert kind.resource_kind is None or kind.resource_kind in kinds, key
+        # EventBridge delivers through a resource policy cabructl writes, or through a role: one of them.
+        assert (kind.delivery is None) == (kind.role_action is not None), key
+        assert kind.delivery is None or kind.delivery.policy_kind in kinds, key
         assert kind.sends_role == spec.takes_role, key  # the language refuses a role where AWS does
         assert kind.watch is not None, f"{key}: the demo and the local checks need to see what arrived"
 

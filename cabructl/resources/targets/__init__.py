@@ -16,9 +16,11 @@ __all__ = ["Delivery", "TargetKind", "target_kinds", "target_kind", "kind_of_arn
 @functools.lru_cache(maxsize=1)
 def target_kinds() -> dict[str, TargetKind]:
     """Every target kind, by its topology key (built once: every target of every rule asks)."""
-    from cabructl.resources.targets import log_group, queue, topic
+    from cabructl.resources.targets import api_destination, event_bus, function, log_group, queue, state_machine, stream, topic
 
-    return {kind.key: kind for kind in (log_group.LOG_GROUP, topic.TOPIC, queue.QUEUE)}
+    kinds = (log_group.LOG_GROUP, topic.TOPIC, queue.QUEUE, function.FUNCTION, state_machine.STATE_MACHINE,
+             api_destination.API_DESTINATION, event_bus.EVENT_BUS, stream.STREAM)
+    return {kind.key: kind for kind in kinds}
 
 
 def target_kind(key: str) -> TargetKind:
@@ -32,7 +34,9 @@ def kind_of_arn(arn: str) -> TargetKind | None:
     parts = arn_parts(arn)
     if parts is None:
         return None
-    return next((kind for kind in target_kinds().values() if kind.service == parts.service), None)
+    # Two kinds share a service (events: buses and API destinations): the resource type tells them apart.
+    return next((kind for kind in target_kinds().values()
+                 if kind.service == parts.service and parts.resource.startswith(kind.resource_type)), None)
 
 
 # Dead-letter queues are SQS queues (AWS: standard queues only), whatever the target's kind.

@@ -52,21 +52,33 @@ class Delivery:
     actions: tuple[str, ...]          # what events.amazonaws.com must be allowed to do
     attached: bool                    # the policy is the target's own (queue, topic), not shared (logs)
     request_arn: ArnOf                # the ARN a delivery presents (a log group's stream, …)
+    # The logical part of the address of the policy resource that speaks for a rule's delivery to a
+    # target: the target's own (a queue's policy), or one per rule and target (a function's statement).
+    policy_logical: Callable[[Topology, Context, Any, str], str] = lambda topology, context, rule, reference: reference
 
 
 @dataclass(frozen=True)
 class TargetKind:
     key: str                          # the target's key in topology.yaml: ``queue``
-    resource_kind: str                # the resource it refers to: ``sqs.queue``
+    resource_kind: str | None         # the owned resource it refers to: ``sqs.queue``; None: referenced by ARN
     label: str                        # how routes and the demo name it: ``SQS queue``
     arn: ArnOf                        # the ARN a PutTargets entry names
-    delivery: Delivery
+    delivery: Delivery | None         # the resource-policy statement that lets EventBridge deliver (None: a role does)
     sends_role: bool = True           # False where AWS rejects a RoleArn (Logs)
     waits_for: tuple[str, ...] = ()   # addresses a target of this kind is written after (a shared policy)
     aws_managed_key: str | None = None  # the AWS-managed key whose policy EventBridge cannot use
     encryption_key: Callable[[Topology, str], str | None] = lambda topology, logical: None
     watch: Watch | None = None        # the local endpoint's view of what arrived (the demo)
     service: str = ""                 # the service in a target ARN of this kind: ``sqs``
+    resource_type: str = ""           # how its ARN's resource begins, where kinds share a service: ``event-bus/``
     send: Send | None = None          # deliver one rendered event to a live target
     live_policy: LivePolicy | None = None
     live_request_arn: Callable[[Outgoing], str] = lambda outgoing: outgoing.arn  # the ARN the delivery acts on
+    # Kinds EventBridge delivers to with a role (state machines, streams, …): the action the role must
+    # grant on the target's ARN. Such a target gets the topology's targets role unless it names its own.
+    role_action: str | None = None
+    role_resource: Callable[[str], str] = lambda arn: arn  # what the role's grant names (an ARN pattern)
+    # ARNs AWS completes with an id of its own (an API destination's ``/<uuid>``): the form compared in a
+    # plan (the id removed), and the call that finds the full ARN when PutTargets needs it.
+    canonical_arn: Callable[[str], str] = lambda arn: arn
+    resolve_arn: Callable[[Any, str], str] | None = None
