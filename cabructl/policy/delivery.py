@@ -12,11 +12,13 @@ from __future__ import annotations
 import importlib
 from typing import Any, Mapping
 
-from cabructl.policy.iam import Request, allows_all
-from cabructl.resources.arns import rule_arn
+from cabructl.policy.iam import Request, allows_all, identity_allows, trusts
+from cabructl.resources.arns import arn_parts, rule_arn, target_arn
+from cabructl.resources.delivery_grants import delivery_role_arn, targets_role_arn, targets_role_policy, targets_role_trust
 from cabructl.resources.base import Context, address
 from cabructl.resources.targets import DEAD_LETTER, Delivery, target_kind, target_kinds
-from cabructl.topology.model import Rule, Topology
+from cabructl.topology.model import Rule, Target, Topology
+from cabructl.topology.targets import target_keys
 
 EVENTS_SERVICE = "events.amazonaws.com"
 SOURCE_ARN = "aws:sourcearn"
@@ -59,6 +61,48 @@ class DerivedPolicies:
     def where(self, receiver: Delivery, logical: str) -> str:
         """How to name the policy in a message."""
         return f"the {receiver.policy_kind} policy of {logical}" if receiver.attached else f"the {receiver.policy_kind}"
+
+    def named(self, target: Target) -> str:
+        """How a message names where the target delivers: its logical name, or the referenced ARN."""
+        if target_kind(target.kind).resource_kind is not None:
+            return target.ref
+        return target_arn(self.topology, self.context, target)
+
+    def foreign_account(self, target: Target) -> str | None:
+        """The other account a referenced target is in (a literal account is another one: the
+        topology's own is written ``{account}``), or None."""
+        if target_kind(target.kind).resource_kind is not None:
+            return None
+        parts = arn_parts(target_arn(self.topology, self.context, target))
+        return parts.account if parts is not None and parts.account != self.context.account_id else None
+
+    def grant_hint(self, receiver: Delivery, target: Target) -> str | None:
+        """What to do when a referenced target lives in another account, where cabructl writes nothing."""
+        account = self.foreign_account(target)
+        if account is None:
+            return None
+        return (f"the {target_kind(target.kind).label} is in account {account}; cabructl grants only in the topology's "
+                f"own account (write it `{{account}}`): its owner must allow {' and '.join(receiver.actions)} for the "
+                f"rule, and the target needs `role_arn`")
+
+    def role_problem(self, rule: Rule, target: Target) -> str | None:
+        """Why the derived targets role cannot deliver ``target`` for ``rule`` (None: it can, or the
+        target names a role of its own, which no offline check can read)."""
+        kind = target_kind(target.kind)
+        account = self.foreign_account(target)
+        if account is not None and not target_keys()[target.kind].other_accounts:
+            return f"the {kind.label} is in account {account}, and EventBridge delivers to a {kind.label} only in the rule's account"
+        role = delivery_role_arn(self.topology, self.context, target)
+        if kind.role_action is None or role != targets_role_arn(self.topology, self.context):
+            return None
+        context = {SOURCE_ARN: rule_arn(self.topology, self.context, rule), SOURCE_ACCOUNT: self.context.account_id}
+        if not trusts(targets_role_trust(self.topology, self.context), EVENTS_SERVICE, context):
+            return f"the targets role does not let EventBridge assume it for rule {rule.logical}"
+        arn = kind.offline_arn(target_arn(self.topology, self.context, target))
+        request = Request(EVENTS_SERVICE, kind.role_action, arn, context)
+        if not identity_allows([targets_role_policy(self.topology, self.context)], request):
+            return f"the targets role does not allow {kind.role_action} on {arn}"
+        return None
 
     def _request(self, receiver: Delivery, action: str, logical: str, rule: Rule) -> Request:
         context = {SOURCE_ARN: rule_arn(self.topology, self.context, rule), SOURCE_ACCOUNT: self.context.account_id}

@@ -15,6 +15,7 @@ from cabructl.diagnostics import Diagnostic, Path, did_you_mean
 from cabructl.topology.input_checks import check_message_groups, check_target_input
 from cabructl.topology.model import Topology
 from cabructl.topology.pattern_checks import check_patterns_against_schemas
+from cabructl.topology.target_checks import check_target_locations, check_target_parameters
 from cabructl.topology.source import SourceMap
 
 Finding = tuple[Path, str, str, Optional[str]]  # path, reference, message, hint
@@ -218,6 +219,8 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_schemas,
     check_target_input,
     check_message_groups,
+    check_target_parameters,
+    check_target_locations,
     check_patterns_against_schemas,
 )
 

@@ -63,6 +63,11 @@ def target_paths(target: Target) -> Iterator[tuple[Path, str]]:
     if target.input_transformer is not None:
         for name, text in target.input_transformer.paths.items():
             yield ("input_transformer", "paths", name), text
+    if target.partition_key is not None:
+        yield ("partition_key",), target.partition_key
+    if target.http is not None:  # a header or query value that is a path is filled from the event
+        for part, values in (("headers", target.http.headers), ("query", target.http.query)):
+            yield from ((("http", part, name), text) for name, text in values.items() if text.startswith("$."))
 
 
 def _path_findings(where: Path, text: str, schemas: list[EventSchema]) -> Iterator[Finding]:

@@ -25,6 +25,9 @@ class TargetKey:
     key: str            # the target's key naming it: ``queue``
     section: str | None  # the topology section its value names an entry of: ``queues``; None: an ARN
     takes_role: bool    # whether ``role_arn`` may be given (AWS rejects a role on some kinds)
+    parameters: tuple[str, ...] = ()  # the target keys only this kind takes: ``message_group`` (SqsParameters)
+    other_accounts: bool = False      # a referenced resource may be in another account (AWS-FACTS: through a role)
+    other_regions: bool = False       # … or another region (AWS: event buses only)
 
     @property
     def referenced(self) -> bool:
@@ -38,8 +41,17 @@ def target_keys() -> Mapping[str, TargetKey]:
     from cabructl.topology.loader import topology_schema
 
     properties = _target_properties(topology_schema())
-    return {key: TargetKey(key, spec[TARGET_KEYWORD].get("section"), bool(spec[TARGET_KEYWORD]["takes_role"]))
-            for key, spec in properties.items() if TARGET_KEYWORD in spec}
+    return {key: _target_key(key, spec[TARGET_KEYWORD]) for key, spec in properties.items() if TARGET_KEYWORD in spec}
+
+
+def _target_key(key: str, data: Mapping[str, Any]) -> TargetKey:
+    return TargetKey(key, data.get("section"), bool(data["takes_role"]), tuple(data.get("parameters", ())),
+                     bool(data.get("other_accounts")), bool(data.get("other_regions")))
+
+
+def kind_parameters() -> frozenset[str]:
+    """Every target key that belongs to one kind only (``message_group``, ``partition_key``, ``http``)."""
+    return frozenset(parameter for key in target_keys().values() for parameter in key.parameters)
 
 
 def _target_properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:

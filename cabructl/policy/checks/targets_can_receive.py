@@ -16,8 +16,9 @@ class TargetsCanReceive(Check):
     shortdesc = "Every target and dead-letter queue can receive"
     description = ("A target EventBridge cannot deliver to is a broken topology, and the most common reason events "
                    "never arrive. The resource policies the engine derives (SQS queue policy, SNS topic policy, the "
-                   "Logs resource policy) must let events.amazonaws.com act for the rule; an AWS-managed KMS key "
-                   "cannot be used by EventBridge at all.")
+                   "Logs resource policy, the Lambda permission statements) must let events.amazonaws.com act for the "
+                   "rule, and the targets role must trust EventBridge for the rule and allow the kind's action on "
+                   "the target; an AWS-managed KMS key cannot be used by EventBridge at all.")
     source_url = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
 
     def check(self, topology: Topology, model: TrafficModel) -> Iterable[Violation]:
@@ -29,11 +30,18 @@ class TargetsCanReceive(Check):
 
 
 def _target_problems(topology: Topology, policies: DerivedPolicies, rule: Rule, target: Target) -> Iterable[Violation]:
-    receiver = receivers()[target.kind]
+    receiver = receivers().get(target.kind)
     path = target.path + (target.kind,)
-    if not policies.can_receive(receiver, target.ref, rule):
-        yield Violation(path, f"{policies.where(receiver, target.ref)} does not let rule {rule.logical} "
-                              f"{' and '.join(receiver.actions)}: EventBridge cannot deliver to target {target.id}")
+    if receiver is None:
+        problem = policies.role_problem(rule, target)
+        if problem:
+            yield Violation(path, f"{problem}: EventBridge cannot deliver to target {target.id}")
+    elif policies.foreign_account(target) and target.role_arn:
+        return  # through its own role, under the other account's policy: nothing here can read either
+    elif not policies.can_receive(receiver, target.ref, rule):
+        yield Violation(path, f"{policies.where(receiver, policies.named(target))} does not let rule {rule.logical} "
+                              f"{' and '.join(receiver.actions)}: EventBridge cannot deliver to target {target.id}",
+                        hint=policies.grant_hint(receiver, target))
     managed = _aws_managed_key(topology, target.kind, target.ref)
     if managed:
         yield Violation(path, f"{target_kind(target.kind).label} {target.ref} is encrypted with {managed}, whose key policy EventBridge "

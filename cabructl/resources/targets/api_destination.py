@@ -16,6 +16,7 @@ from cabructl.resources.targets.base import TargetKind
 from cabructl.topology.model import Topology
 
 API_DESTINATION_RESOURCE = "api-destination/"
+OFFLINE_ID = "00000000-0000-0000-0000-000000000000"  # stands for the id AWS gives, in offline proofs
 
 
 def api_destination_arn(topology: Topology, context: Context, logical: str) -> str:
@@ -54,5 +55,6 @@ API_DESTINATION = TargetKind(
     role_action="events:InvokeApiDestination",
     role_resource=any_id,
     canonical_arn=without_id,
+    offline_arn=lambda arn: f"{without_id(arn)}/{OFFLINE_ID}",
     resolve_arn=full_arn,
 )

@@ -81,4 +81,5 @@ class TargetKind:
     # ARNs AWS completes with an id of its own (an API destination's ``/<uuid>``): the form compared in a
     # plan (the id removed), and the call that finds the full ARN when PutTargets needs it.
     canonical_arn: Callable[[str], str] = lambda arn: arn
+    offline_arn: Callable[[str], str] = lambda arn: arn  # the canonical ARN completed as AWS would (offline proofs)
     resolve_arn: Callable[[Any, str], str] | None = None

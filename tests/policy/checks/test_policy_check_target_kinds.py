@@ -1,0 +1,51 @@
+"""DLV002 for every target kind: each seeded undeliverable target is one finding, at its line, in its words.
+
+The seeds are small topologies in ``tests/fixtures/topologies/undeliverable``: each has one
+rule with one target that EventBridge could not deliver to, for a reason that kind has.
+Kinds delivered through the targets role cannot be seeded from a topology (the role is
+derived from the targets themselves), so those are seeded by breaking the derivation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support import ROOT, line_of
+
+SEEDS = ROOT / "tests" / "fixtures" / "topologies" / "undeliverable"
+NAMES = sorted(path.name for path in SEEDS.iterdir() if path.is_dir())
+EXPECTED = {
+    "function-in-another-account": "its owner must allow lambda:InvokeFunction for the rule, and the target needs `role_arn`",
+    "state-machine-in-another-account": "EventBridge delivers to a Step Functions state machine only in the rule's account",
+    "queue-under-aws-managed-key": "SQS queue sealed is encrypted with alias/aws/sqs",
+    "topic-under-aws-managed-key": "SNS topic sealed is encrypted with alias/aws/sns",
+}
+
+
+def test_every_seed_says_what_it_should() -> None:
+    assert sorted(EXPECTED) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_seeded_undeliverable_target_is_one_finding_at_its_destination(evaluate, pick, name: str) -> None:
+    topology = SEEDS / name / "topology.yaml"
+    [finding] = pick(evaluate(topology), "DLV002")
+    kind_key = finding.path[-1]
+    assert finding.path[:4] == ("rules", "pings", "targets", 0)
+    assert finding.line == line_of(topology, f"{kind_key}:")
+    assert EXPECTED[name] in f"{finding.message} — {finding.hint}"
+
+
+def test_a_foreign_function_with_its_own_role_is_left_to_its_owner(evaluate, pick, tmp_path: Path) -> None:
+    """With `role_arn`, delivery rests on that role and the other account's policy: nothing offline can read either."""
+    text = (SEEDS / "function-in-another-account" / "topology.yaml").read_text(encoding="utf-8")
+    seeded = tmp_path / "topology.yaml"
+    seeded.write_text(text.replace("function:triage\"\n", "function:triage\"\n        role_arn: arn:aws:iam::123456789012:role/invoker\n"),
+                      encoding="utf-8")
+    assert pick(evaluate(seeded), "DLV002") == []
+
+
+def test_the_example_of_every_kind_delivers(evaluate, pick) -> None:
+    assert pick(evaluate(ROOT / "examples" / "all-targets.yaml"), "DLV002") == []
