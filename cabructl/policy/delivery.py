@@ -1,7 +1,8 @@
 """Can EventBridge deliver to each target and dead-letter queue? Read from the engine's own derivation.
 
 The engine derives the resource policies (SQS queue policy, SNS topic policy, the
-shared CloudWatch Logs resource policy) from the rules, in the handlers' ``desired``.
+shared CloudWatch Logs resource policy, the Lambda permission statements) and the targets
+role from the rules, in the handlers' ``desired``.
 This module asks the same handlers for the same documents, offline, and checks
 that each one lets ``events.amazonaws.com`` act on the target for the rule — so
 ``policy check`` proves what ``apply`` would write, not what the topology meant.
@@ -14,7 +15,7 @@ from typing import Any, Mapping
 
 from cabructl.policy.iam import Request, allows_all, identity_allows, trusts
 from cabructl.resources.arns import arn_parts, rule_arn, target_arn
-from cabructl.resources.delivery_grants import delivery_role_arn, targets_role_arn, targets_role_policy, targets_role_trust
+from cabructl.resources.delivery_grants import delivery_role_arn, targets_role_arn
 from cabructl.resources.base import Context, address
 from cabructl.resources.targets import DEAD_LETTER, Delivery, target_kind, target_kinds
 from cabructl.topology.model import Rule, Target, Topology
@@ -23,6 +24,7 @@ from cabructl.topology.targets import target_keys
 EVENTS_SERVICE = "events.amazonaws.com"
 SOURCE_ARN = "aws:sourcearn"
 SOURCE_ACCOUNT = "aws:sourceaccount"
+_UNREAD = object()
 
 
 def receivers() -> Mapping[str, Delivery]:
@@ -43,6 +45,7 @@ class DerivedPolicies:
         self.topology = topology
         self.context = context
         self.by_kind: dict[str, dict[str, Any]] = {}
+        self._role: Any = _UNREAD
         for receiver in {receiver.policy_kind: receiver for receiver in receivers().values()}.values():
             handler = importlib.import_module(receiver.handler_module).HANDLER
             self.by_kind[receiver.policy_kind] = {
@@ -96,13 +99,22 @@ class DerivedPolicies:
         if kind.role_action is None or role != targets_role_arn(self.topology, self.context):
             return None
         context = {SOURCE_ARN: rule_arn(self.topology, self.context, rule), SOURCE_ACCOUNT: self.context.account_id}
-        if not trusts(targets_role_trust(self.topology, self.context), EVENTS_SERVICE, context):
+        derived = self._targets_role()
+        if derived is None or not trusts(derived.attributes.get("trust"), EVENTS_SERVICE, context):
             return f"the targets role does not let EventBridge assume it for rule {rule.logical}"
         arn = kind.offline_arn(target_arn(self.topology, self.context, target))
         request = Request(EVENTS_SERVICE, kind.role_action, arn, context)
-        if not identity_allows([targets_role_policy(self.topology, self.context)], request):
+        if not identity_allows([derived.attributes.get("policy") or {}], request):
             return f"the targets role does not allow {kind.role_action} on {arn}"
         return None
+
+    def _targets_role(self) -> Any:
+        """The targets role the engine would write (its trust and policy), or None when it derives none."""
+        from cabructl.resources import iam_role
+
+        if self._role is _UNREAD:
+            self._role = next(iter(iam_role.HANDLER.desired(self.topology, self.context)), None)
+        return self._role
 
     def _request(self, receiver: Delivery, action: str, logical: str, rule: Rule) -> Request:
         context = {SOURCE_ARN: rule_arn(self.topology, self.context, rule), SOURCE_ACCOUNT: self.context.account_id}

@@ -49,3 +49,34 @@ def test_a_foreign_function_with_its_own_role_is_left_to_its_owner(evaluate, pic
 
 def test_the_example_of_every_kind_delivers(evaluate, pick) -> None:
     assert pick(evaluate(ROOT / "examples" / "all-targets.yaml"), "DLV002") == []
+
+
+ROLE_KINDS = {"incident": "states:StartExecution", "telemetry": "kinesis:PutRecord", "hook": "events:InvokeApiDestination",
+              "peer": "events:PutEvents"}
+
+
+@pytest.mark.parametrize("target_id", sorted(ROLE_KINDS))
+def test_a_targets_role_without_the_action_fails_that_target_only(evaluate, pick, monkeypatch: pytest.MonkeyPatch,
+                                                                 target_id: str) -> None:
+    """Were the engine to derive the role without one kind's statement, only that kind's target could not receive."""
+    from cabructl.resources import delivery_grants
+
+    derived = delivery_grants.targets_role_policy
+    action = ROLE_KINDS[target_id]
+
+    def without_action(topology: object, context: object) -> dict:
+        document = derived(topology, context)  # type: ignore[arg-type]
+        return {**document, "Statement": [s for s in document["Statement"] if s["Action"] != [action]]}
+
+    monkeypatch.setattr("cabructl.resources.iam_role.targets_role_policy", without_action)
+    example = ROOT / "examples" / "all-targets.yaml"
+    [finding] = pick(evaluate(example), "DLV002")
+    assert f"the targets role does not allow {action} on " in finding.message
+    assert finding.message.endswith(f"EventBridge cannot deliver to target {target_id}")
+
+
+def test_a_targets_role_that_does_not_trust_the_rule_fails_its_role_targets(evaluate, pick, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cabructl.resources.iam_role.targets_role_trust", lambda topology, context: {"Statement": []})
+    findings = pick(evaluate(ROOT / "examples" / "all-targets.yaml"), "DLV002")
+    assert sorted(finding.message.rsplit(" ", 1)[-1] for finding in findings) == sorted(ROLE_KINDS)
+    assert all("the targets role does not let EventBridge assume it for rule" in finding.message for finding in findings)
