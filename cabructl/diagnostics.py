@@ -46,8 +46,9 @@ class Diagnostic:
     hint: str | None = field(default=None, compare=False)
 
     def render(self) -> str:
-        """``FILE:LINE:COL: path: message — hint``, the contract tests rely on."""
-        text = f"{self.file}:{self.line}:{self.column}: {format_path(self.path)}: {self.message}"
+        """``FILE:LINE:COL: path: message — hint``, the contract tests rely on; a warning says so before its message."""
+        severity = "" if self.severity == "error" else f"{self.severity}: "
+        text = f"{self.file}:{self.line}:{self.column}: {format_path(self.path)}: {severity}{self.message}"
         if self.hint:
             text += f" — {self.hint}"
         return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPOLOGY = ROOT / "topology.yaml"
@@ -25,3 +26,16 @@ def line_of(path: Path, fragment: str, occurrence: int = 1) -> int:
             if seen == occurrence:
                 return number
     raise AssertionError(f"{fragment!r} not found in {path}")
+
+
+def create_function(iam: Any, lambda_client: Any, name: str) -> str:
+    """A Lambda function for a topology to target (moto creates one from a zip, no Docker needed); its ARN."""
+    import io
+    import zipfile
+
+    role = iam.create_role(RoleName=f"{name}-execution", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    return lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handle",
+                                         Code={"ZipFile": code.getvalue()})["FunctionArn"]

@@ -58,6 +58,22 @@ def refuse_data_loss(changes: Sequence[Change]) -> None:
         )
 
 
+class NotReady(CabructlError):
+    """A write cannot start (a handler's ``unready``): raised before the first write, so nothing changed."""
+
+    reference = "not-ready"
+
+
+def refuse_unready(aws: Any, changes: Sequence[Change], handlers: Mapping[str, Handler]) -> None:
+    """Nothing written unless every write can start: each handler's pre-flight (``unready``), before the first."""
+    problems = [f"  {change.address}: {problem}" for change in changes
+                if change.after is not None and change.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
+                for problem in [handlers[change.kind].unready(aws, change.after)] if problem]
+    if problems:
+        raise NotReady("the apply cannot start; nothing was changed:\n" + "\n".join(problems),
+                       hint="provide what is missing and apply again")
+
+
 def apply_changes(
     aws: Any,
     changes: Sequence[Change],
@@ -66,7 +82,9 @@ def apply_changes(
     workers: int = 8,
     progress: Progress | None = None,
 ) -> ApplyResult:
-    """Run the plan's changes in graph order; stop at the first failed batch."""
+    """Run the plan's changes in graph order; stop at the first failed batch. Every write's
+    pre-flight runs first: a write that cannot start fails the apply before anything is written."""
+    refuse_unready(aws, changes, handlers)
     result = ApplyResult()
     steps: list[tuple[str, list[Change]]] = [("delete", batch) for batch in delete_batches(changes)]
     steps += [("write", batch) for batch in write_batches(changes)]

@@ -62,15 +62,16 @@ def delete_batches(changes: Sequence[Change]) -> list[list[Change]]:
 
 
 def live_dependencies(live: Mapping[str, Resource]) -> dict[str, tuple[str, ...]]:
-    """What each live resource depends on: its parent, and every other live resource whose ARN it
+    """What each live resource depends on: its parent, every other live resource whose ARN it
     holds in its attributes or identity (a target its queue, an archive its bus, a policy the log
-    group it grants). Exact ARNs only (``:*`` stream suffixes removed), so ``q1`` is not ``q10``."""
+    group it grants), and what its handler said it depends on (a target, the statement it is granted by). Exact ARNs only (``:*`` stream suffixes removed), so ``q1`` is not ``q10``."""
     by_arn = {plain_arn(str(resource.identity["arn"])): address for address, resource in live.items() if resource.identity.get("arn")}
     found: dict[str, tuple[str, ...]] = {}
     for address, resource in live.items():
         held = {by_arn[value] for value in _strings((resource.attributes, _references(resource.identity))) if value in by_arn}
         if resource.parent in live:
             held.add(resource.parent)
+        held |= {dependency for dependency in resource.depends_on if dependency in live}  # what its handler knows
         held.discard(address)
         found[address] = tuple(sorted(held))
     return found

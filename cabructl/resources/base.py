@@ -147,6 +147,15 @@ class Handler:
         """
         self.update(aws, desired, live, changed_attributes(desired, live))
 
+    def unready(self, aws: Any, resource: Resource) -> str | None:
+        """Why writing ``resource`` (create, update, replace) cannot start, or None when it can.
+
+        The apply asks it of every write before the first one, so a write that needs something
+        from outside the topology (a connection's secret in an environment variable) stops the
+        apply before anything is written, never in its middle. Reads only; the default needs nothing.
+        """
+        return None
+
     def data_held(self, live: Resource) -> str | None:
         """What deleting ``live`` would lose ("12 messages"), or None when nothing.
 

@@ -81,21 +81,27 @@ class TargetHandler(Handler):
         """The owned rules (the rule handler's discovery), then ListTargetsByRule per rule, in parallel.
 
         Targets of a rule the topology wants but does not own are left out: the rule
-        itself is the conflict, and nothing on it may be touched.
+        itself is the conflict, and nothing on it may be touched. The Lambda permission
+        handler asks for the same targets (the functions they invoke); ``aws.memo`` lists them once.
         """
         rules = events_rule.HANDLER
-        owned = [rule for rule in rules.discover(aws, topology, context, rules.desired(topology, context)) if rule.owned]
-        per_rule = parallel_map(lambda rule: self._read(aws, rule), owned, aws.settings.max_workers)
+        wanted = rules.desired(topology, context)
+        key = (KIND, topology.bus.name, tuple(sorted(rule.name for rule in wanted)))
+        return list(aws.memo(key, lambda: self._discover(aws, topology, context, wanted)))
+
+    def _discover(self, aws: Any, topology: Topology, context: Context, wanted: list[Resource]) -> list[Resource]:
+        owned = [rule for rule in events_rule.HANDLER.discover(aws, topology, context, wanted) if rule.owned]
+        per_rule = parallel_map(lambda rule: self._read(aws, topology, context, rule), owned, aws.settings.max_workers)
         return [target for targets in per_rule for target in targets]
 
-    def _read(self, aws: Any, rule: Resource) -> list[Resource]:
+    def _read(self, aws: Any, topology: Topology, context: Context, rule: Resource) -> list[Resource]:
         bus = rule.identity["bus"]
         listed = aws.find(lambda: aws.paginate("events", "list_targets_by_rule", "Targets", Rule=rule.name, EventBusName=bus)) or []
         rule_logical = rule.address[len(events_rule.KIND) + 1:]
         identity = {"rule": rule.name, "bus": bus}
         return [
-            Resource(target_address(rule_logical, target["Id"]), KIND, target["Id"], live_attributes(target), (), identity,
-                     parent=rule.address)
+            Resource(target_address(rule_logical, target["Id"]), KIND, target["Id"], live_attributes(target),
+                     granted_by(topology, context, rule_logical, target["Arn"]), identity, parent=rule.address)
             for target in listed
         ]
 
@@ -121,6 +127,15 @@ class TargetHandler(Handler):
         # NotFound means the rule, and with it the target, is gone: deleted already.
         response = aws.find(lambda: aws.client("events").remove_targets(**request))
         raise_failed_entries(response, f"removing target {live.address}")
+
+
+def granted_by(topology: Topology, context: Context, rule_logical: str, arn: str) -> tuple[str, ...]:
+    """The statement a live target to a referenced resource delivers through (a function's permission
+    for its rule), which no ARN in the target names: a delete of both removes the target first."""
+    kind = kind_of_arn(arn)
+    if kind is None or kind.resource_kind is not None or kind.delivery is None:
+        return ()
+    return (address(kind.delivery.policy_kind, kind.delivery.policy_logical(topology, context, rule_logical, arn)),)
 
 
 def delivery_dependencies(topology: Topology, context: Context, rule: Rule, target: Target) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from cabructl.topology.targets import target_keys
 from cabructl import constants as limits
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
+from cabructl.topology.destination_checks import check_api_destination_urls
 from cabructl.topology.input_checks import check_message_groups, check_target_input
 from cabructl.topology.model import Topology
 from cabructl.topology.pattern_checks import check_patterns_against_schemas
@@ -25,8 +26,9 @@ def semantic_diagnostics(topology: Topology, source_map: SourceMap) -> list[Diag
     """Run every check; a check never stops the others."""
     diagnostics = []
     for check in CHECKS:
-        for path, reference, message, hint in check(topology):
-            diagnostics.append(source_map.diagnostic(path, message, reference=reference, hint=hint))
+        for path, reference, message, hint, *severity in check(topology):  # a fifth item, if any: "warning"
+            diagnostics.append(source_map.diagnostic(path, message, reference=reference, hint=hint,
+                                                     severity=severity[0] if severity else "error"))
     return diagnostics
 
 
@@ -219,6 +221,7 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_schemas,
     check_target_input,
     check_message_groups,
+    check_api_destination_urls,
     check_target_parameters,
     check_target_locations,
     check_patterns_against_schemas,

@@ -30,7 +30,7 @@ def must_go_first(live: Mapping[str, Resource]) -> Iterator[tuple[str, str]]:
     for address, resource in live.items():
         if resource.kind == "events.target":
             yield address, str(resource.parent)
-            for key in ("arn", "dead_letter_arn"):
+            for key in ("arn", "dead_letter_arn", "role_arn"):  # its destination, dead letters, the role it delivers through
                 if resource.attributes.get(key) in arns:
                     yield address, arns[resource.attributes[key]]
         if resource.kind in ("schemas.schema", "events.rule"):
@@ -39,6 +39,14 @@ def must_go_first(live: Mapping[str, Resource]) -> Iterator[tuple[str, str]]:
             yield address, arns[resource.attributes["event_source_arn"]]
         if resource.kind == "logs.resource_policy":
             yield from ((address, group) for group, found in live.items() if found.kind == "logs.group")
+        if resource.kind == "events.target" and ":function:" in str(resource.attributes.get("arn")):
+            # a function target before the statement it is granted by (no ARN links the two)
+            function = str(resource.attributes["arn"]).rsplit(":", 1)[-1]
+            yield address, f"lambda.permission.{str(resource.parent).removeprefix('events.rule.')}/{function}"
+        if resource.kind == "lambda.permission":  # a permission before the rule it lets invoke
+            yield address, arns[resource.attributes["statement"]["Statement"][0]["Condition"]["ArnLike"]["AWS:SourceArn"][0]]
+        if resource.kind == "events.api_destination":
+            yield address, arns[resource.identity["connection_arn"]]
         if resource.kind == "sqs.queue" and resource.attributes.get("redrive"):
             yield address, arns[resource.attributes["redrive"]["dead_letter_arn"]]
 
@@ -50,8 +58,18 @@ def check_order(order: list[str], live: Mapping[str, Resource]) -> None:
     assert [(first, later) for first, later in pairs if position[first] > position[later]] == []
 
 
-def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(deploy: Any) -> None:
-    deployment = deploy()
+# The real topology declares no connection: this edit adds one, an API destination and a target delivering to it.
+HOOKS = ("        dead_letter: eventbridge-dlq\n\nqueues:\n",
+         "        dead_letter: eventbridge-dlq\n      - id: to-ci\n        api_destination: ci-webhook\n\n"
+         "connections:\n  ci:\n    authorization: api_key\n    api_key: {name: X-Api-Key, value_from_env: CABRUCTL_TEST_CI_KEY}\n"
+         "api_destinations:\n  ci-webhook: {connection: ci, url: \"https://ci.example.com/hooks\", method: POST}\n\nqueues:\n")
+
+
+@pytest.mark.parametrize("edits", [pytest.param((), id="real"), pytest.param((HOOKS,), id="with-an-api-destination")])
+def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(deploy: Any, edits: tuple[tuple[str, str], ...],
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CABRUCTL_TEST_CI_KEY", "a-key")
+    deployment = deploy(*edits)
     engine = deployment.engine()
     plan = engine.plan(destroy=True)
     live = engine.live()
@@ -59,12 +77,15 @@ def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(de
     result = engine.apply(plan, progress=lambda event, change, _: started.append(change.address) if event == "start" else None)
     assert result.ok, [outcome.error for outcome in result.failed]
     assert sorted(started) == sorted(live)
+    assert not edits or {"events.connection.ci", "events.api_destination.ci-webhook"} <= set(live)
     check_order(started, live)
 
 
 def as_live(desired: Mapping[str, Resource]) -> dict[str, Resource]:
-    """The desired state as discovery would find it once applied (children name their parents)."""
-    live = {address: replace(resource, depends_on=()) for address, resource in desired.items()}
+    """The desired state as discovery would find it once applied (children name their parents; a
+    target the statement it is granted by, as the target handler's discovery says)."""
+    live = {address: replace(resource, depends_on=tuple(d for d in resource.depends_on if d.startswith("lambda.permission.")))
+            for address, resource in desired.items()}
     dependencies = live_dependencies(live)
     return {address: replace(resource, depends_on=dependencies[address]) for address, resource in live.items()}
 
@@ -83,6 +104,17 @@ def generated_topology(folder: Path, rules: int) -> Path:
     path = folder / "topology.yaml"
     path.write_text(text.replace("\nqueues:\n", "\n" + "".join(extra) + "\nqueues:\n", 1), encoding="utf-8")
     return path
+
+
+def test_delete_batches_take_targets_before_the_role_and_permissions_before_their_rule() -> None:
+    topology = load_topology(str(ROOT / "tests" / "fixtures" / "grants" / "topology.yaml"))
+    live = as_live(desired_state(topology, offline_context(topology), handlers()))
+    changes = [Change(address, resource.kind, Action.DELETE, resource, None, (), Reason.NOT_DECLARED)
+               for address, resource in live.items()]
+
+    check_order([change.address for batch in delete_batches(changes) for change in batch], live)
+    assert {("events.target.r/s", "iam.role.eventbridge-targets"), ("lambda.permission.r/handler", "events.rule.r"),
+            ("events.target.r/t", "lambda.permission.r/handler")} <= set(must_go_first(live))
 
 
 @pytest.mark.parametrize("rules", [0, 294])

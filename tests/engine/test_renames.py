@@ -32,6 +32,10 @@ NOT_RENAMEABLE = {
     "events.target": "its id is its address: a new id is a new target",
     "schemas.schema": "its name is its key under schemas.events: a new name is a new schema",
     "logs.resource_policy": "cabructl names it ({prefix}eventbridge-logs); the topology cannot",
+    "iam.role": "cabructl names the targets role ({prefix}eventbridge-targets); the topology cannot",
+    "lambda.permission": "its Sid is derived from project, environment and rule; the topology names no statement",
+    "events.connection": "the real topology declares none: tests/resources/test_events_connection.py renames one",
+    "events.api_destination": "the real topology declares none: a new name is a new one, as for its connection",
 }
 
 # kind → does a resource of that name exist? (raw boto3, not cabructl's discovery)

@@ -8,13 +8,14 @@ resource and data must be as they left them.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
 from cabructl.resources import handlers
-from support import edit_topology
+from support import create_function, edit_topology
 
 NEW_QUEUE = "  test-investigation:\n    retention: 14d"
 
@@ -145,7 +146,43 @@ CHANGES: dict[str, Change] = {
     "cloudwatch.dashboard": _retitle_dashboard,
     "cloudwatch.alarm": _tag_alarm,
     "iam.policy": _new_policy_version,
+    "iam.role": lambda d: d.client("iam").put_role_policy(
+        RoleName=d.prefix + "eventbridge-targets", PolicyName="cabructl-targets", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "states:*", "Resource": "*"}]})),
+    "lambda.permission": lambda d: d.client("lambda").remove_permission(
+        FunctionName=d.function, StatementId=f"cabructl-{d.topology.project}-{d.topology.environment}-failed-tests"),
+    "events.connection": lambda d: _connection(d, d.prefix + "someone-elses"),  # under the prefix: ours to delete
+    "events.api_destination": lambda d: d.client("events").create_api_destination(
+        Name=d.prefix + "someone-elses", ConnectionArn=_connection(d, f"elsewhere-{uuid.uuid4().hex[:8]}"),
+        InvocationEndpoint="https://example.com/hook", HttpMethod="POST"),
 }
+
+# Kinds the real topology does not deploy: failed-tests also invokes a function (made in the endpoint
+# before the apply) and starts a state machine through the targets role.
+NEEDS_GRANTS = ("iam.role", "lambda.permission")
+FAILED_TESTS_END = "        dead_letter: eventbridge-dlq\n\nqueues:\n"
+GRANT_TARGETS = "".join(f"      - id: {id}\n        {key}: {ref}\n        retry: {{attempts: 3, max_age: 1h}}\n"
+                        "        dead_letter: eventbridge-dlq\n" for id, key, ref in (
+                            ("invoke", "function", "FUNCTION"),
+                            ("start", "state_machine", '"arn:aws:states:{region}:{account}:stateMachine:sm"')))
+
+
+def deployed_for(deploy: Any, kind: str) -> Any:
+    """A deployment holding a resource of ``kind``."""
+    if kind not in NEEDS_GRANTS:
+        return deploy()
+    function = f"saved-plan-{uuid.uuid4().hex[:8]}"
+    end = FAILED_TESTS_END.replace("\n\n", "\n" + GRANT_TARGETS.replace("FUNCTION", function) + "\n", 1)
+    deployment = deploy((FAILED_TESTS_END, end), applied=False)
+    deployment.function = create_function(deployment.client("iam"), deployment.client("lambda"), function)
+    deployment.apply()
+    return deployment
+
+
+def _connection(d: Any, name: str) -> str:
+    """A connection made by another client (the real topology declares none); its ARN."""
+    return d.client("events").create_connection(Name=name, AuthorizationType="API_KEY", AuthParameters={
+        "ApiKeyAuthParameters": {"ApiKeyName": "X-Api-Key", "ApiKeyValue": "elsewhere"}})["ConnectionArn"]
 
 
 def test_every_kind_has_a_concurrent_change_case() -> None:
@@ -154,7 +191,7 @@ def test_every_kind_has_a_concurrent_change_case() -> None:
 
 @pytest.mark.parametrize("kind", sorted(CHANGES))
 def test_a_change_by_another_client_after_the_plan_makes_apply_refuse(deploy: Any, tmp_path: Path, kind: str) -> None:
-    deployment = deploy()
+    deployment = deployed_for(deploy, kind)
     edit_topology(deployment.file, "  product-requests:\n    retention: 14d", "  product-requests:\n    retention: 13d")
     plan = saved_plan(deployment, tmp_path)
     CHANGES[kind](deployment)
