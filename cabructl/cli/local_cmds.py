@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -63,10 +63,19 @@ def local() -> None:
     metavar="SCALE",
     help="Compress AWS's retry backoff and event ages by this factor (default 0.01: a minute of backoff takes 0.6 s).",
 )
+@click.option(
+    "--function",
+    "functions",
+    multiple=True,
+    metavar="NAME=module:callable",
+    help="Run the Lambda function NAME (created in the endpoint's Lambda) by calling this Python callable "
+         "in-process with (event, context), as Lambda's Python runtime does; repeatable. "
+         "Every invocation is listed by `cabructl local invocations`.",
+)
 @click.option("--log-requests", is_flag=True, help="Print one line per AWS call.")
 @run_command
 def serve(host: str, port: int, region: str | None, file: str, env: str | None, allow_origins: tuple[str, ...],
-          failures: tuple[str, ...], time_scale: float | None, log_requests: bool) -> int:
+          failures: tuple[str, ...], time_scale: float | None, functions: tuple[str, ...], log_requests: bool) -> int:
     """Serve AWS on loopback in the foreground until Ctrl-C or SIGTERM.
 
     Prints the environment a client needs; other cabructl commands find the
@@ -77,9 +86,13 @@ def serve(host: str, port: int, region: str | None, file: str, env: str | None, 
     rehearsal: rules match with cabructl's matcher (the one `test-event` uses);
     each target gets its Input, InputPath or InputTransformer rendering; a target
     whose resource policy does not let events.amazonaws.com deliver for the rule
-    fails with NO_PERMISSIONS; failures are retried per the target's retry policy
-    and then sent to its dead-letter queue with RULE_ARN, TARGET_ARN, ERROR_CODE
-    and ERROR_MESSAGE; AWS/Events metrics land in the local CloudWatch.
+    fails with NO_PERMISSIONS, and so does a stream, state machine, bus or API
+    destination target without a role that trusts EventBridge and allows it;
+    failures are retried per the target's retry policy and then sent to its
+    dead-letter queue with RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE;
+    AWS/Events metrics land in the local CloudWatch. Lambda functions run the
+    Python handlers given with --function; API destinations are called only on
+    loopback addresses (any other host is refused and the delivery fails).
     """
     from cabructl.local.server import DEFAULT_REGION, LocalAws, LocalEndpointError, stop_signals
     from cabructl.local.state import published, running_endpoint
@@ -91,11 +104,13 @@ def serve(host: str, port: int, region: str | None, file: str, env: str | None, 
             f"a local endpoint is already running at {already}",
             hint="stop it first, or set CABRUCTL_LOCAL_STATE to run another one",
         )
+    handlers = _functions(functions)
     local_aws = LocalAws(host, port, region or DEFAULT_REGION, log_requests=log_requests, allowed_origins=allow_origins,
-                         failures=_failures(failures), time_scale=time_scale)
+                         failures=_failures(failures), time_scale=time_scale, functions=handlers)
     with stop_signals() as wait_for_stop, local_aws as aws:
         with published(aws.endpoint_url, region) as state_file:
-            click.echo(_banner(_client_env(aws.env(), region), state_file, sorted(aws.allowed_origins), aws.failures.listing()))
+            click.echo(_banner(_client_env(aws.env(), region), state_file, sorted(aws.allowed_origins), aws.failures.listing(),
+                               sorted(handlers)))
             wait_for_stop()
     click.echo("# cabructl local: stopped", err=True)
     return 0
@@ -119,6 +134,33 @@ def _failures(options: tuple[str, ...]) -> dict[str, str]:
         return dict(parse_failure(option) for option in options)
     except FailureSpecError as error:
         raise click.BadParameter(f"{error} ({error.hint})" if error.hint else str(error), param_hint="--fail") from None
+
+
+def _functions(options: tuple[str, ...]) -> dict[str, Any]:
+    """``--function`` values as function name → callable; a bad one is a usage error (exit 64)."""
+    from cabructl.local.invocations import FunctionSpecError, parse_function
+
+    try:
+        return dict(parse_function(option) for option in options)
+    except FunctionSpecError as error:
+        raise click.BadParameter(f"{error} ({error.hint})" if error.hint else str(error), param_hint="--function") from None
+
+
+@local.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.option("--endpoint-url", default=None, metavar="URL",
+              help="The local endpoint (default: the running `cabructl local serve`); loopback only.")
+@run_command
+def invocations(as_json: bool, endpoint_url: str | None) -> int:
+    """List what the local endpoint invoked: every Lambda function invocation (handled, raised, or with no
+    handler registered), with its event, and every API destination request (refused ones included)."""
+    import json
+
+    from cabructl.local.invocations import fetch_invocations, invocation_lines
+
+    record = fetch_invocations(endpoint_url or _running_endpoint())
+    click.echo(json.dumps(record, indent=2) if as_json else "\n".join(invocation_lines(record)))
+    return 0
 
 
 def _topology_region(file: str, env: str | None) -> str | None:
@@ -152,7 +194,8 @@ def _client_env(env: dict[str, str], region: str | None) -> dict[str, str]:
     return env if region else {name: value for name, value in env.items() if name not in REGION_VARIABLES}
 
 
-def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str], failing: list[dict[str, str]]) -> str:
+def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str], failing: list[dict[str, str]],
+            functions: list[str]) -> str:
     """Every line is valid shell, so the whole block can be pasted."""
     import shlex
 
@@ -163,6 +206,8 @@ def _banner(env: dict[str, str], state_file: Path, allowed_origins: list[str], f
     browsers = ", ".join(allowed_origins) if allowed_origins else "none (--allow-origin ORIGIN admits a web console)"
     lines.append(f"# browser pages allowed: {browsers}")
     lines += [f"# deliveries to target {item['target_id']} fail with {item['error_code']} (--fail)" for item in failing]
+    lines += [f"# Lambda function {name} runs its Python handler here (--function; see `cabructl local invocations`)"
+              for name in functions]
     lines.append(f"# other cabructl commands use it with --local (state file: {state_file}); Ctrl-C stops it")
     return "\n".join(lines)
 

@@ -8,15 +8,23 @@ and shared by every server thread (boto3 clients are thread-safe; making them is
 Given the endpoint's WSGI application, a client hands each signed request to it in
 this process instead of over a socket: the same request, answered by the same code
 (the origin guard, the router, moto), at about half the cost of a loopback round trip.
+
+An API destination's HTTP request is the one call that leaves moto: ``clients("http", url)``
+is :func:`loopback_http`, which calls loopback addresses only and refuses every other host
+without contacting it (a rehearsal must never reach a real webhook).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 from cabructl.local.server import FAKE_CREDENTIAL
 from cabructl.resources.arns import arn_parts
+from cabructl.resources.targets.api_destination import HTTP_SERVICE
+
+log = logging.getLogger(__name__)
 
 
 class EndpointClients:
@@ -38,6 +46,8 @@ class EndpointClients:
             self._clients.clear()
 
     def __call__(self, service: str, arn: str) -> Any:
+        if service == HTTP_SERVICE:  # an API destination's request: the endpoint's own transport
+            return loopback_http
         parts = arn_parts(arn)
         region = (parts.region if parts else "") or self.default_region
         account = (parts.account if parts else "") or self.default_account
@@ -97,3 +107,45 @@ class _Raw:
 
     def stream(self, **_: Any) -> Any:
         yield self.content
+
+
+class LoopbackOnly(Exception):
+    """An API destination whose host is not loopback: refused, never contacted."""
+
+    delivery_error_code = "INVALID_PARAMETER"  # the same request would be refused again: not retried
+
+
+def loopback_http(request: Any) -> int:
+    """The local endpoint's HTTP transport for API destinations: loopback hosts only, no proxy (a proxy
+    would carry the request off the machine), every request recorded (the auth header's value left out)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from cabructl.local.invocations import INVOCATIONS
+    from cabructl.local.server import is_loopback
+
+    url = urlsplit(request.url)
+    record = {"kind": "api_destination", "target_arn": request.target_arn, "method": request.method, "url": request.url,
+              "headers": {name: ("(secret)" if name in request.secret_headers else value) for name, value in request.headers.items()},
+              "body": request.body}
+    if url.scheme not in ("http", "https") or not is_loopback((url.hostname or "").lower()):
+        log.warning("API destination %s refused: the local endpoint calls loopback addresses only, not %s",
+                    request.target_arn, url.hostname)
+        INVOCATIONS.record({**record, "status": "refused"})
+        raise LoopbackOnly(f"refused {request.url}: the local endpoint calls loopback addresses only")
+    connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(url.hostname or "", url.port, timeout=5)
+    path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+    try:
+        connection.request(request.method, path, body=request.body.encode() if request.method not in ("GET", "HEAD") else None,
+                           headers=dict(request.headers))
+        status = connection.getresponse().status
+    except OSError as error:
+        INVOCATIONS.record({**record, "status": "unreachable", "error": str(error)})
+        if isinstance(error, TimeoutError):
+            raise TimeoutError(f"{request.url}: {error}") from None
+        raise ConnectionError(f"{request.url}: {error}") from None
+    finally:
+        connection.close()
+    INVOCATIONS.record({**record, "status": status})
+    return status

@@ -1,9 +1,12 @@
 """Delivering one matched event to one target, failing as AWS fails.
 
 For every target of a matching rule the local endpoint does what EventBridge does:
-render the input for that target (:func:`cabructl.patterns.transform.render_input`);
-check, with cabructl's IAM evaluator, that the target's live resource policy lets
-``events.amazonaws.com`` act on it for this rule (``aws:SourceArn``); send it through
+render the input for that target (:func:`cabructl.patterns.transform.render_input`;
+another bus gets the event itself); check, with cabructl's IAM evaluator, that the
+target's live resource policy lets ``events.amazonaws.com`` act on it for this rule
+(``aws:SourceArn``), or, for the kinds AWS reaches only with a role (streams, state
+machines, buses, API destinations), that the target's RoleArn trusts EventBridge and
+allows the kind's action on the target; send it through
 the target kind's own ``send`` (the same code ``dlq redrive`` uses on AWS). A failure
 is retried per the target's retry policy (:mod:`.retries`), except the failures AWS
 never retries (missing permission, missing target); when retries end the event goes
@@ -33,6 +36,10 @@ from cabructl.local.retries import RetryScheduler, backoff_seconds
 from cabructl.policy.iam import Request, allows_all
 from cabructl.resources.targets import DEAD_LETTER, TargetKind, kind_of_arn, target_kind
 from cabructl.resources.targets.base import Clients, Outgoing
+
+# A target whose action is PutEvents (another bus) receives the event itself: input settings are for
+# AWS services and API destinations, not for a bus, whose rules match the event as published.
+FORWARDS_EVENTS = "events:PutEvents"
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +130,14 @@ class LocalDelivery:
         if kind is None or kind.send is None:
             return Failure("INVALID_PARAMETER", f"the local endpoint cannot deliver to {arn} (no target kind for it)")
         try:
-            body = self.render(job.target, job.event, rule_arn=job.rule.arn, rule_name=job.rule.name,
-                               ingestion_time=job.ingestion_time)
+            body = (json.dumps(job.event, separators=(",", ":")) if kind.role_action == FORWARDS_EVENTS else
+                    self.render(job.target, job.event, rule_arn=job.rule.arn, rule_name=job.rule.name,
+                                ingestion_time=job.ingestion_time))
         except (ValueError, CabructlError) as error:  # PutTargets on AWS would have refused this input
             return Failure("INVALID_PARAMETER", f"the target's input cannot be rendered: {error}")
-        outgoing = Outgoing(arn, body, job.target, str(job.event.get("id", "")))
+        # The event beside the entry: parameters read from the event (a partition key, an API
+        # destination's path parameters) are read from it whatever the input renders.
+        outgoing = Outgoing(arn, body, job.target, str(job.event.get("id", "")), job.event)
         try:
             denied = self._denied(kind, outgoing, job.rule)
             if denied:
@@ -139,13 +149,23 @@ class LocalDelivery:
 
     def _denied(self, kind: TargetKind, outgoing: Outgoing, rule: RuleRef) -> Failure | None:
         """Why AWS would refuse this delivery, or None: the target's resource policy must allow
-        EventBridge for this rule, or the target's role (when it has one) must be assumable and allow it."""
-        if not self.enforce_permissions or kind.live_policy is None:
+        EventBridge for this rule, or the target's role (when it has one) must be assumable and allow it.
+        A kind without a resource policy (``delivery`` None) is reached through its role only: no
+        RoleArn is NO_PERMISSIONS, and the role must allow ``role_action`` on the target."""
+        if not self.enforce_permissions:
+            return None
+        role_arn = outgoing.target.get("RoleArn")
+        if kind.delivery is None:  # a role kind: only the target's role can let EventBridge in
+            request = delivery_request(str(kind.role_action), kind.live_request_arn(outgoing), rule)
+            if not role_arn:
+                return Failure("NO_PERMISSIONS", f"EventBridge needs a role to perform {request.action} on {outgoing.arn} "
+                                                 f"for rule {rule.arn}: the target has no RoleArn")
+            return self._role_denied(str(role_arn), [request], rule)
+        if kind.live_policy is None:
             return None
         requests = [delivery_request(action, kind.live_request_arn(outgoing), rule) for action in kind.delivery.actions]
         if allows_all(kind.live_policy(self.clients, outgoing.arn), requests):
             return None
-        role_arn = outgoing.target.get("RoleArn")
         if role_arn and kind.sends_role:
             return self._role_denied(str(role_arn), requests, rule)
         actions = ", ".join(kind.delivery.actions)
@@ -232,6 +252,9 @@ def delivery_request(action: str, resource: str, rule: RuleRef) -> Request:
 def failure_of(error: BaseException) -> Failure:
     """AWS's DLQ error code for what a delivery raised."""
     code, message = error_code(error), str(error)
+    declared = getattr(error, "delivery_error_code", None)  # a target kind's own error that names its DLQ code
+    if isinstance(declared, str):
+        return Failure(declared, message)
     if code is not None:
         if is_not_found(error):
             return Failure("NO_RESOURCE", message)

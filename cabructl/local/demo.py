@@ -324,13 +324,17 @@ def _collect_deliveries(watchers: dict[Destination, Reader], rows: list[Row]) ->
 
 
 def _all_destinations(topology: Topology) -> set[Destination]:
-    """Every resource a target of some kind could name, whether or not a rule does."""
+    """Every resource a target of some kind could name, whether or not a rule does, and every
+    resource a rule's target references by ARN (a function, a stream, …: only rules name those)."""
     from cabructl.resources.targets import target_kinds
-    from cabructl.topology.targets import target_keys
+    from cabructl.topology.targets import destination_name, target_keys
 
     keys = target_keys()
-    return {Destination(key, logical, resource.name) for key in target_kinds() if not keys[key].referenced
-            for logical, resource in getattr(topology, str(keys[key].section)).items()}
+    declared = {Destination(key, logical, resource.name) for key in target_kinds() if not keys[key].referenced
+                for logical, resource in getattr(topology, str(keys[key].section)).items()}
+    referenced = {Destination(target.kind, target.ref, destination_name(topology, target.kind, target.ref))
+                  for rule in topology.rules.values() for target in rule.targets if keys[target.kind].referenced}
+    return declared | referenced
 
 
 def _second_plan(topology: Topology, endpoint_url: str, echo: Echo) -> bool:

@@ -96,14 +96,16 @@ _request = threading.local()
 @contextlib.contextmanager
 def serving() -> Iterator[None]:
     """Mark the calls made while the endpoint's WSGI app handles one request (one thread per request)."""
+    previous = getattr(_request, "active", False)  # a delivery's own call (bus to bus) nests inside a request
     _request.active = True
     try:
         yield
     finally:
-        _request.active = False
+        _request.active = previous
 
 
-def _routed_here() -> bool:
+def routed_here() -> bool:
+    """Whether the call being made is one an attached endpoint serves (cabructl's behaviour applies)."""
     return _delivery is not None and getattr(_request, "active", False)
 
 
@@ -124,7 +126,7 @@ def install_event_routing() -> None:
 def _when_configured(moto_method: Any, ours: Any) -> Any:
     """Ours for requests the endpoint serves, moto's for everything else (``mock_aws`` in-process)."""
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return ours(self, *args, **kwargs) if _routed_here() else moto_method(self, *args, **kwargs)
+        return ours(self, *args, **kwargs) if routed_here() else moto_method(self, *args, **kwargs)
 
     setattr(method, _PATCHED, True)
     method.__doc__ = ours.__doc__
@@ -222,15 +224,34 @@ def route(backend: Any, bus: Any, event: dict[str, Any], metrics: MetricBatch,
     if "replay-name" not in event:
         archive(backend, bus.name, event)
     wanted = set(only_rules) if only_rules is not None else None
+    chain = _chain()
     for name in rule_set(bus).matching(event):
         rule = bus.rules.get(name)
         if rule is None or (wanted is not None and rule.arn not in wanted):
             continue
         metrics.rule("MatchedEvents", bus.name, rule.name)
+        if rule.arn in chain:  # a bus target brought the event back to this rule: AWS does not invoke it again
+            metrics.rule("DeadLetterInvocations", bus.name, rule.name)
+            continue
         metrics.rule("TriggeredRules", bus.name, rule.name)
         reference = RuleRef(rule.name, rule.arn, bus.name, backend.account_id, backend.region_name)
-        for target in list(rule.targets):
-            _delivery.deliver(reference, target, event, ingestion_time)
+        chain.append(rule.arn)
+        try:
+            for target in list(rule.targets):
+                _delivery.deliver(reference, target, event, ingestion_time)
+        finally:
+            chain.pop()
+
+
+_routing = threading.local()
+
+
+def _chain() -> list[str]:
+    """The rules whose deliveries are under way in this thread, outermost first: a bus target's PutEvents
+    runs inside its rule's delivery, so a loop back to a rule shows as that rule in the chain."""
+    if not hasattr(_routing, "rules"):
+        _routing.rules = []
+    return _routing.rules  # type: ignore[no-any-return]
 
 
 def rule_set(bus: Any) -> "RuleSet":

@@ -8,6 +8,8 @@ failures; the control call below changes them while the endpoint runs:
     PUT    /_cabructl/failures/TARGET_ID    body {"error_code": "NO_PERMISSIONS"} (optional)
     DELETE /_cabructl/failures/TARGET_ID    → the target delivers again
     GET    /_cabructl/deliveries            → {"pending_retries": n, "dropped": n}
+    GET    /_cabructl/invocations           → {"invocations": [...]} (functions and API destinations invoked)
+    DELETE /_cabructl/invocations           → the record emptied
 
 A target is named by the ``Id`` of its PutTargets entry (the ``id`` in topology.yaml).
 The code must be one of AWS's documented DLQ error codes; retried codes are retried
@@ -22,6 +24,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from cabructl.constants import DEFAULT_INJECTED_ERROR, DELIVERY_ERROR_CODES
 from cabructl.errors import CabructlError
+from cabructl.resources.targets.function import INVOCATIONS_PATH
 
 CONTROL_PREFIX = "/_cabructl/"
 FAILURES_PATH = CONTROL_PREFIX + "failures"
@@ -82,16 +85,23 @@ class InjectedFailures:
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def control_app(failures: Callable[[], InjectedFailures], deliveries: Callable[[], Mapping[str, int]]) -> Wsgi:
+def control_app(failures: Callable[[], InjectedFailures], deliveries: Callable[[], Mapping[str, int]],
+                invocations: Any = None) -> Wsgi:
     """The WSGI app answering ``/_cabructl/…`` (behind the origin guard, like everything else).
 
-    Both arguments are read per request: the endpoint attaches its delivery only once it listens.
+    ``failures`` and ``deliveries`` are read per request: the endpoint attaches its delivery only once
+    it listens. ``invocations`` is the process's record (:class:`cabructl.local.invocations.Invocations`).
     """
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
         try:
-            status, body = _answer(failures(), deliveries, method, path, _body(environ))
+            if path == INVOCATIONS_PATH and invocations is not None and method in ("GET", "DELETE"):
+                if method == "DELETE":
+                    invocations.clear()
+                status, body = "200 OK", {"invocations": invocations.listing(), "handlers": invocations.handlers()}
+            else:
+                status, body = _answer(failures(), deliveries, method, path, _body(environ))
         except FailureSpecError as error:
             status, body = "400 Bad Request", {"error": str(error), "hint": error.hint}
         payload = json.dumps(body).encode()

@@ -6,7 +6,8 @@ itself (see :mod:`cabructl.local.schemas`); starting it also routes PutEvents
 with cabructl's matcher and delivers as EventBridge does, permissions, retries,
 dead letters and metrics included (see :mod:`cabructl.local.eventbus` and
 :mod:`cabructl.local.delivery`), answers the ``/_cabructl/`` control calls
-(:mod:`cabructl.local.failures`), and keeps SNS http(s) deliveries on loopback
+(:mod:`cabructl.local.failures`), runs Lambda functions' Python handlers and records what it
+invoked (:mod:`cabructl.local.invocations`), and keeps SNS http(s) deliveries on loopback
 (see :mod:`cabructl.local.sns_loopback`).
 In front of it all, :class:`cabructl.local.origins.OriginGuard` refuses browser
 origins, so a web page cannot use the endpoint unless it was allowed by name.
@@ -70,7 +71,8 @@ class LocalAws:
     are refused except those whose origins are in ``allowed_origins``
     (e.g. ``["http://localhost:3000"]`` for a local web console).
 
-    ``failures`` (target id → AWS error code) makes deliveries to those targets fail,
+    ``functions`` (function name → a Python callable) runs those Lambda functions' invocations
+    in this process (:mod:`cabructl.local.invocations`); ``failures`` (target id → AWS error code) makes deliveries to those targets fail,
     ``time_scale`` compresses AWS's retry backoff (0.01: a minute takes 0.6 s), and
     ``enforce_permissions=False`` delivers whatever the resource policies say.
     """
@@ -87,6 +89,7 @@ class LocalAws:
         failures: Mapping[str, str] | None = None,
         time_scale: float | None = None,
         enforce_permissions: bool = True,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         from cabructl.local.failures import check_error_code
         from cabructl.local.origins import allowed_origins as checked_origins
@@ -109,6 +112,7 @@ class LocalAws:
         self._failures = dict(failures or {})
         self._time_scale = time_scale
         self._enforce_permissions = enforce_permissions
+        self._functions = dict(functions or {})
         self.delivery: LocalDelivery | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -122,7 +126,11 @@ class LocalAws:
         from cabructl.local import eventbus
         from cabructl.local.failures import control_app
 
-        control = control_app(lambda: self.failures, lambda: self.delivery.counts() if self.delivery else {})
+        from cabructl.local.invocations import INVOCATIONS
+
+        for name, handler in self._functions.items():
+            INVOCATIONS.register(name, handler)
+        control = control_app(lambda: self.failures, lambda: self.delivery.counts() if self.delivery else {}, INVOCATIONS)
         with _listening_socket(self.host, self._requested_port) as listener:
             # werkzeug serves a duplicate of our socket: binding it ourselves keeps werkzeug
             # from answering a taken port with print() and sys.exit().
@@ -238,11 +246,13 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     from cabructl.local.origins import OriginGuard
     from cabructl.local.routing import ServiceRouter
     from cabructl.local.schemas import SERVICE_NAME, schemas_app
-    from cabructl.local.eventbus import install_event_routing
+    from cabructl.local.eventbus import install_event_routing, routed_here
+    from cabructl.local.invocations import install_function_handlers
     from cabructl.local.sns_loopback import install_sns_loopback_only
     from cabructl.local.tag_index import install_rule_tag_index
 
     install_event_routing()
+    install_function_handlers(routed_here)
     install_sns_loopback_only()
     install_rule_tag_index()
     install_jsonpath_cache()

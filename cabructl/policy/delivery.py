@@ -56,7 +56,7 @@ class DerivedPolicies:
     def can_receive(self, receiver: Delivery, logical: str, rule: Rule) -> bool:
         """Whether the derived policy lets ``rule`` deliver to ``logical`` (a logical name or a referenced ARN)."""
         policies = self.by_kind[receiver.policy_kind]
-        own = address(receiver.policy_kind, receiver.policy_logical(self.topology, self.context, rule, logical))
+        own = address(receiver.policy_kind, receiver.policy_logical(self.topology, self.context, rule.logical, logical))
         documents = [policies.get(own)] if receiver.attached else list(policies.values())
         requests = [self._request(receiver, action, logical, rule) for action in receiver.actions]
         return any(allows_all(document, requests) for document in documents)

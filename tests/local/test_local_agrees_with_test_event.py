@@ -70,7 +70,10 @@ class Endpoint:
         self.readers: dict[str, Callable[[], Iterator[str]]] = {}
         for key, kind in target_kinds().items():
             assert kind.watch is not None, f"target kind {key} has no watch"
-            for logical, resource in getattr(self.topology, target_keys()[key].section).items():
+            section = target_keys()[key].section
+            if section is None:  # referenced by ARN: the real topology declares none to watch
+                continue
+            for logical, resource in getattr(self.topology, section).items():
                 self.readers[resource.name] = kind.watch(aws, self.topology, context, logical)
                 if key == "topic":
                     _let_the_topic_send_to_its_observer(aws, topic_arn(self.topology, context, logical))

@@ -21,18 +21,6 @@ class Clients:
     logs: Any
 
 
-@pytest.fixture
-def aws(aws_client: Callable[[str], Any]) -> Clients:
-    return Clients(*(aws_client(service) for service in ("events", "sns", "sqs", "logs")))
-
-
-@pytest.fixture
-def bus(aws: Clients, unique: Callable[[str], str]) -> str:
-    name = unique("bus")
-    aws.events.create_event_bus(Name=name)
-    return name
-
-
 def events_may(action: str, resource: str) -> str:
     """A resource policy letting EventBridge deliver (for any rule of the account)."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{

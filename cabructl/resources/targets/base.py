@@ -14,6 +14,7 @@ a test keeps the two lists equal.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
@@ -33,6 +34,31 @@ class Outgoing:
     body: str                         # the input, rendered for this target
     target: Mapping[str, Any]         # the PutTargets entry (SqsParameters, …)
     event_id: str                     # the event's id (Logs names a stream after it)
+    event: Mapping[str, Any] | None = None  # the event itself: parameters AWS reads from it survive any input rendering
+
+    def original_event(self) -> Mapping[str, Any]:
+        """The event itself, else the body when it is the whole event (a redrive of a target without
+        input settings); an empty mapping when neither holds."""
+        if self.event is not None:
+            return self.event
+        try:
+            parsed = json.loads(self.body)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, Mapping) else {}
+
+
+def from_event(value: Any, event: Mapping[str, Any]) -> Any:
+    """A target parameter as EventBridge fills it (a partition key, a header): ``$.…`` is a path into
+    the event (its text, or None when it selects nothing), anything else is itself."""
+    from cabructl.patterns.transform import select_path
+
+    if not isinstance(value, str) or not value.startswith("$"):
+        return value
+    found, selected = select_path(value, event)
+    if not found or selected is None:
+        return None
+    return selected if isinstance(selected, str) else json.dumps(selected, separators=(",", ":"))
 
 
 Send = Callable[[Clients, Outgoing], None]
@@ -54,7 +80,8 @@ class Delivery:
     request_arn: ArnOf                # the ARN a delivery presents (a log group's stream, …)
     # The logical part of the address of the policy resource that speaks for a rule's delivery to a
     # target: the target's own (a queue's policy), or one per rule and target (a function's statement).
-    policy_logical: Callable[[Topology, Context, Any, str], str] = lambda topology, context, rule, reference: reference
+    # (topology, context, the rule's logical name, the target's reference or ARN) → the policy's logical name.
+    policy_logical: Callable[[Topology, Context, str, str], str] = lambda topology, context, rule, reference: reference
 
 
 @dataclass(frozen=True)
