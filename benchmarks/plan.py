@@ -2,8 +2,9 @@
 
 A fixed latency is added to every API call (botocore before-call hook) so that the
 figure reflects round trips, as against real AWS, not moto's in-process speed.
-Prints the ratio, API calls per resource, the write calls of a no-op apply, and
-the plan time and call count of a generated topology with 300 rules × 5 targets.
+Prints the ratio, API calls per resource (of topology.yaml and of examples/all-targets.yaml,
+every target kind), the write calls of a no-op apply, and the plan time and call count of a
+generated topology with 300 rules × 5 targets.
 
     python benchmarks/plan.py [--latency 0.04] [--rules 300]
 """
@@ -76,6 +77,28 @@ def generated_topology(folder: Path, rules: int) -> Path:
     return path
 
 
+def referenced_resources() -> None:
+    """What examples/all-targets.yaml references and never creates, made as their owners would."""
+    import io
+    import json
+    import zipfile
+
+    import boto3
+
+    def client(service: str, **extra: str):  # type: ignore[no-untyped-def]
+        return boto3.client(service, endpoint_url=os.environ["AWS_ENDPOINT_URL"], **extra)
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    role = client("iam").create_role(RoleName="triage-execution", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    client("lambda").create_function(FunctionName="triage-agent", Runtime="python3.12", Role=role, Handler="handler.handle",
+                                     Code={"ZipFile": code.getvalue()})
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    client("stepfunctions").create_state_machine(name="incident", definition=definition, roleArn=role)
+    client("kinesis").create_stream(StreamName="agent-telemetry", ShardCount=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.04, help="seconds added to every API call")
@@ -94,6 +117,13 @@ def main() -> None:
         print(f"topology.yaml: {resources} resources, {calls} API calls per plan ({calls / resources:.2f} per resource)")
         print(f"plan with {args.latency * 1000:.0f} ms per call: parallel {parallel:.2f}s, serial {serial:.2f}s")
         print(f"no-op apply write calls: {noop_apply_writes(topology_file)}")
+        every_kind = str(ROOT / "examples" / "all-targets.yaml")
+        os.environ.setdefault("CI_WEBHOOK_KEY", "benchmark")
+        referenced_resources()
+        apply_topology(every_kind)
+        _, kinds_calls, kinds_resources = timed_plan(every_kind, args.latency, 8)
+        print(f"examples/all-targets.yaml: {kinds_resources} resources, {kinds_calls} API calls per plan "
+              f"({kinds_calls / kinds_resources:.2f} per resource)")
         big = str(generated_topology(Path(folder), args.rules))
         apply_topology(big)
         big_seconds, big_calls, big_resources = timed_plan(big, args.latency, 8)
