@@ -230,6 +230,7 @@ def _confirm_and_apply(engine: Any, the_plan: Any, *, auto_approve: bool, allow_
         return EXIT_ERROR
     if the_plan.empty:
         return _report_kept(the_plan)
+    engine.preflight(the_plan)  # what would stop the apply is said before the question
     if not auto_approve:
         if not sys.stdin.isatty():
             click.echo(f"\n{verb} needs confirmation: run it in a terminal or pass --auto-approve.", err=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from cabructl.aws import Aws
-from cabructl.engine.apply import ApplyResult, Progress, apply_changes, refuse_data_loss
+from cabructl.engine.apply import ApplyResult, Progress, apply_changes, refuse_data_loss, refuse_unready
 from cabructl.engine.graph import with_dependencies
 from cabructl.engine.plan import Action, Change, Plan, diff_states, live_fingerprint, plan_states
 from cabructl.engine.recheck import StalePlan, recheck_changes
@@ -112,6 +112,11 @@ class Engine:
         if not allow_data_loss:
             refuse_data_loss(changes)
         return apply_changes(self.aws, changes, self.by_kind, workers=self.workers, progress=progress)
+
+    def preflight(self, plan: Plan) -> None:
+        """Refuse a plan whose writes cannot start (a connection's secret missing from the environment)
+        before anyone is asked to confirm it; the apply asks again before its first write."""
+        refuse_unready(self.aws, plan.changes, self.by_kind)
 
     def check_saved_plan(self, plan: Plan) -> None:
         """A saved plan is applied exactly, and only while live AWS is as it was when planned.

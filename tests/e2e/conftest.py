@@ -7,20 +7,14 @@ this test process (unit tests use moto in-process) can never interfere.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from e2e_driver import REGION, Cli
+from e2e_driver import REGION, Cli, serve
 from support import ROOT
-
-START_TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="session")
@@ -32,37 +26,8 @@ def local_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def endpoint(local_state: Path) -> Iterator[str]:
     """Start `cabructl local serve --port 0` and yield the URL it prints."""
-    state = local_state
-    env = {**os.environ, "CABRUCTL_LOCAL_STATE": str(state), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "cabructl.cli", "local", "serve", "--port", "0", "--region", REGION],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    url = _wait_for_url(process)
-    try:
+    with serve({**os.environ, "CABRUCTL_LOCAL_STATE": str(local_state), "PYTHONUNBUFFERED": "1"}) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_for_url(process: subprocess.Popen[str]) -> str:
-    deadline = time.monotonic() + START_TIMEOUT
-    seen = []
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        seen.append(line)
-        match = re.search(r"AWS_ENDPOINT_URL=(\S+)", line)
-        if match:
-            return match.group(1).strip("'\"")
-    process.kill()
-    raise AssertionError("local endpoint did not start:\n" + "".join(seen))
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -30,8 +28,7 @@ from cabructl.policy.routes import target_payload
 from cabructl.resources.base import Context
 from cabructl.resources.targets import target_kind
 from cabructl.topology import Topology, load_topology
-from conftest import _wait_for_url
-from e2e_driver import REGION, Cli
+from e2e_driver import REGION, Cli, serve
 from support import ROOT, create_function
 
 PEER_ACCOUNT, PEER_REGION = "111122223333", "us-east-1"
@@ -76,20 +73,10 @@ def serving(tmp_path_factory: pytest.TempPathFactory, hook: str) -> Iterator[tup
     base = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env = {**base, "PYTHONUNBUFFERED": "1", "CABRUCTL_LOCAL_STATE": str(folder / "state.json"),
            "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "cabructl.cli", "local", "serve", "--port", "0", "--region", REGION,
-                                "--function", "triage-agent=triage_handler:handle"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=folder)
-    url = _wait_for_url(process)
-    cli_env = {**env, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-               "AWS_DEFAULT_REGION": REGION, "CI_WEBHOOK_KEY": API_KEY, "NO_COLOR": "1"}
-    try:
+    with serve(env, "--function", "triage-agent=triage_handler:handle", cwd=folder) as url:
+        cli_env = {**env, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                   "AWS_DEFAULT_REGION": REGION, "CI_WEBHOOK_KEY": API_KEY, "NO_COLOR": "1"}
         yield url, Cli(folder, cli_env), folder / "topology.yaml"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def client(service: str, endpoint: str, *, account: str | None = None, region: str = REGION) -> Any:
@@ -162,6 +149,11 @@ def test_every_target_kind_applies_delivers_replans_empty_and_destroys(serving: 
     referenced = referenced_resources(endpoint)
     assert "valid" in cli.run("validate").stdout
     cli.run("plan", "--detailed-exitcode", check=2)
+    without_key = Cli(cli.folder, {key: value for key, value in cli.env.items() if key != "CI_WEBHOOK_KEY"})
+    refused = without_key.run("apply", "--auto-approve", check=1)
+    assert "environment variable CI_WEBHOOK_KEY" in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "all-targets-dev-bus" not in json.dumps(client("events", endpoint).list_event_buses())  # nothing was written
     cli.run("apply", "--auto-approve")
 
     topology = load_topology(str(file))

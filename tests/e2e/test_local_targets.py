@@ -11,8 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import time
 import uuid
@@ -23,8 +21,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
-from conftest import _wait_for_url
-from e2e_driver import REGION, Cli
+from e2e_driver import REGION, Cli, serve
 
 ACCOUNT = "123456789012"
 HANDLER = '''
@@ -46,19 +43,9 @@ def serving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")}, "PYTHONUNBUFFERED": "1", "TRIAGE_OUT": str(out),
            "CABRUCTL_LOCAL_STATE": str(folder / "state.json"),
            "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "cabructl.cli", "local", "serve", "--port", "0", "--region", REGION,
-                                "--function", "triage=triage_handler:handle"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=folder)
-    url = _wait_for_url(process)
-    try:
+    with serve(env, "--function", "triage=triage_handler:handle", cwd=folder) as url:
         yield url, out, Cli(folder, {**env, "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",
                                      "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION})
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def client(service: str, endpoint: str) -> Any:
