@@ -36,10 +36,7 @@ from cabructl.local.retries import RetryScheduler, backoff_seconds
 from cabructl.policy.iam import Request, allows_all
 from cabructl.resources.targets import DEAD_LETTER, TargetKind, kind_of_arn, target_kind
 from cabructl.resources.targets.base import Clients, Outgoing
-
-# A target whose action is PutEvents (another bus) receives the event itself: input settings are for
-# AWS services and API destinations, not for a bus, whose rules match the event as published.
-FORWARDS_EVENTS = "events:PutEvents"
+from cabructl.topology.targets import target_keys
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +127,8 @@ class LocalDelivery:
         if kind is None or kind.send is None:
             return Failure("INVALID_PARAMETER", f"the local endpoint cannot deliver to {arn} (no target kind for it)")
         try:
-            body = (json.dumps(job.event, separators=(",", ":")) if kind.role_action == FORWARDS_EVENTS else
+            # Another bus receives the event itself (schema.json: takes_input), its rules match it as published.
+            body = (json.dumps(job.event, separators=(",", ":")) if not target_keys()[kind.key].takes_input else
                     self.render(job.target, job.event, rule_arn=job.rule.arn, rule_name=job.rule.name,
                                 ingestion_time=job.ingestion_time))
         except (ValueError, CabructlError) as error:  # PutTargets on AWS would have refused this input

@@ -117,8 +117,11 @@ def target_payload(topology: Topology, rule: Rule, target: Target, event: Mappin
     from cabructl.resources.arns import rule_arn
     from cabructl.resources.base import offline_context
 
+    from cabructl.topology.targets import target_keys
+
+    settings = target.put_targets_input() if target_keys()[target.kind].takes_input else {}  # another bus: the event itself
     try:
-        return render_input(target.put_targets_input(), event, rule_arn=rule_arn(topology, offline_context(topology), rule),
+        return render_input(settings, event, rule_arn=rule_arn(topology, offline_context(topology), rule),
                             rule_name=rule.name)
     except TargetInputError as error:  # validate reports it with file:line
         return f"(cannot be rendered: {error})"

@@ -16,7 +16,7 @@ from cabructl.topology.destination_checks import check_api_destination_urls
 from cabructl.topology.input_checks import check_message_groups, check_target_input
 from cabructl.topology.model import Topology
 from cabructl.topology.pattern_checks import check_patterns_against_schemas
-from cabructl.topology.target_checks import check_target_locations, check_target_parameters
+from cabructl.topology.target_checks import check_input_taken, check_target_locations, check_target_parameters
 from cabructl.topology.source import SourceMap
 
 Finding = tuple[Path, str, str, Optional[str]]  # path, reference, message, hint
@@ -224,6 +224,7 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_api_destination_urls,
     check_target_parameters,
     check_target_locations,
+    check_input_taken,
     check_patterns_against_schemas,
 )
 

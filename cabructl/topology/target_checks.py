@@ -12,6 +12,7 @@ import re
 from typing import Iterator, Optional
 
 from cabructl.diagnostics import Path
+from cabructl.topology.destination_checks import WARNING, Warned
 from cabructl.topology.model import Target, Topology
 from cabructl.topology.targets import TargetKey, kind_parameters, target_keys
 
@@ -33,6 +34,19 @@ def check_target_parameters(topology: Topology) -> Iterator[Finding]:
                     takers = [key.replace("_", " ") for key, spec in target_keys().items() if parameter in spec.parameters]
                     yield (target.path + (parameter,), f"{parameter.replace('_', '-')}-on-other-target",
                            f"`{parameter}` is for {' and '.join(takers)} targets only; this is a {target.kind.replace('_', ' ')} target", None)
+
+
+def check_input_taken(topology: Topology) -> Iterator[Warned]:
+    """Input settings on a kind that receives the event itself (another bus) are not applied: a warning."""
+    for rule in topology.rules.values():
+        for target in rule.targets:
+            if target_keys()[target.kind].takes_input:
+                continue
+            for setting in ("input", "input_path", "input_transformer"):
+                if getattr(target, setting) is not None:
+                    yield (target.path + (setting,), "input-not-applied",
+                           f"{target.kind.replace('_', ' ')} targets receive the event itself; `{setting}` is not applied "
+                           "(input settings are for AWS service targets and API destinations)", None, WARNING)
 
 
 def check_target_locations(topology: Topology) -> Iterator[Finding]:

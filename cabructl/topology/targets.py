@@ -28,6 +28,7 @@ class TargetKey:
     parameters: tuple[str, ...] = ()  # the target keys only this kind takes: ``message_group`` (SqsParameters)
     other_accounts: bool = False      # a referenced resource may be in another account (AWS-FACTS: through a role)
     other_regions: bool = False       # … or another region (AWS: event buses only)
+    takes_input: bool = True          # False: the target receives the event itself (another bus), input settings aside
 
     @property
     def referenced(self) -> bool:
@@ -46,7 +47,7 @@ def target_keys() -> Mapping[str, TargetKey]:
 
 def _target_key(key: str, data: Mapping[str, Any]) -> TargetKey:
     return TargetKey(key, data.get("section"), bool(data["takes_role"]), tuple(data.get("parameters", ())),
-                     bool(data.get("other_accounts")), bool(data.get("other_regions")))
+                     bool(data.get("other_accounts")), bool(data.get("other_regions")), bool(data.get("takes_input", True)))
 
 
 def kind_parameters() -> frozenset[str]:

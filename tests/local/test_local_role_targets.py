@@ -23,13 +23,18 @@ from tests.local.test_local_function_targets import ACCOUNT, DETAIL, role, rule_
 ANY = "*"
 
 
-def test_a_stream_gets_a_record_keyed_by_the_partition_key_path(aws: Clients, bus: str, unique: Callable[[str], str],
-                                                                aws_client: Callable[[str], Any]) -> None:
-    kinesis, name = aws_client("kinesis"), unique("telemetry")
+def new_stream(kinesis: Any, name: str) -> tuple[str, str]:
+    """A one-shard stream: its ARN and an iterator from its start."""
     kinesis.create_stream(StreamName=name, ShardCount=1)
     arn = kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamARN"]
     shard = kinesis.list_shards(StreamARN=arn)["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(StreamARN=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    return arn, kinesis.get_shard_iterator(StreamARN=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+
+
+def test_a_stream_gets_a_record_keyed_by_the_partition_key_path(aws: Clients, bus: str, unique: Callable[[str], str],
+                                                                aws_client: Callable[[str], Any]) -> None:
+    kinesis, name = aws_client("kinesis"), unique("telemetry")
+    arn, iterator = new_stream(kinesis, name)
     rule_to(aws, bus, unique("critical"), {"Id": "k", "Arn": arn, "RoleArn": role(aws_client, unique("role"), "kinesis:PutRecord", arn),
                                           "InputPath": "$.detail", "KinesisParameters": {"PartitionKeyPath": "$.detail.agentId"}})
     publish(aws, bus, DETAIL)
@@ -40,10 +45,7 @@ def test_a_stream_gets_a_record_keyed_by_the_partition_key_path(aws: Clients, bu
 def test_without_a_partition_key_path_the_event_id_keys_the_record(aws: Clients, bus: str, unique: Callable[[str], str],
                                                                    aws_client: Callable[[str], Any]) -> None:
     kinesis, name = aws_client("kinesis"), unique("telemetry")
-    kinesis.create_stream(StreamName=name, ShardCount=1)
-    arn = kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamARN"]
-    shard = kinesis.list_shards(StreamARN=arn)["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(StreamARN=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    arn, iterator = new_stream(kinesis, name)
     rule_to(aws, bus, unique("critical"), {"Id": "k", "Arn": arn, "RoleArn": role(aws_client, unique("role"), "kinesis:*", ANY)})
     event_id = publish(aws, bus, DETAIL)
     [record] = kinesis.get_records(ShardIterator=iterator, StreamARN=arn)["Records"]
