@@ -52,6 +52,7 @@ def parse_function(text: str) -> tuple[str, Callable[..., Any]]:
     name = name.strip()
     if not name or not module_name or not attribute:
         raise FunctionSpecError(f'--function "{text}": expected NAME=module:callable, e.g. triage=handlers.triage:handle')
+    _import_from_current_directory()
     try:
         handler = importlib.import_module(module_name)
         for part in attribute.split("."):
@@ -62,6 +63,16 @@ def parse_function(text: str) -> tuple[str, Callable[..., Any]]:
     if not callable(handler):
         raise FunctionSpecError(f'--function "{text}": {target} is not callable')
     return name, handler
+
+
+def _import_from_current_directory() -> None:
+    """Handlers are found where the person runs the command, as Lambda finds them in its task root:
+    the console script, unlike ``python -m``, does not put the current directory on the path."""
+    import os
+    import sys
+
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
 
 
 @dataclass
