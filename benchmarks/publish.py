@@ -107,7 +107,7 @@ def main() -> None:
         aws = Aws(AwsSettings(region=REGION, endpoint_url=local.endpoint_url, latency=args.latency))
         aws.client("events").create_event_bus(Name=topology.bus.name)
         # Guards off: the hourly budget would (rightly) refuse this burst; this measures transport.
-        agent = EventBridgeAgent("benchmark", topology=topology, aws=aws, guards=False)
+        agent = EventBridgeAgent("benchmark", topology=topology, aws=aws, guards=False, any_agent=True)  # every agent's events
         seed_client = SeedStyleClient(local.endpoint_url, topology.bus.name, args.latency)
         agent.publish_many(events[:1])  # warm both clients (sessions, connections) outside the timing
         run_seed_style(seed_client, topology, events[:1])

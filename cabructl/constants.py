@@ -102,14 +102,16 @@ INPUT_NUMBER_RANGE = (-(2**63), 2**63 - 1)
 
 # --- SNS, CloudWatch Logs, CloudWatch, IAM handlers (added with those handlers) ---------------
 
-# The policy SNS gives every new topic (Version, Id and the owner statement exactly as AWS
-# writes them), so a topic no rule targets matches a fresh topic without a write.
-SNS_DEFAULT_POLICY_VERSION = "2008-10-17"
-SNS_DEFAULT_POLICY_ID = "__default_policy_ID"
-SNS_DEFAULT_STATEMENT_ID = "__default_statement_ID"
+# The statements of every topic policy cabructl writes: the account's own access (what SNS's
+# default policy allows) and the cost alarm's publishing (sns_topic.py says why).
+SNS_OWNER_STATEMENT_ID = "TopicOwner"
+SNS_ALARM_STATEMENT_ID = "AllowCostAlarm"
+# SNS's default statement also grants SetTopicAttributes, AddPermission and RemovePermission:
+# permissions management, which a resource policy need not delegate (parliament's
+# PERMISSIONS_MANAGEMENT_ACTIONS). The account's own principals manage the topic through their
+# identity policies, which suffice within one account.
 SNS_OWNER_ACTIONS = (
-    "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission", "SNS:RemovePermission",
-    "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",
+    "SNS:GetTopicAttributes", "SNS:DeleteTopic", "SNS:Subscribe", "SNS:ListSubscriptionsByTopic", "SNS:Publish",
 )
 
 # The one Logs resource policy a topology shares across its log groups: "<prefix>" + this.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from cabructl.agents.errors import EventValidationError, UnknownEventError
+from cabructl.agents.errors import EventValidationError, ImpersonationError, UnknownEventError
 from cabructl.agents.events import GenericEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -211,16 +211,33 @@ class EventCatalog:
     def agent_for(self, kind: EventKind, agent_name: str | None = None) -> "Agent":
         """The topology agent publishing ``kind``: the named one (which must declare it) or its only declarer."""
         if agent_name is not None:
-            agent = self.agent(agent_name)
-            if kind.name not in agent.events:
-                raise UnknownEventError(f'agent "{agent_name}" does not declare {kind.name} (it publishes: {", ".join(agent.events)})')
-            return agent
+            return self.own_agent(kind, agent_name)
         declarers = [agent for agent in self.topology.agents.values() if kind.name in agent.events]
         if len(declarers) != 1:
             names = ", ".join(agent.name for agent in declarers) or "none"
             raise UnknownEventError(f"{kind.name} is declared by {len(declarers)} agents ({names}); name the agent",
                                     hint="EventBridgeAgent(..., agent=NAME) or --agent NAME")
         return declarers[0]
+
+    def agent_named_by(self, agent_id: str) -> str | None:
+        """The topology agent an ``agent_id`` names: ``monitor`` or ``monitor-001`` (``<agent>-…``,
+        ``<agent>_…``; the longest name wins), else None."""
+        named = [name for name in self.topology.agents
+                 if agent_id == name or agent_id.startswith((f"{name}-", f"{name}_"))]
+        return max(named, key=len, default=None)
+
+    def own_agent(self, kind: EventKind, agent_name: str) -> "Agent":
+        """``agent_name``'s agent, refusing an event it does not declare: one agent never publishes
+        another's source or detail-type. Names the agent and what it may publish."""
+        agent = self.agent(agent_name)
+        if kind.name in agent.events:
+            return agent
+        allowed = " or ".join(sorted(f'"{self.kinds[name].detail_type}"' for name in agent.events if name in self.kinds))
+        raise ImpersonationError(
+            f'agent "{agent_name}" does not declare {kind.name} (source "{kind.source}", detail-type "{kind.detail_type}"): '
+            f'it may publish only source "{agent.source}" with detail-type '
+            f'{allowed or "(none: it declares no event)"}; nothing was sent',
+            hint=f"publish it from a client of the agent that declares {kind.name}: EventBridgeAgent(..., agent=NAME)")
 
     def agent(self, name: str) -> "Agent":
         agents = self.topology.agents

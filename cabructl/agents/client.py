@@ -65,11 +65,15 @@ class EventBridgeAgent:
     ``topology_file=`` instead. ``event_bus_name`` and ``region`` keep the seed's
     positional parameters and, when given, override the topology's.
 
-    ``agent`` names the topology agent this client speaks for; without it each
-    event is attributed to the one agent that declares its schema. ``guards=False``
-    turns off sampling and the hourly budget (operator tools: the CLI, load tests,
-    DLQ redrive). ``seed``, ``clock`` and ``sleep`` make sampling, jitter and
-    waiting deterministic in tests.
+    A client speaks for one topology agent and publishes only that agent's source and
+    detail-types (:class:`ImpersonationError` otherwise, before any call): ``agent``
+    names it; without it, an ``agent_id`` such as ``monitor`` or ``monitor-001`` names
+    it; otherwise the first event the client prepares binds it to that event's agent.
+    ``any_agent=True`` is for operator tools that publish on behalf of every agent (the
+    CLI's ``--entries``, DLQ redrive, the demo): each event goes out as the one agent that
+    declares its schema. ``guards=False`` turns off sampling and the hourly budget
+    (operator tools: the CLI, load tests, DLQ redrive). ``seed``, ``clock`` and ``sleep``
+    make sampling, jitter and waiting deterministic in tests.
     """
 
     def __init__(
@@ -85,6 +89,7 @@ class EventBridgeAgent:
         aws: "Aws | None" = None,
         retry: RetryPolicy | None = None,
         guards: bool = True,
+        any_agent: bool = False,
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -93,7 +98,8 @@ class EventBridgeAgent:
         self.topology = topology if topology is not None else cached_topology(topology_file, env)
         self.catalog = EventCatalog(self.topology)
         self.event_bus_name = event_bus_name or self.topology.bus.name
-        self.agent_name = agent
+        self.any_agent = any_agent
+        self.agent_name = agent if agent is not None or any_agent else self.catalog.agent_named_by(agent_id)
         self.aws = aws if aws is not None else _default_aws(region or self.topology.region)
         self.retry = retry or RetryPolicy()
         self.guards_enabled = guards
@@ -172,7 +178,7 @@ class EventBridgeAgent:
         """The validated entry for ``event``; raises before anything is sent if it is not acceptable."""
         kind = (self.catalog.kind(event.schema_name) if schema_version is None
                 else self.catalog.kind_at_version(event.schema_name, schema_version, self.aws))
-        agent = self.catalog.agent_for(kind, self.agent_name)
+        agent = self._publisher(kind)
         detail = with_envelope(event.to_detail(), correlation_id)
         kind.validate(detail)
         entry = self._entry(kind, detail, event)
@@ -183,6 +189,15 @@ class EventBridgeAgent:
                 hint="put the payload in S3 and publish its URL",
             )
         return Prepared(kind, agent, detail, entry, size)
+
+    def _publisher(self, kind: EventKind) -> "Agent":
+        """The agent ``kind`` goes out as: this client's own (refusing another's), bound on first use."""
+        if self.any_agent:
+            return self.catalog.agent_for(kind, self.agent_name)
+        with self._guards_lock:
+            if self.agent_name is None:
+                self.agent_name = self.catalog.agent_for(kind).name
+        return self.catalog.own_agent(kind, self.agent_name)
 
     def _entry(self, kind: EventKind, detail: dict[str, Any], event: Event) -> Entry:
         """Typed events go to this client's bus; a GenericEvent may name its own bus, resources and time."""

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Sequence
 
 from cabructl.errors import CabructlError, EventInputError
 
-__all__ = ["EventValidationError", "UnknownEventError", "EventTooLargeError", "RateLimitExceeded", "EventInputError",
-           "RefusedEventsError"]
+__all__ = ["EventValidationError", "UnknownEventError", "ImpersonationError", "EventTooLargeError", "RateLimitExceeded",
+           "EventInputError", "RefusedEventsError"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.agents.results import BatchResult
@@ -32,6 +32,13 @@ class UnknownEventError(CabructlError):
     """The topology declares no schema (or no agent) for what is being published."""
 
     reference = "unknown-event"
+
+
+class ImpersonationError(UnknownEventError):
+    """The client speaks for one agent and the event is another agent's: the SDK never publishes as
+    someone else (consumers trust source and detail-type to say who sent an event)."""
+
+    reference = "impersonation"
 
 
 class EventTooLargeError(CabructlError):

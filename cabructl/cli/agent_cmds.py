@@ -82,7 +82,8 @@ def publish(file: str, env: str | None, region: str | None, profile: str | None,
     if (detail is None) == (entries is None):
         raise EventInputError("give either --detail (with --agent or --detail-type) or --entries")
     topology, aws = _connect(file, env, region, profile, endpoint_url, local)
-    client = EventBridgeAgent(CLI_AGENT_ID, agent=agent, topology=topology, aws=aws, guards=False)
+    # Without --agent the operator publishes for whichever agents the entries belong to.
+    client = EventBridgeAgent(CLI_AGENT_ID, agent=agent, topology=topology, aws=aws, guards=False, any_agent=agent is None)
     if entries is not None:
         path = entries.removeprefix("file://")
         document = read_json_argument("@" + path)
@@ -328,7 +329,7 @@ def redrive(file: str, env: str | None, region: str | None, profile: str | None,
     if not yes and not click.confirm(f"Redrive the events in {names} {where}?", err=True):
         click.echo("redrive cancelled; nothing was moved.", err=True)
         return EXIT_ERROR
-    client = EventBridgeAgent(CLI_AGENT_ID, topology=topology, aws=aws, guards=False)
+    client = EventBridgeAgent(CLI_AGENT_ID, topology=topology, aws=aws, guards=False, any_agent=True)  # every agent's letters
     reports: list[RedriveReport] = []
     finished = False
     try:

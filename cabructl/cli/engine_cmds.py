@@ -273,15 +273,18 @@ def outputs(file: str, env: str | None, region: str | None, profile: str | None,
     """Print the topology's outputs (bus ARN, DLQ URLs, policy ARN…) from live AWS."""
     import json
 
-    from cabructl.resources.outputs import resolve_outputs
+    from cabructl.resources.outputs import missing, resolve_outputs
 
     engine = engine_from_options(file, env, region, profile, endpoint_url, local)
     desired = engine.desired()
     values = resolve_outputs(engine.topology.outputs, engine.live(desired), desired)
     if as_json:
         click.echo(json.dumps(values, indent=2))
-    else:
-        width = max((len(name) for name in values), default=0)
+    else:  # a map output (one policy per agent) prints one line per entry, as name.key
+        lines: list[tuple[str, Any]] = []
         for name, value in values.items():
-            click.echo(f"{name:<{width}} = {value if value is not None else '(not created)'}")
-    return EXIT_OK if all(value is not None for value in values.values()) else EXIT_ERROR
+            lines += [(f"{name}.{key}", item) for key, item in value.items()] if isinstance(value, dict) else [(name, value)]
+        width = max((len(label) for label, _ in lines), default=0)
+        for label, item in lines:
+            click.echo(f"{label:<{width}} = {item if item is not None else '(not created)'}")
+    return EXIT_ERROR if missing(values) else EXIT_OK

@@ -292,7 +292,7 @@ def _publish(topology: Topology, aws: Any, events: list[DemoEvent], echo: Echo) 
     """Publish through the agent SDK: validated against the provisioned schemas, batched."""
     from cabructl.agents import EventBridgeAgent, GenericEvent
 
-    agent = EventBridgeAgent(agent_id="cabructl-demo", topology=topology, aws=aws, guards=False)
+    agent = EventBridgeAgent(agent_id="cabructl-demo", topology=topology, aws=aws, guards=False, any_agent=True)
     sdk_events = [GenericEvent(schema=topology.agents[event.agent].events[0], detail=event.detail) for event in events]
     results = agent.publish_many(sdk_events)
     echo(f"Published {results.published} of {len(events)} events in {agent.metrics.put_events_calls} PutEvents call(s):")

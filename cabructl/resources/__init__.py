@@ -15,11 +15,13 @@ def handlers() -> tuple[Handler, ...]:
         events_api_destination,
         events_archive,
         events_bus,
+        events_bus_policy,
         events_connection,
         events_rule,
         events_target,
         iam_policy,
         iam_role,
+        kms_key,
         lambda_permission,
         logs_group,
         logs_resource_policy,
@@ -30,7 +32,9 @@ def handlers() -> tuple[Handler, ...]:
     )
 
     return (
+        kms_key.HANDLER,  # before the queues, topics, bus and archive it encrypts
         events_bus.HANDLER,
+        events_bus_policy.HANDLER,
         events_archive.HANDLER,
         schemas_registry.HANDLER,
         schemas_schema.HANDLER,

@@ -23,6 +23,7 @@ from cabructl.resources.base import Context, Handler, Resource, address, compact
 from cabructl.resources.importing import Field, Form, KindImporter
 from cabructl.resources.events_bus import BUS_ADDRESS, token_pages
 from cabructl.resources.events_rule import canonical_pattern
+from cabructl.resources.kms_key import key_dependency, key_reference
 from cabructl.resources.tags import singleton_address
 from cabructl.topology.model import Topology
 
@@ -30,7 +31,8 @@ KIND = "events.archive"
 LOGICAL = "archive"  # a topology has at most one archive: events.archive.archive
 
 # Canonical attribute → UpdateArchive/CreateArchive parameter.
-_ARCHIVE_FIELDS = {"description": "Description", "retention_days": "RetentionDays", "pattern": "EventPattern"}
+_ARCHIVE_FIELDS = {"description": "Description", "retention_days": "RetentionDays", "pattern": "EventPattern",
+                   "kms_key": "KmsKeyIdentifier"}
 
 
 class ArchiveHandler(Handler):
@@ -41,7 +43,8 @@ class ArchiveHandler(Handler):
         lambda topology, logical: topology.bus.archive,
         {"retention_days": Field(("retention",), Form.DAYS), "description": Field(("description",))},
         {"event_source_arn": "an archive always archives the topology's bus",
-         "pattern": "the topology archives every event on the bus"},
+         "pattern": "the topology archives every event on the bus",
+         "kms_key": "the archive's key is a reference: edit `bus.archive.encryption` by hand"},
     )
 
     # -- desired ------------------------------------------------------------------------
@@ -54,9 +57,10 @@ class ArchiveHandler(Handler):
             "retention_days": archive.retention_days,
             "description": archive.description,
             "pattern": None,  # the topology archives every event on the bus
+            "kms_key": key_reference(topology, context, archive.key),
         }
         identity = {"arn": archive_arn(context, archive.name)}
-        return [Resource(address(KIND, LOGICAL), KIND, archive.name, attributes, (BUS_ADDRESS,), identity)]
+        return [Resource(address(KIND, LOGICAL), KIND, archive.name, attributes, (BUS_ADDRESS, *key_dependency(archive.key)), identity)]
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
@@ -116,8 +120,8 @@ def archive_fields(attributes: Mapping[str, Any], keys: tuple[str, ...], *, clea
         value = attributes[key]
         if key == "pattern" and value is not None:
             value = compact_json(value)
-        if value in (None, "") and not clearing:
-            continue
+        if value in (None, "") and (not clearing or key == "kms_key"):
+            continue  # an archive without KmsKeyIdentifier is under an AWS-owned key: never sent as ""
         fields[_ARCHIVE_FIELDS[key]] = "" if value is None else value
     return fields
 
@@ -130,6 +134,7 @@ def live_attributes(archive: Mapping[str, Any]) -> dict[str, Any]:
         "retention_days": int(archive.get("RetentionDays", 0)),
         "description": archive.get("Description", ""),
         "pattern": canonical_pattern(archive.get("EventPattern")),
+        "kms_key": archive.get("KmsKeyIdentifier"),
     }
 
 

@@ -21,6 +21,7 @@ from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, KindImporter
+from cabructl.resources.kms_key import key_dependency, key_reference
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.topology.model import Topology
 
@@ -32,13 +33,15 @@ BUS_ADDRESS = address(KIND, LOGICAL)
 class BusHandler(Handler):
     kind = KIND
     # Description and tags change in place; the name is the identity (a new name is a new bus).
-    importer = KindImporter(lambda topology, logical: topology.bus, {"description": Field(("description",)), **TAGS})
+    importer = KindImporter(lambda topology, logical: topology.bus, {"description": Field(("description",)), **TAGS},
+                            {"kms_key": "the bus's key is a reference: edit `bus.encryption` by hand"})
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
         bus = topology.bus
-        attributes = {"description": bus.description, "tags": topology.resource_tags(bus.tags, address=BUS_ADDRESS)}
-        return [Resource(BUS_ADDRESS, KIND, bus.name, attributes, (), {"arn": bus_arn(topology, context)})]
+        attributes = {"description": bus.description, "kms_key": key_reference(topology, context, bus.key),
+                      "tags": topology.resource_tags(bus.tags, address=BUS_ADDRESS)}
+        return [Resource(BUS_ADDRESS, KIND, bus.name, attributes, key_dependency(bus.key), {"arn": bus_arn(topology, context)})]
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
@@ -63,20 +66,24 @@ class BusHandler(Handler):
         owned = is_owned_by(tags, topology)
         if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
-        attributes = {"description": bus.get("Description", ""), "tags": tags}
-        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), {"arn": bus["Arn"]}, owned)
+        attributes = {"description": bus.get("Description", ""), "kms_key": bus.get("KmsKeyIdentifier"), "tags": tags}
+        identity = {"arn": bus["Arn"], "policy": bus.get("Policy")}  # the policy: read here once for events.bus_policy
+        return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:
         request: dict[str, Any] = {"Name": resource.name, "Tags": tag_list(resource.attributes["tags"])}
         if resource.attributes["description"]:
             request["Description"] = resource.attributes["description"]
-        aws.settle(lambda: aws.client("events").create_event_bus(**request))
+        if resource.attributes.get("kms_key"):
+            request["KmsKeyIdentifier"] = resource.attributes["kms_key"]
+        aws.settle(lambda: aws.client("events").create_event_bus(**request), propagating=True)  # a new key's alias propagates
 
     def update(self, aws: Any, desired: Resource, live: Resource, changed: tuple[str, ...]) -> None:
-        description = desired.attributes["description"]
-        if description != live.attributes.get("description"):
-            aws.client("events").update_event_bus(Name=live.name, Description=description)
+        description, key = desired.attributes["description"], desired.attributes.get("kms_key")
+        if description != live.attributes.get("description") or key != live.attributes.get("kms_key"):
+            # UpdateEventBus without KmsKeyIdentifier puts the bus back on an AWS-owned key: always send the one wanted
+            aws.client("events").update_event_bus(Name=live.name, Description=description, **({"KmsKeyIdentifier": key} if key else {}))
         update_event_tags(aws, live.identity["arn"], desired.attributes["tags"], live.attributes.get("tags", {}))
 
     def delete(self, aws: Any, live: Resource) -> None:

@@ -1,4 +1,16 @@
-"""iam.policy: the managed policy agents need to publish — PutEvents on the bus, read the registry.
+"""iam.policy: the managed policies agents publish with — one per agent, and the seed's shared one.
+
+Each agent gets ``{prefix}<agent>-publisher`` (address ``iam.policy.<agent>-publisher``):
+PutEvents on the bus only with ``events:source`` equal to the agent's source and
+``events:detail-type`` among its declared events' detail-types (``StringEquals``; EventBridge
+authorizes each PutEvents entry on its own source and detail-type), so no agent can publish
+as another. The shared ``iam.publisher_policy`` (``iam.policy.publisher_policy``) stays for
+principals already attached to it; ``publish: any_agent`` keeps the seed's unconditioned
+PutEvents, which ``policy check`` reports, and ``publish: none`` leaves it the schema reads.
+
+Both read the registry the way the SDK needs: ``DescribeRegistry``/``DescribeSchema`` on the
+registry and its schemas, and ``GetDiscoveredSchema`` on ``*`` in a statement of its own,
+because that action has no resource type (a registry ARN would grant nothing).
 
 IAM specifics this handler encodes:
 
@@ -25,33 +37,48 @@ from cabructl.resources.base import Context, Handler, Resource, address, compact
 from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.documents import normalize_policy, policy
 from cabructl.resources.tags import recorded_address
-from cabructl.topology.model import PublisherPolicy, Topology
+from cabructl.topology.model import AGENT_PUBLISHER_SUFFIX, Agent, Topology, agent_publisher_policy_name
 
 KIND = "iam.policy"
-PUBLISHER_ADDRESS = address(KIND, "publisher_policy")  # iam.publisher_policy, whatever its name
+SHARED_LOGICAL = "publisher_policy"
+PUBLISHER_ADDRESS = address(KIND, SHARED_LOGICAL)  # iam.publisher_policy, whatever its name
+PUBLISH_ANY_AGENT = "any_agent"
 
-SCHEMA_READ_ACTIONS = ("schemas:DescribeRegistry", "schemas:DescribeSchema", "schemas:GetDiscoveredSchema")
+REGISTRY_READ_ACTIONS = ("schemas:DescribeRegistry", "schemas:DescribeSchema")
+DISCOVERED_SCHEMA_ACTION = "schemas:GetDiscoveredSchema"  # no resource type: granted on "*" alone
+SOURCE_KEY = "events:source"
+DETAIL_TYPE_KEY = "events:detail-type"
 
 
 class PolicyHandler(Handler):
     kind = KIND
     replace_on = ("description",)  # IAM has no call that changes a policy's description
-    importer = KindImporter(lambda topology, logical: topology.publisher_policy, {"description": Field(("description",)), **TAGS},
-                            {"document": "generated from the bus and the registry; `cabructl apply` restores it"})
+    importer = KindImporter(lambda topology, logical: topology.publisher_policy if logical == SHARED_LOGICAL else None,
+                            {"description": Field(("description",)), **TAGS},
+                            {"document": "generated from the bus, the registry and the agents; `cabructl apply` restores it"})
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
-        if topology.publisher_policy is None:
-            return []
-        return [self._desired_policy(topology, context, topology.publisher_policy)]
+        """The shared policy first, then one per agent; each only when it grants something (IAM
+        refuses an empty document: an agent with no event and no registry to read gets none)."""
+        resources = []
+        shared = topology.publisher_policy
+        document = publisher_document(topology, context)
+        if shared is not None and document is not None:
+            resources.append(self._resource(topology, context, PUBLISHER_ADDRESS, shared.name, shared.description, shared.tags, document))
+        for agent in topology.agents.values():
+            document = agent_publisher_document(topology, context, agent)
+            if document is not None:
+                resources.append(self._resource(topology, context, agent_policy_address(agent.name),
+                                                agent_publisher_policy_name(topology, agent.name),
+                                                f"Lets the {agent.name} agent publish only its own events and read the registry",
+                                                {}, document))
+        return resources
 
-    def _desired_policy(self, topology: Topology, context: Context, publisher: PublisherPolicy) -> Resource:
-        attributes = {
-            "description": publisher.description,
-            "document": publisher_document(topology, context),
-            "tags": topology.resource_tags(publisher.tags, address=PUBLISHER_ADDRESS),
-        }
-        return Resource(PUBLISHER_ADDRESS, KIND, publisher.name, attributes, (), {"arn": policy_arn(context, publisher.name)})
+    def _resource(self, topology: Topology, context: Context, where: str, name: str, description: str,
+                  tags: Mapping[str, str], document: dict[str, Any] | None) -> Resource:
+        attributes = {"description": description, "document": document, "tags": topology.resource_tags(dict(tags), address=where)}
+        return Resource(where, KIND, name, attributes, (), {"arn": policy_arn(context, name)})
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
@@ -121,13 +148,54 @@ class PolicyHandler(Handler):
 
 
 def publisher_document(topology: Topology, context: Context) -> dict[str, Any] | None:
-    """PutEvents on the bus; with a registry, reading it and every schema in it."""
-    statements = [{"Sid": "PublishToBus", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": [bus_arn(topology, context)]}]
-    if topology.registry is not None:
-        schemas = context.arn("schemas", f"schema/{topology.registry.name}/*")
-        statements.append({"Sid": "ReadSchemas", "Effect": "Allow", "Action": list(SCHEMA_READ_ACTIONS),
-                           "Resource": [registry_arn(topology, context), schemas]})
-    return policy(statements)
+    """The shared policy: the seed's unconditioned PutEvents (``publish: any_agent``), and the schema reads."""
+    shared = topology.publisher_policy
+    statements = []
+    if shared is None or shared.publish == PUBLISH_ANY_AGENT:
+        statements.append({"Sid": "PublishToBus", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": [bus_arn(topology, context)]})
+    return policy(statements + schema_read_statements(topology, context))
+
+
+def agent_publisher_document(topology: Topology, context: Context, agent: Agent) -> dict[str, Any] | None:
+    """PutEvents on the bus as this agent only (its source, its events' detail-types), and the schema reads.
+
+    An agent that declares no event gets no PutEvents statement: the SDK could not publish
+    anything for it, and an empty condition list would not be a valid policy."""
+    detail_types = agent_detail_types(topology, agent)
+    statements = []
+    if detail_types:
+        statements.append({"Sid": "PublishOwnEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
+                           "Resource": [bus_arn(topology, context)],
+                           "Condition": {"StringEquals": {SOURCE_KEY: agent.source, DETAIL_TYPE_KEY: detail_types}}})
+    return policy(statements + schema_read_statements(topology, context))
+
+
+def agent_detail_types(topology: Topology, agent: Agent) -> list[str]:
+    """The detail-types of the events ``agent`` declares: all it may publish, with its source."""
+    return sorted({topology.schemas[name].detail_type for name in agent.events if name in topology.schemas})
+
+
+def schema_read_statements(topology: Topology, context: Context) -> list[dict[str, Any]]:
+    """What the SDK reads in the registry; GetDiscoveredSchema alone on ``*`` (it has no resource type)."""
+    if topology.registry is None:
+        return []
+    schemas = context.arn("schemas", f"schema/{topology.registry.name}/*")
+    return [{"Sid": "ReadSchemas", "Effect": "Allow", "Action": list(REGISTRY_READ_ACTIONS),
+             "Resource": [registry_arn(topology, context), schemas]},
+            {"Sid": "ReadDiscoveredSchemas", "Effect": "Allow", "Action": [DISCOVERED_SCHEMA_ACTION], "Resource": ["*"]}]
+
+
+def agent_policy_address(agent: str) -> str:
+    """``iam.policy.<agent>-publisher``: the suffix keeps it apart from the shared ``iam.policy.publisher_policy``."""
+    return address(KIND, f"{agent}{AGENT_PUBLISHER_SUFFIX}")
+
+
+def agent_of(resource_address: str) -> str | None:
+    """The agent whose publisher policy lives at ``resource_address``, or None."""
+    prefix = f"{KIND}."
+    if not resource_address.startswith(prefix) or not resource_address.endswith(AGENT_PUBLISHER_SUFFIX):
+        return None
+    return resource_address[len(prefix):-len(AGENT_PUBLISHER_SUFFIX)] or None
 
 
 def _non_default(versions: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -4,13 +4,21 @@ The topic policy is derived from the rules: every rule that targets the topic is
 named in ``aws:SourceArn`` (AWS-FACTS: "SNS target"). Without it EventBridge
 cannot deliver.
 
-Choice: cabructl owns the *whole* policy document, and that document keeps the
-account owner's statement exactly as SNS writes it on a new topic (same Version,
-Id and Sid). SNS has no "no policy" state: a topic always has one, the default
-until set. Keeping the owner statement means a topic no rule targets equals a
-fresh topic (no write, no perpetual diff), removing the last rule restores the
-default instead of leaving an EventBridge-only policy, and the account keeps the
-access it had. Anything else added to the policy outside cabructl shows as drift.
+Choice: cabructl owns the *whole* policy document. SNS has no "no policy" state:
+a topic always has one, the default until set, so the document always keeps an
+owner statement: the account may read, subscribe to, publish to and delete the
+topic, as SNS's default allows (changing the policy itself is left to the account's
+identity policies, which suffice within the account: constants.SNS_OWNER_ACTIONS).
+SNS writes its default as Version 2008-10-17 with ``Principal: {"AWS": "*"}``
+narrowed by ``AWS:SourceOwner``; cabructl writes Version 2012-10-17 and names the
+account (``arn:aws:iam::ACCOUNT:root``) instead, because a wildcard principal is
+what ``policy check`` (PRIN001) refuses, and the condition-less account principal
+is the same grant said plainly. What AWS services did through ``SourceOwner`` is
+granted explicitly: CloudWatch for the cost alarm that notifies the topic (scoped
+by ``aws:SourceAccount``), and EventBridge for its rules (by ``aws:SourceArn``). A topic created by
+cabructl gets this policy in CreateTopic; one created with SNS's default is
+updated once. Removing the last rule restores the owner statement alone, and
+anything added to the policy outside cabructl shows as drift.
 """
 
 from __future__ import annotations
@@ -18,13 +26,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.constants import SNS_DEFAULT_POLICY_ID, SNS_DEFAULT_POLICY_VERSION, SNS_DEFAULT_STATEMENT_ID, SNS_OWNER_ACTIONS
+from cabructl.constants import SNS_ALARM_STATEMENT_ID, SNS_OWNER_ACTIONS, SNS_OWNER_STATEMENT_ID
 from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, KindImporter
+from cabructl.resources.kms_key import key_dependency, key_reference
 from cabructl.resources.targets.topic import TOPIC
 from cabructl.resources.tags import tag_index, recorded_address, tags_of
-from cabructl.resources.documents import normalize_policy, service_statement
+from cabructl.resources.documents import POLICY_VERSION, normalize_policy, service_statement
 from cabructl.topology.model import Topic, Topology
 
 KIND = "sns.topic"
@@ -50,11 +59,11 @@ class TopicHandler(Handler):
         arn = topic_arn(topology, context, topic.logical)
         attributes = {
             "display_name": topic.display_name,
-            "kms_key": topic.kms_key,
+            "kms_key": key_reference(topology, context, topic.key) or topic.kms_key,
             "policy": topic_policy(topology, context, topic.logical, arn),
             "tags": topology.resource_tags(topic.tags, address=address(KIND, topic.logical)),
         }
-        return Resource(address(KIND, topic.logical), KIND, topic.name, attributes, (), {"arn": arn})
+        return Resource(address(KIND, topic.logical), KIND, topic.name, attributes, key_dependency(topic.key), {"arn": arn})
 
     # -- discover -----------------------------------------------------------------------
     def discover(self, aws: Any, topology: Topology, context: Context, desired: list[Resource]) -> list[Resource]:
@@ -103,24 +112,43 @@ class TopicHandler(Handler):
 
 
 def topic_policy(topology: Topology, context: Context, logical: str, arn: str) -> dict[str, Any] | None:
-    """The whole topic policy: the owner's default statement, plus EventBridge for the rules
-    that target the topic (scoped by ``aws:SourceArn``)."""
+    """The whole topic policy: the owner statement, CloudWatch for the cost alarm that notifies
+    the topic, and EventBridge for the rules that target it (scoped by ``aws:SourceArn``)."""
     statements = [owner_statement(context, arn)]
+    alarm = topology.cost_alarm
+    if alarm is not None and logical in alarm.actions:
+        statements.append(alarm_statement(context, arn))
     rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, TOPIC.key, logical)]
     if rule_arns:
         statements.append(service_statement("AllowEventBridgeRules", "events.amazonaws.com", ["sns:Publish"], arn, rule_arns))
-    return normalize_policy({"Version": SNS_DEFAULT_POLICY_VERSION, "Id": SNS_DEFAULT_POLICY_ID, "Statement": statements})
+    return normalize_policy({"Version": POLICY_VERSION, "Statement": statements})
 
 
 def owner_statement(context: Context, arn: str) -> dict[str, Any]:
-    """SNS's default statement: the topic's own account may manage and publish."""
+    """The topic's own account may use the topic (SNS's default statement without its permissions
+    management), named as the account rather than as ``"*"`` under an ``AWS:SourceOwner`` condition."""
     return {
-        "Sid": SNS_DEFAULT_STATEMENT_ID,
+        "Sid": SNS_OWNER_STATEMENT_ID,
         "Effect": "Allow",
-        "Principal": {"AWS": "*"},
+        "Principal": {"AWS": f"arn:{context.partition}:iam::{context.account_id}:root"},
         "Action": list(SNS_OWNER_ACTIONS),
         "Resource": arn,
-        "Condition": {"StringEquals": {"AWS:SourceOwner": context.account_id}},
+    }
+
+
+def alarm_statement(context: Context, arn: str) -> dict[str, Any]:
+    """CloudWatch may publish the cost alarm's notifications, for alarms of this account only.
+
+    Scoped by ``aws:SourceAccount`` rather than by the alarm's ARN: the alarm already holds the
+    topic's ARN in its actions, and a topic policy holding the alarm's ARN would make each depend
+    on the other in the live graph (engine/graph.py), leaving no order to delete them in."""
+    return {
+        "Sid": SNS_ALARM_STATEMENT_ID,
+        "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
+        "Action": ["sns:Publish"],
+        "Resource": [arn],
+        "Condition": {"StringEquals": {"aws:SourceAccount": [context.account_id]}},
     }
 
 

@@ -14,9 +14,11 @@ from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, Form, KindImporter
+from cabructl.resources.kms_key import key_dependency, key_reference
 from cabructl.resources.targets.queue import QUEUE
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
 from cabructl.resources.documents import normalize_policy, policy, service_statement
+from cabructl.topology.key_checks import AWS_MANAGED_KEYS
 from cabructl.topology.model import Queue, Topology
 
 KIND = "sqs.queue"
@@ -61,6 +63,7 @@ class QueueHandler(Handler):
         if queue.redrive_dead_letter:
             redrive = {"dead_letter_arn": queue_arn(topology, context, queue.redrive_dead_letter), "max_receives": queue.redrive_max_receives}
             depends_on = (address(KIND, queue.redrive_dead_letter),)
+        depends_on += key_dependency(queue.key)
         attributes = {
             "fifo": queue.fifo,
             "retention": queue.retention,
@@ -68,7 +71,7 @@ class QueueHandler(Handler):
             "receive_wait": queue.receive_wait,
             "delay": queue.delay,
             "encryption": queue.encryption,
-            "kms_key": queue.kms_key if queue.encryption == "kms" else None,
+            "kms_key": key_reference(topology, context, queue.key) or (queue.kms_key if queue.encryption == "kms" else None),
             "redrive": redrive,
             "policy": delivery_policy(topology, context, queue.logical, arn),
             "tags": topology.resource_tags(queue.tags, address=address(KIND, queue.logical)),
@@ -158,6 +161,8 @@ def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only
         result["FifoQueue"] = "true"
     if keys & {"encryption", "kms_key"}:
         result.update(_encryption_attributes(attributes["encryption"], attributes.get("kms_key")))
+        if only is not None and attributes["encryption"] != "kms":
+            result["KmsMasterKeyId"] = ""  # leaving SSE-KMS (a key no longer declared): the key must be cleared too
     if "redrive" in keys and attributes.get("redrive"):
         redrive = attributes["redrive"]
         result["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": redrive["dead_letter_arn"], "maxReceiveCount": redrive["max_receives"]})
@@ -170,7 +175,7 @@ def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only
 
 def _encryption_attributes(encryption: str, kms_key: str | None) -> dict[str, str]:
     if encryption == "kms":
-        return {"KmsMasterKeyId": kms_key or "alias/aws/sqs", "SqsManagedSseEnabled": "false"}
+        return {"KmsMasterKeyId": kms_key or AWS_MANAGED_KEYS["queues"], "SqsManagedSseEnabled": "false"}
     if encryption == "sqs":
         return {"SqsManagedSseEnabled": "true"}
     return {"SqsManagedSseEnabled": "false"}

@@ -14,7 +14,8 @@ from cabructl import constants as limits
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
 from cabructl.topology.destination_checks import check_api_destination_urls
 from cabructl.topology.input_checks import check_message_groups, check_target_input
-from cabructl.topology.model import Topology
+from cabructl.topology.key_checks import check_aws_managed_keys, check_keys
+from cabructl.topology.model import Topology, agent_publisher_policy_name
 from cabructl.topology.pattern_checks import check_patterns_against_schemas
 from cabructl.topology.target_checks import check_input_taken, check_target_locations, check_target_parameters
 from cabructl.topology.source import SourceMap
@@ -74,6 +75,8 @@ def _output_targets(topology: Topology) -> dict[str, tuple[str, ...]]:
         targets["schemas.registry"] = ("name", "arn")
     if topology.publisher_policy is not None:
         targets["iam.publisher_policy"] = ("name", "arn")
+    targets["iam.agent_publisher_policies"] = ("name", "arn")  # every agent's own publisher policy, a map (maybe empty)
+    targets.update({f"iam.agent_publisher_policies.{agent}": ("name", "arn") for agent in topology.agents})
     for section, attributes in (("queues", ("name", "arn", "url")), ("topics", ("name", "arn")), ("log_groups", ("name", "arn")), ("rules", ("name", "arn"))):
         for logical in getattr(topology, section):
             targets[f"{section}.{logical}"] = attributes
@@ -118,6 +121,8 @@ def check_names(topology: Topology) -> Iterator[Finding]:
     for kind, resource in (("dashboard", topology.dashboard), ("alarm", topology.cost_alarm), ("policy", topology.publisher_policy)):
         if resource is not None:
             yield from _name_finding(resource.path + ("name",), kind, resource.name)
+    for agent in topology.agents.values():  # its own publisher policy, named after it
+        yield from _name_finding(agent.path, "policy", agent_publisher_policy_name(topology, agent.name))
 
 
 def _out_of_range(path: Path, what: str, value: int, bounds: tuple[int, int], unit: str = "s") -> Iterator[Finding]:
@@ -133,7 +138,7 @@ def check_ranges(topology: Topology) -> Iterator[Finding]:
         yield from _out_of_range(queue.path + ("visibility_timeout",), "visibility timeout", queue.visibility_timeout, limits.SQS_VISIBILITY_RANGE)
         yield from _out_of_range(queue.path + ("receive_wait",), "receive wait", queue.receive_wait, limits.SQS_RECEIVE_WAIT_RANGE)
         yield from _out_of_range(queue.path + ("delay",), "delay", queue.delay, limits.SQS_DELAY_RANGE)
-        if queue.encryption == "kms" and not queue.kms_key:
+        if queue.encryption == "kms" and not queue.kms_key and not queue.key:
             yield (queue.path + ("encryption",), "missing-kms-key", "encryption kms needs `kms_key`", None)
     for group in topology.log_groups.values():
         if group.retention_seconds is not None:
@@ -222,6 +227,8 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_target_input,
     check_message_groups,
     check_api_destination_urls,
+    check_keys,
+    check_aws_managed_keys,
     check_target_parameters,
     check_target_locations,
     check_input_taken,

@@ -23,6 +23,7 @@ from cabructl.topology.model import (
     EventSchema,
     HttpParameters,
     InputTransformer,
+    Key,
     LogGroup,
     PublisherPolicy,
     Queue,
@@ -32,6 +33,7 @@ from cabructl.topology.model import (
     Secret,
     Target,
     Topic,
+    QUEUE_ENCRYPTIONS,
     Topology,
     parse_duration,
     parse_ratio,
@@ -80,6 +82,7 @@ def build_topology(document: dict[str, Any], file: str, environments: tuple[str,
         connections={logical: _connection(logical, spec, namer) for logical, spec in document.get("connections", {}).items()},
         api_destinations={logical: _api_destination(logical, spec, namer)
                           for logical, spec in document.get("api_destinations", {}).items()},
+        keys={logical: _key(logical, spec, namer) for logical, spec in document.get("keys", {}).items()},
         agents={name: _agent(name, spec) for name, spec in document.get("agents", {}).items()},
         budget=_budget(document.get("budget")),
         dashboard=_dashboard(monitoring.get("dashboard"), namer),
@@ -100,8 +103,16 @@ def _bus(spec: dict[str, Any], namer: _Namer) -> Bus:
             description=archive_spec.get("description", ""),
             retention_days=parse_duration(archive_spec.get("retention", 0)) // 86_400,
             path=("bus", "archive"),
+            key=archive_spec.get("encryption"),
         )
-    return Bus(namer.expand(spec["name"]), spec.get("description", ""), dict(spec.get("tags", {})), archive)
+    return Bus(namer.expand(spec["name"]), spec.get("description", ""), dict(spec.get("tags", {})), archive,
+               key=spec.get("encryption"))
+
+
+def _key(logical: str, spec: dict[str, Any], namer: _Namer) -> Key:
+    alias = spec.get("alias")
+    return Key(logical, namer.expand(alias) if alias else namer.prefix + logical, spec.get("description", ""),
+               bool(spec.get("rotation", True)), tuple(spec.get("consumers", ())), dict(spec.get("tags", {})), ("keys", logical))
 
 
 def _registry(spec: dict[str, Any] | None, namer: _Namer) -> Registry | None:
@@ -189,6 +200,8 @@ def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
     if fifo and not name.endswith(SQS_FIFO_SUFFIX):
         name += SQS_FIFO_SUFFIX
     redrive = spec.get("redrive") or {}
+    encryption = spec.get("encryption", "sqs")
+    key = None if encryption in QUEUE_ENCRYPTIONS else encryption  # a declared key's logical name
     return Queue(
         logical=logical,
         name=name,
@@ -196,18 +209,20 @@ def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
         visibility_timeout=parse_duration(spec.get("visibility_timeout", SQS_VISIBILITY_DEFAULT)),
         receive_wait=parse_duration(spec.get("receive_wait", 0)),
         delay=parse_duration(spec.get("delay", 0)),
-        encryption=spec.get("encryption", "sqs"),
-        kms_key=spec.get("kms_key"),
+        encryption="kms" if key else encryption,
+        kms_key=None if key else spec.get("kms_key"),
         fifo=fifo,
         redrive_dead_letter=redrive.get("dead_letter"),
         redrive_max_receives=int(redrive.get("max_receives", 5)),
         tags=dict(spec.get("tags", {})),
         path=("queues", logical),
+        key=key,
     )
 
 
 def _topic(logical: str, spec: dict[str, Any], namer: _Namer) -> Topic:
-    return Topic(logical, namer.name(spec, logical), spec.get("display_name", ""), spec.get("kms_key"), dict(spec.get("tags", {})), ("topics", logical))
+    return Topic(logical, namer.name(spec, logical), spec.get("display_name", ""), spec.get("kms_key"), dict(spec.get("tags", {})), ("topics", logical),
+                 key=spec.get("encryption"))
 
 
 def _log_group(logical: str, spec: dict[str, Any], namer: _Namer) -> LogGroup:
@@ -229,7 +244,13 @@ def _agent(name: str, spec: dict[str, Any]) -> Agent:
         mix={field_name: dict(shares) for field_name, shares in spec.get("mix", {}).items()},
         on_limit=spec.get("on_limit", "raise"),
         path=("agents", name),
+        accounts=_accounts(spec.get("account", ())),
     )
+
+
+def _accounts(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``account:`` is one account id or a list of them: always a tuple, in the order written."""
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _budget(spec: dict[str, Any] | None) -> Budget | None:
@@ -263,4 +284,5 @@ def _cost_alarm(spec: dict[str, Any] | None, namer: _Namer) -> CostAlarm | None:
 def _publisher_policy(spec: dict[str, Any] | None, namer: _Namer) -> PublisherPolicy | None:
     if spec is None:
         return None
-    return PublisherPolicy(namer.name(spec, "agent-event-publisher"), spec.get("description", ""), dict(spec.get("tags", {})))
+    return PublisherPolicy(namer.name(spec, "agent-event-publisher"), spec.get("description", ""), dict(spec.get("tags", {})),
+                           publish=spec.get("publish", "any_agent"))

@@ -47,12 +47,35 @@ def parse_ratio(value: float | str) -> float:
     return float(value)
 
 
+QUEUE_ENCRYPTIONS = ("sqs", "kms", "none")  # what a queue's ``encryption`` names besides a declared key
+
+
+@dataclass(frozen=True)
+class Key:
+    """A customer-managed KMS key the topology owns (``keys.<logical>``): what encrypts its queues,
+    topics, bus or archive when EventBridge must be able to use the key (an AWS-managed one it cannot)."""
+
+    logical: str
+    alias: str  # without ``alias/``: the prefix plus the logical name unless ``alias:`` says otherwise
+    description: str
+    rotation: bool
+    consumers: tuple[str, ...]  # principal ARNs allowed kms:Decrypt (those that read what it encrypts)
+    tags: dict[str, str]
+    path: Path
+
+    @property
+    def alias_name(self) -> str:
+        """The AWS alias name: ``alias/<alias>``."""
+        return f"alias/{self.alias}"
+
+
 @dataclass(frozen=True)
 class Archive:
     name: str
     description: str
     retention_days: int
     path: Path
+    key: str | None = None  # logical name of the key in ``keys`` that encrypts it
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,7 @@ class Bus:
     tags: dict[str, str]
     archive: Archive | None
     path: Path = ("bus",)
+    key: str | None = None  # logical name of the key in ``keys`` that encrypts it
 
 
 @dataclass(frozen=True)
@@ -174,6 +198,7 @@ class Queue:
     redrive_max_receives: int
     tags: dict[str, str]
     path: Path
+    key: str | None = None  # ``encryption: <a key in keys>`` (then ``encryption`` is "kms")
 
 
 @dataclass(frozen=True)
@@ -184,6 +209,7 @@ class Topic:
     kms_key: str | None
     tags: dict[str, str]
     path: Path
+    key: str | None = None  # ``encryption: <a key in keys>``
 
 
 @dataclass(frozen=True)
@@ -246,6 +272,7 @@ class Agent:
     mix: dict[str, dict[str, float]]
     on_limit: str
     path: Path
+    accounts: tuple[str, ...] = ()  # ``account:``: other accounts it publishes from (the bus policy grants them)
 
 
 @dataclass(frozen=True)
@@ -279,10 +306,26 @@ class CostAlarm:
 
 @dataclass(frozen=True)
 class PublisherPolicy:
+    """The seed's shared publisher policy, kept for the principals already attached to it.
+
+    ``publish`` is what it grants on the bus: ``any_agent`` (the seed: PutEvents with any
+    source and detail-type, which lets one agent publish as another) or ``none`` (schema
+    reads only; each agent publishes through its own ``{prefix}<agent>-publisher`` policy).
+    """
+
     name: str
     description: str
     tags: dict[str, str]
     path: Path = ("iam", "publisher_policy")
+    publish: str = "any_agent"
+
+
+AGENT_PUBLISHER_SUFFIX = "-publisher"
+
+
+def agent_publisher_policy_name(topology: "Topology", agent: str) -> str:
+    """``{prefix}<agent>-publisher``: the managed policy that lets one agent publish only its own events."""
+    return f"{topology.prefix}{agent}{AGENT_PUBLISHER_SUFFIX}"
 
 
 @dataclass
@@ -311,6 +354,7 @@ class Topology:
     outputs: dict[str, str]
     connections: dict[str, Connection] = field(default_factory=dict)
     api_destinations: dict[str, ApiDestination] = field(default_factory=dict)
+    keys: dict[str, Key] = field(default_factory=dict)
     document: dict[str, Any] = field(repr=False, default_factory=dict)
     source_map: Any = field(repr=False, default=None)
 

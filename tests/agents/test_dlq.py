@@ -59,7 +59,7 @@ def test_redrive_via_the_bus_republishes_then_deletes(topology: Topology, backbo
     details = [issue(description=f"lost {n}").to_detail() for n in range(12)]
     for detail in details:
         send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(detail)))
-    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, any_agent=True)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
     report = redrive(agent, queue, wait_seconds=0, via_bus=True)
     assert len(report.redriven) == 12 and report.failed == []
@@ -75,7 +75,7 @@ def test_a_failed_republish_leaves_the_message_in_the_queue(topology: Topology, 
         send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(description=text).to_detail())))
     send_dead_letter(backbone.aws, dlq_url, "this is not an event")
     send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(severity="SEVERE").to_detail())))
-    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, sleep=lambda seconds: None)
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, any_agent=True, sleep=lambda seconds: None)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
     report = redrive(agent, queue, wait_seconds=0, via_bus=True)
     assert len(report.redriven) == 1
@@ -120,7 +120,7 @@ def test_a_good_body_is_its_event() -> None:
 def test_a_deeply_nested_message_is_skipped_and_the_others_redriven(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
     send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue(description="good").to_detail())))
     bad = send_dead_letter(backbone.aws, dlq_url, MALFORMED[1][1])
-    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, any_agent=True)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
     report = redrive(agent, queue, wait_seconds=0, via_bus=True)
     assert len(report.redriven) == 1 and [(letter.message_id, reason[:36]) for letter, reason in report.failed] == \
@@ -151,7 +151,7 @@ def test_redrive_delivers_to_the_failed_target_only_with_its_input(topology: Top
     attributes = {"RULE_ARN": RULE_ARN, "TARGET_ARN": failed_arn, "ERROR_CODE": "NO_PERMISSIONS", "ERROR_MESSAGE": "denied"}
     backbone.aws.client("sqs").send_message(QueueUrl=dlq_url, MessageBody=json.dumps(failed_event(detail)), MessageAttributes={
         name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()})
-    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, any_agent=True)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
     report = redrive(agent, queue, wait_seconds=0)
     assert [where for _, where in report.redriven] == [failed_arn] and report.failed == []
@@ -162,7 +162,7 @@ def test_redrive_delivers_to_the_failed_target_only_with_its_input(topology: Top
 
 def test_a_letter_whose_target_is_gone_stays_and_says_to_use_the_bus(topology: Topology, backbone: Backbone, dlq_url: str) -> None:
     send_dead_letter(backbone.aws, dlq_url, json.dumps(failed_event(issue().to_detail())))  # its rule does not exist here
-    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False)
+    agent = EventBridgeAgent("ops", topology=topology, aws=backbone.aws, guards=False, any_agent=True)
     [queue] = resolve_queues(topology, backbone.aws, "eventbridge-dlq", False)
     report = redrive(agent, queue, wait_seconds=0)
     [(_, reason)] = report.failed

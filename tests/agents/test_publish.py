@@ -34,7 +34,8 @@ def test_a_seed_style_publish_reaches_the_bus_with_the_topologys_source_and_type
 
 
 def test_each_kind_goes_out_under_its_own_source(make_agent: Callable[..., EventBridgeAgent], backbone: Backbone) -> None:
-    agent = make_agent()
+    """An operator's client (any_agent) publishes for every agent, each event as the agent that declares it."""
+    agent = make_agent(any_agent=True)
     agent.publish_feature_request(feature())
     agent.publish_code_change(change())
     agent.publish_test_results(run_results())

@@ -9,6 +9,7 @@ The steps build on each other, so they run in file order in one module.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,37 @@ def test_apply_then_plan_is_empty(cli: Cli) -> None:
     assert "No changes" in again.stdout
 
 
+def live_policy(endpoint: str, name: str) -> dict[str, Any]:
+    """The default version of a managed policy as IAM holds it (the document apply wrote)."""
+    iam = client("iam", endpoint)
+    arn = next(p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"] if p["PolicyName"] == name)
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def may_publish(document: dict[str, Any], bus_arn: str, source: str, detail_type: str) -> bool:
+    from cabructl.policy.iam import Request, identity_allows
+
+    context = {"events:source": source, "events:detail-type": detail_type}
+    return identity_allows([document], Request("", "events:PutEvents", bus_arn, context))
+
+
+def test_each_agents_live_policy_lets_it_publish_as_itself_only(workdir: Path, endpoint: str) -> None:
+    """The policies as applied, proven with the policy evaluator: no agent may publish as another."""
+    topology = load_topology(str(workdir / "topology.yaml"))
+    bus_arn = client("events", endpoint).describe_event_bus(Name=topology.bus.name)["Arn"]
+    monitor = live_policy(endpoint, f"{topology.prefix}monitor-publisher")
+    product = live_policy(endpoint, f"{topology.prefix}product-publisher")
+    assert may_publish(monitor, bus_arn, "cabruca.agents.monitor", "Issue Detection Event")
+    assert not may_publish(monitor, bus_arn, "cabruca.agents.monitor", "Code Change Event")
+    assert not may_publish(monitor, bus_arn, "cabruca.agents.developer", "Code Change Event")
+    assert may_publish(product, bus_arn, "cabruca.agents.product", "Feature Request Event")
+    assert not may_publish(product, bus_arn, "cabruca.agents.monitor", "Feature Request Event")
+    shared = live_policy(endpoint, f"{topology.prefix}agent-event-publisher")  # the seed's, kept for what is attached
+    assert not may_publish(shared, bus_arn, "cabruca.agents.monitor", "Issue Detection Event")
+
+
 def test_outputs_through_local_without_any_aws_configuration(cli: Cli, local_state: Path, workdir: Path) -> None:
     """`--local` finds the running endpoint by itself: no AWS variable is exported."""
     bare = {key: value for key, value in cli.env.items() if not key.startswith("AWS_")}
@@ -67,6 +99,10 @@ def test_outputs_through_local_without_any_aws_configuration(cli: Cli, local_sta
     assert outputs["dlq_url"].endswith("/cabruca-segmentation-prod-eventbridge-dlq")
     assert outputs["critical_dlq_url"].endswith("/cabruca-segmentation-prod-critical-events-dlq")
     assert outputs["agent_event_publisher_policy_arn"].endswith(":policy/cabruca-segmentation-prod-agent-event-publisher")
+    assert {agent: arn.rsplit("/", 1)[1] for agent, arn in outputs["agent_publisher_policy_arns"].items()} == {
+        agent: f"cabruca-segmentation-prod-{agent}-publisher" for agent in ("developer", "monitor", "product", "tester")}
+    text = local.run("outputs", "--local").stdout  # a map prints one line per agent
+    assert re.search(r"^agent_publisher_policy_arns\.monitor +=.*:policy/cabruca-segmentation-prod-monitor-publisher$", text, re.M)
     assert outputs["critical_alerts_topic_arn"].endswith(":cabruca-segmentation-prod-critical-alerts")
 
 

@@ -33,7 +33,7 @@ def must_go_first(live: Mapping[str, Resource]) -> Iterator[tuple[str, str]]:
             for key in ("arn", "dead_letter_arn", "role_arn"):  # its destination, dead letters, the role it delivers through
                 if resource.attributes.get(key) in arns:
                     yield address, arns[resource.attributes[key]]
-        if resource.kind in ("schemas.schema", "events.rule"):
+        if resource.kind in ("schemas.schema", "events.rule", "events.bus_policy"):  # the bus policy's statements before the bus
             yield address, str(resource.parent)
         if resource.kind == "events.archive":
             yield address, arns[resource.attributes["event_source_arn"]]
@@ -49,6 +49,8 @@ def must_go_first(live: Mapping[str, Resource]) -> Iterator[tuple[str, str]]:
             yield address, arns[resource.identity["connection_arn"]]
         if resource.kind == "sqs.queue" and resource.attributes.get("redrive"):
             yield address, arns[resource.attributes["redrive"]["dead_letter_arn"]]
+        if resource.attributes.get("kms_key") in arns:  # what a key encrypts before the key (named by its alias ARN)
+            yield address, arns[resource.attributes["kms_key"]]
 
 
 def check_order(order: list[str], live: Mapping[str, Resource]) -> None:
@@ -65,7 +67,19 @@ HOOKS = ("        dead_letter: eventbridge-dlq\n\nqueues:\n",
          "api_destinations:\n  ci-webhook: {connection: ci, url: \"https://ci.example.com/hooks\", method: POST}\n\nqueues:\n")
 
 
-@pytest.mark.parametrize("edits", [pytest.param((), id="real"), pytest.param((HOOKS,), id="with-an-api-destination")])
+# Nor an agent in another account: this edit gives the monitor agent one, so the bus policy holds a statement.
+FOREIGN_AGENT = ("  monitor:\n    source: cabruca.agents.monitor\n", '  monitor:\n    source: cabruca.agents.monitor\n    account: "111122223333"\n')
+
+
+# The real topology declares no key: this edit encrypts the dead-letter queue with one.
+KEYED = ("queues:\n  eventbridge-dlq:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n",
+         "keys:\n  dead-letters: {description: failed deliveries}\n\nqueues:\n  eventbridge-dlq:\n    retention: 14d\n"
+         "    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: dead-letters\n")
+
+
+@pytest.mark.parametrize("edits", [pytest.param((), id="real"), pytest.param((HOOKS,), id="with-an-api-destination"),
+                                   pytest.param((FOREIGN_AGENT,), id="with-a-foreign-agent"),
+                                   pytest.param((KEYED,), id="with-a-key")])
 def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(deploy: Any, edits: tuple[tuple[str, str], ...],
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CABRUCTL_TEST_CI_KEY", "a-key")
@@ -74,10 +88,14 @@ def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(de
     plan = engine.plan(destroy=True)
     live = engine.live()
     started: list[str] = []
-    result = engine.apply(plan, progress=lambda event, change, _: started.append(change.address) if event == "start" else None)
+    # a key always holds data in effect (what it encrypted); the queue it encrypts is empty
+    result = engine.apply(plan, allow_data_loss=edits == (KEYED,),
+                          progress=lambda event, change, _: started.append(change.address) if event == "start" else None)
     assert result.ok, [outcome.error for outcome in result.failed]
     assert sorted(started) == sorted(live)
-    assert not edits or {"events.connection.ci", "events.api_destination.ci-webhook"} <= set(live)
+    assert edits != (HOOKS,) or {"events.connection.ci", "events.api_destination.ci-webhook"} <= set(live)
+    assert edits != (FOREIGN_AGENT,) or "events.bus_policy.bus_policy" in live
+    assert edits != (KEYED,) or "kms.key.dead-letters" in live
     check_order(started, live)
 
 
@@ -125,5 +143,5 @@ def test_delete_batches_respect_the_graph(tmp_path: Path, rules: int) -> None:
                for address, resource in live.items()]
     batches = delete_batches(changes)
     check_order([change.address for batch in batches for change in batch], live)
-    assert len(live) == 30 + rules * 6
+    assert len(live) == 34 + rules * 6  # 30, and each of the 4 agents' own publisher policy
     assert len(batches) <= 6, "independent deletes share a batch (they run in parallel)"

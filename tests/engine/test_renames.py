@@ -34,8 +34,10 @@ NOT_RENAMEABLE = {
     "logs.resource_policy": "cabructl names it ({prefix}eventbridge-logs); the topology cannot",
     "iam.role": "cabructl names the targets role ({prefix}eventbridge-targets); the topology cannot",
     "lambda.permission": "its Sid is derived from project, environment and rule; the topology names no statement",
+    "events.bus_policy": "one per topology at a fixed address, named by its bus; its Sids are derived from the agents",
     "events.connection": "the real topology declares none: tests/resources/test_events_connection.py renames one",
     "events.api_destination": "the real topology declares none: a new name is a new one, as for its connection",
+    "kms.key": "the real topology declares no key: tests/resources/test_kms_key.py gives one a new alias (a replace)",
 }
 
 # kind → does a resource of that name exist? (raw boto3, not cabructl's discovery)

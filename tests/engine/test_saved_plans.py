@@ -151,7 +151,10 @@ CHANGES: dict[str, Change] = {
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "states:*", "Resource": "*"}]})),
     "lambda.permission": lambda d: d.client("lambda").remove_permission(
         FunctionName=d.function, StatementId=f"cabructl-{d.topology.project}-{d.topology.environment}-failed-tests"),
+    "events.bus_policy": lambda d: d.client("events").remove_permission(
+        EventBusName=d.bus, StatementId=f"cabructl-{d.topology.project}-{d.topology.environment}-monitor-{FOREIGN_ACCOUNT}"),
     "events.connection": lambda d: _connection(d, d.prefix + "someone-elses"),  # under the prefix: ours to delete
+    "kms.key": lambda d: d.client("kms").tag_resource(KeyId=_key_id(d, d.prefix + "dead-letters"), Tags=[{"TagKey": "Team", "TagValue": "other"}]),
     "events.api_destination": lambda d: d.client("events").create_api_destination(
         Name=d.prefix + "someone-elses", ConnectionArn=_connection(d, f"elsewhere-{uuid.uuid4().hex[:8]}"),
         InvocationEndpoint="https://example.com/hook", HttpMethod="POST"),
@@ -167,8 +170,28 @@ GRANT_TARGETS = "".join(f"      - id: {id}\n        {key}: {ref}\n        retry:
                             ("start", "state_machine", '"arn:aws:states:{region}:{account}:stateMachine:sm"')))
 
 
+# The real topology has no agent in another account: this edit puts the monitor agent in one (a bus-policy statement).
+FOREIGN_ACCOUNT = "111122223333"
+FOREIGN_AGENT = ("  monitor:\n    source: cabruca.agents.monitor\n",
+                 f'  monitor:\n    source: cabruca.agents.monitor\n    account: "{FOREIGN_ACCOUNT}"\n')
+
+
+# The real topology declares no key: this edit encrypts the dead-letter queue with one.
+KEYED = ("queues:\n  eventbridge-dlq:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n",
+         "keys:\n  dead-letters: {description: failed deliveries}\n\nqueues:\n  eventbridge-dlq:\n    retention: 14d\n"
+         "    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: dead-letters\n")
+
+
+def _key_id(d: Any, alias: str) -> str:
+    return next(a["TargetKeyId"] for a in d.client("kms").list_aliases()["Aliases"] if a["AliasName"] == f"alias/{alias}")
+
+
 def deployed_for(deploy: Any, kind: str) -> Any:
     """A deployment holding a resource of ``kind``."""
+    if kind == "kms.key":
+        return deploy(KEYED)
+    if kind == "events.bus_policy":
+        return deploy(FOREIGN_AGENT)
     if kind not in NEEDS_GRANTS:
         return deploy()
     function = f"saved-plan-{uuid.uuid4().hex[:8]}"

@@ -36,7 +36,7 @@ def test_create_reads_back_as_declared_and_the_next_plan_is_empty(aws: Aws, topo
     assert [(change.address, change.action) for change in plan.changes] == [("events.bus.bus", Action.CREATE), (ADDRESS, Action.CREATE)]
     live = Engine(topology, aws, kinds=KINDS).live()[ADDRESS]
     assert live.attributes == {"event_source_arn": bus_arn(aws, topology.bus.name), "retention_days": 7,
-                               "description": topology.bus.archive.description, "pattern": None}
+                               "description": topology.bus.archive.description, "pattern": None, "kms_key": None}
     assert live.owned and events_archive.HANDLER.data_held(live) is None
 
 
@@ -130,7 +130,8 @@ def test_ownership_by_name(aws: Aws, topology: Topology, converge: Any, plan_for
 )
 def test_live_attributes_fill_what_aws_leaves_out(described: dict[str, Any], expected: dict[str, Any]) -> None:
     response = {"EventSourceArn": "arn:aws:events:sa-east-1:1:event-bus/b", **described}
-    assert events_archive.live_attributes(response) == {"event_source_arn": "arn:aws:events:sa-east-1:1:event-bus/b", **expected}
+    assert events_archive.live_attributes(response) == {"event_source_arn": "arn:aws:events:sa-east-1:1:event-bus/b", "kms_key": None,
+                                                        **expected}
 
 
 @pytest.mark.parametrize(
@@ -141,8 +142,15 @@ def test_live_attributes_fill_what_aws_leaves_out(described: dict[str, Any], exp
     ],
 )
 def test_archive_fields(clearing: bool, expected: dict[str, Any]) -> None:
-    attributes = {"description": "", "retention_days": 0, "pattern": None}
-    assert events_archive.archive_fields(attributes, ("description", "retention_days", "pattern"), clearing=clearing) == expected
+    attributes = {"description": "", "retention_days": 0, "pattern": None, "kms_key": None}
+    assert events_archive.archive_fields(attributes, ("description", "retention_days", "pattern", "kms_key"), clearing=clearing) == expected
+
+
+def test_an_archive_under_a_key_sends_its_alias_arn() -> None:
+    """No KmsKeyIdentifier is ever sent as "": without one, the archive is under an AWS-owned key."""
+    key = "arn:aws:kms:sa-east-1:1:alias/k"
+    fields = events_archive.archive_fields({"kms_key": key}, ("kms_key",), clearing=True)
+    assert fields == {"KmsKeyIdentifier": key}
 
 
 @pytest.mark.parametrize(

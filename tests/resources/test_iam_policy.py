@@ -1,4 +1,8 @@
-"""iam.policy against moto: the publisher document, versions under AWS's limit, replace on description."""
+"""iam.policy against moto: the shared publisher document, versions under AWS's limit, replace on description.
+
+Most tests here drive the seed's shared policy alone (the module's ``topology`` has no agents and
+``publish: any_agent``); the per-agent policies are in ``test_iam_policy_agents.py``.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,13 @@ NAME = "cabruca-segmentation-prod-agent-event-publisher"
 ARN = f"arn:aws:iam::123456789012:policy/{NAME}"
 CONTEXT = Context("123456789012", "sa-east-1")
 REGISTRY = "cabruca-segmentation-prod-agent-schemas"
+
+
+@pytest.fixture(scope="module")
+def topology(topology: Topology) -> Topology:
+    """The real topology's shared policy as the seed had it, without the agents' own policies."""
+    assert topology.publisher_policy is not None
+    return replace(topology, agents={}, publisher_policy=replace(topology.publisher_policy, publish="any_agent"))
 
 
 def _versions(aws: Aws) -> list[dict[str, Any]]:
@@ -51,9 +62,12 @@ def test_create_grants_publishing_and_reading_the_registry(aws: Aws, topology: T
     statements = {statement["Sid"]: statement for statement in _default_document(aws)["Statement"]}
     assert statements["PublishToBus"]["Action"] == ["events:PutEvents"]
     assert statements["PublishToBus"]["Resource"] == ["arn:aws:events:sa-east-1:123456789012:event-bus/cabruca-agents-bus"]
-    assert statements["ReadSchemas"]["Action"] == ["schemas:DescribeRegistry", "schemas:DescribeSchema", "schemas:GetDiscoveredSchema"]
+    assert statements["ReadSchemas"]["Action"] == ["schemas:DescribeRegistry", "schemas:DescribeSchema"]
     assert statements["ReadSchemas"]["Resource"] == [f"arn:aws:schemas:sa-east-1:123456789012:registry/{REGISTRY}",
                                                      f"arn:aws:schemas:sa-east-1:123456789012:schema/{REGISTRY}/*"]
+    # GetDiscoveredSchema has no resource type: on the registry ARN it would grant nothing (parliament flags it).
+    assert statements["ReadDiscoveredSchemas"]["Action"] == ["schemas:GetDiscoveredSchema"]
+    assert statements["ReadDiscoveredSchemas"]["Resource"] == ["*"]
     assert aws.client("iam").get_policy(PolicyArn=ARN)["Policy"]["Description"] == topology.publisher_policy.description
 
 

@@ -9,7 +9,8 @@ from cabructl.resources.importing import KindImporter
 # Kinds cabructl derives entirely from other declarations: nothing of theirs is imported.
 DERIVED_WHOLE = {"schemas.schema": "its content is the schema file", "logs.resource_policy": "derived from the rules",
                  "iam.role": "derived from the targets that deliver through it",
-                 "lambda.permission": "derived from the rule and its function target"}
+                 "lambda.permission": "derived from the rule and its function target",
+                 "events.bus_policy": "derived from the agents' accounts, sources and events"}
 
 
 def test_every_kind_has_an_import_mapping_or_is_derived_whole() -> None:

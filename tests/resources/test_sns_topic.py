@@ -68,9 +68,8 @@ def test_each_attribute_updates_in_place(aws: Aws, topology: Topology, converge:
     converge(changed, KINDS)
 
     assert set(aws.calls.write_calls()) == {"sns:SetTopicAttributes"}
-    if attribute == "policy":  # back to exactly the policy SNS gives a new topic
-        assert json.loads(_topic_attributes(aws)["Policy"])["Statement"][0]["Sid"] == "__default_statement_ID"
-        assert len(json.loads(_topic_attributes(aws)["Policy"])["Statement"]) == 1
+    if attribute == "policy":  # back to the account's own statement and the cost alarm's
+        assert sorted(s["Sid"] for s in json.loads(_topic_attributes(aws)["Policy"])["Statement"]) == ["AllowCostAlarm", "TopicOwner"]
     else:
         assert live_attributes(_topic_attributes(aws), {})[attribute] == expected
 
@@ -128,12 +127,20 @@ def test_topics_of_others_are_invisible(aws: Aws, topology: Topology, plan_for: 
     assert plan.conflicts == ()
 
 
-def test_untargeted_topic_matches_the_policy_sns_creates(aws: Aws, topology: Topology, plan_for: Callable) -> None:
-    """No write is needed for a topic nobody targets: the desired policy is SNS's default."""
+def test_a_topic_under_snss_default_policy_is_rewritten_once(aws: Aws, topology: Topology, converge: Callable,
+                                                              plan_for: Callable) -> None:
+    """SNS's default policy opens the topic to "*" under AWS:SourceOwner (2008-10-17); cabructl's names the
+    account and the services it lets publish (2012-10-17), so a topic SNS created gets one policy write."""
     untargeted = _without_rule(topology, "critical-issues")
     aws.client("sns").create_topic(Name=NAME, Attributes={"DisplayName": "Cabruca critical alerts"},
                                    Tags=tag_list(untargeted.resource_tags(address=ADDRESS)))
 
+    plan = plan_for(untargeted, KINDS)
+    assert [(c.address, c.action, c.changed_attributes) for c in plan.changes] == [(ADDRESS, Action.UPDATE, ("policy",))]
+    converge(untargeted, KINDS)
+    policy = json.loads(_topic_attributes(aws)["Policy"])
+    assert policy["Version"] == "2012-10-17"
+    assert all(s["Principal"] != {"AWS": "*"} and s["Principal"] != {"AWS": ["*"]} for s in policy["Statement"])
     assert plan_for(untargeted, KINDS).empty
 
 

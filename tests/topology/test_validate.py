@@ -50,7 +50,8 @@ def test_real_topology_model_has_the_seed_facts() -> None:
     assert volumes == {"monitor": (50000, 2100), "product": (5000, 200), "developer": (20000, 850), "tester": (30000, 1250)}
     assert topology.budget is not None and (topology.budget.monthly_usd, topology.budget.alert_ratio) == (10, 0.9)
     assert set(topology.outputs) == {"event_bus_name", "event_bus_arn", "schema_registry_name", "dlq_url", "critical_dlq_url",
-                                     "agent_event_publisher_policy_arn", "critical_alerts_topic_arn"}
+                                     "agent_event_publisher_policy_arn", "agent_publisher_policy_arns", "critical_alerts_topic_arn"}
+    assert topology.publisher_policy is not None and topology.publisher_policy.publish == "none"  # no agent publishes as another
 
 
 def test_dev_environment_overrides_region_names_budget_and_volumes() -> None:

@@ -93,8 +93,6 @@ class TargetKind:
     delivery: Delivery | None         # the resource-policy statement that lets EventBridge deliver (None: a role does)
     sends_role: bool = True           # False where AWS rejects a RoleArn (Logs)
     waits_for: tuple[str, ...] = ()   # addresses a target of this kind is written after (a shared policy)
-    aws_managed_key: str | None = None  # the AWS-managed key whose policy EventBridge cannot use
-    encryption_key: Callable[[Topology, str], str | None] = lambda topology, logical: None
     watch: Watch | None = None        # the local endpoint's view of what arrived (the demo)
     service: str = ""                 # the service in a target ARN of this kind: ``sqs``
     resource_type: str = ""           # how its ARN's resource begins, where kinds share a service: ``event-bus/``

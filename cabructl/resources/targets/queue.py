@@ -11,17 +11,6 @@ from cabructl.resources.base import Context
 from cabructl.resources.targets.base import Clients, Delivery, Outgoing, TargetKind
 from cabructl.topology.model import Topology
 
-AWS_MANAGED_KEY = "alias/aws/sqs"
-
-
-def encryption_key(topology: Topology, logical: str) -> str | None:
-    """The KMS key a queue is encrypted with (SSE-KMS without a key is the AWS-managed one)."""
-    queue = topology.queues.get(logical)
-    if queue is None or queue.encryption != "kms":
-        return None
-    return queue.kms_key or AWS_MANAGED_KEY
-
-
 def drain(aws: Any, url: str) -> Iterator[str]:
     """Every message body waiting in a queue, deleted as read."""
     sqs = aws.client("sqs")
@@ -83,8 +72,6 @@ QUEUE = TargetKind(
     label="SQS queue",
     arn=queue_arn,
     delivery=Delivery("cabructl.resources.sqs_queue", "sqs.queue", "policy", ("sqs:SendMessage",), True, queue_arn),
-    aws_managed_key=AWS_MANAGED_KEY,
-    encryption_key=encryption_key,
     watch=watch,
     service="sqs",
     send=send,

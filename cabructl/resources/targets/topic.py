@@ -11,13 +11,7 @@ from cabructl.resources.targets.base import Clients, Delivery, Outgoing, TargetK
 from cabructl.resources.targets.queue import drain
 from cabructl.topology.model import Topology
 
-AWS_MANAGED_KEY = "alias/aws/sns"
 OBSERVER_SUFFIX = "demo-observer"  # the demo's own queue on each topic, beside the topology's
-
-
-def encryption_key(topology: Topology, logical: str) -> str | None:
-    topic = topology.topics.get(logical)
-    return topic.kms_key if topic is not None else None
 
 
 def watch(aws: Any, topology: Topology, context: Context, logical: str) -> Callable[[], Iterator[str]]:
@@ -46,8 +40,6 @@ TOPIC = TargetKind(
     label="SNS topic",
     arn=topic_arn,
     delivery=Delivery("cabructl.resources.sns_topic", "sns.topic", "policy", ("sns:Publish",), True, topic_arn),
-    aws_managed_key=AWS_MANAGED_KEY,
-    encryption_key=encryption_key,
     watch=watch,
     service="sns",
     send=send,
