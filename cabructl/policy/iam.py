@@ -10,6 +10,7 @@ target can receive must be sure.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -77,25 +78,70 @@ def _any_match(patterns: Any, value: str, *, lower: bool = False) -> bool:
     return any(fnmatch.fnmatchcase(value, pattern.lower() if lower else pattern) for pattern in _as_list(patterns) if isinstance(pattern, str))
 
 
-_OPERATORS = {
-    "arnequals": lambda value, wanted: value == wanted,
-    "stringequals": lambda value, wanted: value == wanted,
-    "arnlike": fnmatch.fnmatchcase,
-    "stringlike": fnmatch.fnmatchcase,
-}
-
-
 def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, str]) -> bool:
     """Every operator and key must hold; an operator or key this evaluator does not know fails."""
+    return conditions_hold(conditions, context)
+
+
+def conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """Whether a Condition block holds in ``context`` (condition key → a value, or a list of values
+    for a multi-valued key). Keys are compared case-insensitively, as IAM does.
+
+    Operators: StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike, Bool and Null,
+    each with ``…IfExists`` (an absent key holds) and the set prefixes ``ForAllValues:`` (every value of
+    the key is allowed; an absent or empty key holds, as in AWS) and ``ForAnyValue:`` (some value is).
+    Any other operator fails the block: "allowed" must be provable.
+    """
+    values = {str(key).lower(): value for key, value in context.items()}
     for operator, keys in conditions.items():
-        test = _OPERATORS.get(operator.lower())
-        if test is None or not isinstance(keys, Mapping):
+        parsed = _parse_operator(str(operator))
+        if parsed is None or not isinstance(keys, Mapping):
             return False
         for key, wanted in keys.items():
-            value = context.get(key.lower())
-            if value is None or not any(test(value, option) for option in _as_list(wanted)):
+            if not _condition_holds(parsed, values.get(str(key).lower()), [str(option) for option in _as_list(wanted)]):
                 return False
     return True
+
+
+_CONDITION_TESTS: Mapping[str, Any] = {
+    "stringequals": lambda value, wanted: value == wanted,
+    "stringequalsignorecase": lambda value, wanted: value.lower() == wanted.lower(),
+    "stringlike": lambda value, wanted: _glob(value, wanted),
+    "arnequals": lambda value, wanted: value == wanted,
+    "arnlike": lambda value, wanted: _glob(value, wanted),
+    "bool": lambda value, wanted: value.lower() == wanted.lower(),
+}
+_SET_PREFIXES = ("forallvalues:", "foranyvalue:")
+
+
+def _parse_operator(operator: str) -> tuple[str, str, bool] | None:
+    """``ForAllValues:StringLikeIfExists`` → ("forallvalues:", "stringlike", True); None if unknown."""
+    name = operator.lower()
+    quantifier = next((prefix for prefix in _SET_PREFIXES if name.startswith(prefix)), "")
+    name = name[len(quantifier):]
+    if_exists = name.endswith("ifexists") and name != "ifexists"
+    name = name[: -len("ifexists")] if if_exists else name
+    if name != "null" and name not in _CONDITION_TESTS:
+        return None
+    return quantifier, name, if_exists
+
+
+def _condition_holds(operator: tuple[str, str, bool], value: Any, wanted: list[str]) -> bool:
+    quantifier, name, if_exists = operator
+    present = [str(item) for item in _as_list(value)]
+    if name == "null":  # "true": the key is absent; "false": it is present
+        return any((option.lower() == "true") == (not present) for option in wanted)
+    if not present:
+        return if_exists or quantifier == "forallvalues:"
+    test = _CONDITION_TESTS[name]
+    matches = [any(test(item, option) for option in wanted) for item in present]
+    return all(matches) if quantifier == "forallvalues:" else any(matches)
+
+
+def _glob(value: str, pattern: str) -> bool:
+    """IAM's wildcards: ``*`` any run of characters, ``?`` one; nothing else is special."""
+    expression = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
+    return re.fullmatch(expression, value, re.DOTALL) is not None
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -10,6 +10,8 @@ __all__ = ["Check", "Violation", "all_checks"]
 def all_checks() -> dict[str, type[Check]]:
     """Every check cabructl knows, by id, in the order a report lists them."""
     from cabructl.policy.checks import (
+        actions_fit_resources,
+        agents_publish_as_themselves,
         alarm_fires_at_alert_share,
         alarm_fires_before_budget,
         archive_retention_bounded,
@@ -20,8 +22,10 @@ def all_checks() -> dict[str, type[Check]]:
         hourly_cap_within_daily,
         log_retention_bounded,
         mix_coherent,
+        principals_guarded,
         quotas,
         targets_can_receive,
+        targets_key_usable,
         targets_retry_and_dead_letter,
         volume_within_limits,
     )
@@ -39,7 +43,11 @@ def all_checks() -> dict[str, type[Check]]:
         archive_retention_bounded.ArchiveRetentionBounded,
         targets_retry_and_dead_letter.TargetsRetryAndDeadLetter,
         targets_can_receive.TargetsCanReceive,
+        targets_key_usable.TargetsKeyUsable,
+        agents_publish_as_themselves.AgentsPublishAsThemselves,
         events_within_size_limit.EventsWithinSizeLimit,
         quotas.Quotas,
+        principals_guarded.PrincipalsGuarded,
+        actions_fit_resources.ActionsFitResources,
     )
     return {check.id: check for check in classes}

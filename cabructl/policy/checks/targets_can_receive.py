@@ -7,7 +7,6 @@ from typing import Iterable
 from cabructl.resources.base import offline_context
 from cabructl.policy.checks.base import Check, Violation
 from cabructl.policy.delivery import DerivedPolicies, dead_letter_receiver, receivers
-from cabructl.resources.targets import DEAD_LETTER, target_kind
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Rule, Target, Topology
 
@@ -18,7 +17,8 @@ class TargetsCanReceive(Check):
                    "never arrive. The resource policies the engine derives (SQS queue policy, SNS topic policy, the "
                    "Logs resource policy, the Lambda permission statements) must let events.amazonaws.com act for the "
                    "rule, and the targets role must trust EventBridge for the rule and allow the kind's action on "
-                   "the target; an AWS-managed KMS key cannot be used by EventBridge at all.")
+                   "the target. (A target under an AWS-managed KMS key is refused by `validate`; whether a declared "
+                   "key's policy lets EventBridge use it is DLV003.)")
     source_url = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html"
 
     def check(self, topology: Topology, model: TrafficModel) -> Iterable[Violation]:
@@ -42,11 +42,6 @@ def _target_problems(topology: Topology, policies: DerivedPolicies, rule: Rule, 
         yield Violation(path, f"{policies.where(receiver, policies.named(target))} does not let rule {rule.logical} "
                               f"{' and '.join(receiver.actions)}: EventBridge cannot deliver to target {target.id}",
                         hint=policies.grant_hint(receiver, target))
-    managed = _aws_managed_key(topology, target.kind, target.ref)
-    if managed:
-        yield Violation(path, f"{target_kind(target.kind).label} {target.ref} is encrypted with {managed}, whose key policy EventBridge "
-                              f"cannot use: deliveries to target {target.id} fail",
-                        hint="use a customer-managed KMS key whose key policy allows events.amazonaws.com")
 
 
 def _dead_letter_problems(topology: Topology, policies: DerivedPolicies, rule: Rule, target: Target) -> Iterable[Violation]:
@@ -56,14 +51,3 @@ def _dead_letter_problems(topology: Topology, policies: DerivedPolicies, rule: R
     if not policies.can_receive(dead_letter_receiver(), target.dead_letter, rule):
         yield Violation(path, f"{policies.where(dead_letter_receiver(), target.dead_letter)} does not let rule {rule.logical} "
                               f"sqs:SendMessage: failed deliveries of target {target.id} are lost")
-    managed = _aws_managed_key(topology, DEAD_LETTER, target.dead_letter)
-    if managed:
-        yield Violation(path, f"dead-letter queue {target.dead_letter} is encrypted with {managed}, whose key policy "
-                              f"EventBridge cannot use: failed deliveries of target {target.id} are lost")
-
-
-def _aws_managed_key(topology: Topology, kind: str, logical: str) -> str | None:
-    """The AWS-managed key the destination is encrypted with, whose key policy EventBridge cannot use; else None."""
-    descriptor = target_kind(kind)
-    key = descriptor.encryption_key(topology, logical)
-    return key if key is not None and key == descriptor.aws_managed_key else None

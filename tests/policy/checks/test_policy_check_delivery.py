@@ -24,12 +24,15 @@ def test_dlv002_real_topology_every_target_can_receive(evaluate, pick) -> None:
     assert pick(evaluate(TOPOLOGY), "DLV002") == []
 
 
-def test_dlv002_aws_managed_key_blocks_delivery(evaluate, pick, topology_copy: Path) -> None:
+def test_an_aws_managed_key_is_refused_by_validate_before_any_check(topology_copy: Path) -> None:
+    """EventBridge can never use an AWS-managed key: the topology is invalid (no policy check runs), said once at the queue's `kms_key`."""
+    from cabructl.topology import check_topology
+
     edit_topology(topology_copy, "  product-requests:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n",
                   "  product-requests:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: kms\n    kms_key: alias/aws/sqs\n")
-    [finding] = pick(evaluate(topology_copy), "DLV002")
-    assert finding.line == line_of(topology_copy, "queue: product-requests")
-    assert "queue product-requests is encrypted with alias/aws/sqs, whose key policy EventBridge cannot use" in finding.message
+    [refused] = [d for d in check_topology(str(topology_copy))[1] if d.reference == "aws-managed-key"]
+    assert refused.line == line_of(topology_copy, "kms_key: alias/aws/sqs")
+    assert "SQS queue product-requests is encrypted with alias/aws/sqs, whose key policy EventBridge cannot use" in refused.message
 
 
 def test_dlv002_missing_queue_policy(evaluate, pick, topology_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
