@@ -145,3 +145,6 @@ DEFAULT_INJECTED_ERROR = "INTERNAL_ERROR"
 # AWS backs off exponentially with jitter (the delay schedule is not published): first delay and cap, in seconds.
 RETRY_BACKOFF_SECONDS = (1.0, 300.0)
 EVENTS_SERVICE_PRINCIPAL = "events.amazonaws.com"
+# The condition keys PutEvents is authorized on, per entry (the IAM reference for EventBridge).
+PUT_EVENTS_SOURCE_KEY = "events:source"
+PUT_EVENTS_DETAIL_TYPE_KEY = "events:detail-type"

@@ -20,16 +20,15 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
+from cabructl.constants import PUT_EVENTS_DETAIL_TYPE_KEY, PUT_EVENTS_SOURCE_KEY
 from cabructl.policy.iam import Request, conditions_hold, identity_allows
 from cabructl.resources import handlers
 from cabructl.resources.arns import bus_arn
 from cabructl.resources.base import Context
-from cabructl.resources.iam_policy import agent_detail_types
 from cabructl.topology.model import Topology
 
 PUT_EVENTS = "events:PutEvents"
-SOURCE = "events:source"
-DETAIL_TYPE = "events:detail-type"
+SOURCE, DETAIL_TYPE = PUT_EVENTS_SOURCE_KEY, PUT_EVENTS_DETAIL_TYPE_KEY
 # Kinds whose desired resources hold a document that may grant PutEvents, and where.
 PUBLISHING_DOCUMENTS: Mapping[str, str] = {"iam.policy": "document", "events.bus_policy": "policy"}
 
@@ -62,7 +61,7 @@ class Identity:
 
 
 def identities(topology: Topology) -> list[Identity]:
-    return [Identity(name, agent.source, frozenset(agent_detail_types(topology, agent))) for name, agent in topology.agents.items()]
+    return [Identity(name, agent.source, frozenset(topology.detail_types_of(agent))) for name, agent in topology.agents.items()]
 
 
 def grants(topology: Topology, context: Context) -> Iterator[Grant]:

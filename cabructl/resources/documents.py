@@ -74,3 +74,14 @@ def policy(statements: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not statements:
         return None
     return normalize_policy({"Version": POLICY_VERSION, "Statement": statements})
+
+
+def publishes_as(topology: Any, agent: Any) -> dict[str, Any]:
+    """The condition that lets PutEvents through only as ``agent``: its source, its events' detail-types.
+
+    One derivation for every document that grants an agent PutEvents (its publisher policy, a
+    foreign account's statement in the bus policy), so the two can never disagree."""
+    from cabructl.constants import PUT_EVENTS_DETAIL_TYPE_KEY, PUT_EVENTS_SOURCE_KEY
+
+    return {"StringEquals": {PUT_EVENTS_SOURCE_KEY: [agent.source], PUT_EVENTS_DETAIL_TYPE_KEY: topology.detail_types_of(agent)}}
+

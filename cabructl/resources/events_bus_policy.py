@@ -42,7 +42,7 @@ from typing import Any, Mapping
 from cabructl.resources import events_bus
 from cabructl.resources.arns import bus_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json
-from cabructl.resources.documents import POLICY_VERSION, normalize_policy, policy
+from cabructl.resources.documents import POLICY_VERSION, normalize_policy, policy, publishes_as
 from cabructl.topology.model import Agent, Topology
 
 KIND = "events.bus_policy"
@@ -113,14 +113,13 @@ class BusPolicyHandler(Handler):
 
 def grant_statement(topology: Topology, context: Context, agent: Agent, account: str) -> dict[str, Any]:
     """One foreign agent's grant: PutEvents on the bus from its account, for its source and detail-types only."""
-    detail_types = sorted({topology.schemas[name].detail_type for name in agent.events if name in topology.schemas})
     return {
         "Sid": statement_sid(topology, agent, account),
         "Effect": "Allow",
         "Principal": {"AWS": f"arn:{context.partition}:iam::{account}:root"},
         "Action": PUT_EVENTS,
         "Resource": bus_arn(topology, context),
-        "Condition": {"StringEquals": {"events:source": [agent.source], "events:detail-type": detail_types}},
+        "Condition": publishes_as(topology, agent),
     }
 
 

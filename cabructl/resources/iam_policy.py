@@ -35,7 +35,7 @@ from cabructl.constants import IAM_MAX_POLICY_VERSIONS
 from cabructl.resources.arns import bus_arn, policy_arn, registry_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, KindImporter
-from cabructl.resources.documents import normalize_policy, policy
+from cabructl.resources.documents import normalize_policy, policy, publishes_as
 from cabructl.resources.tags import recorded_address
 from cabructl.topology.model import AGENT_PUBLISHER_SUFFIX, Agent, Topology, agent_publisher_policy_name
 
@@ -46,8 +46,6 @@ PUBLISH_ANY_AGENT = "any_agent"
 
 REGISTRY_READ_ACTIONS = ("schemas:DescribeRegistry", "schemas:DescribeSchema")
 DISCOVERED_SCHEMA_ACTION = "schemas:GetDiscoveredSchema"  # no resource type: granted on "*" alone
-SOURCE_KEY = "events:source"
-DETAIL_TYPE_KEY = "events:detail-type"
 
 
 class PolicyHandler(Handler):
@@ -161,18 +159,12 @@ def agent_publisher_document(topology: Topology, context: Context, agent: Agent)
 
     An agent that declares no event gets no PutEvents statement: the SDK could not publish
     anything for it, and an empty condition list would not be a valid policy."""
-    detail_types = agent_detail_types(topology, agent)
     statements = []
-    if detail_types:
+    if topology.detail_types_of(agent):
         statements.append({"Sid": "PublishOwnEvents", "Effect": "Allow", "Action": ["events:PutEvents"],
                            "Resource": [bus_arn(topology, context)],
-                           "Condition": {"StringEquals": {SOURCE_KEY: agent.source, DETAIL_TYPE_KEY: detail_types}}})
+                           "Condition": publishes_as(topology, agent)})
     return policy(statements + schema_read_statements(topology, context))
-
-
-def agent_detail_types(topology: Topology, agent: Agent) -> list[str]:
-    """The detail-types of the events ``agent`` declares: all it may publish, with its source."""
-    return sorted({topology.schemas[name].detail_type for name in agent.events if name in topology.schemas})
 
 
 def schema_read_statements(topology: Topology, context: Context) -> list[dict[str, Any]]:

@@ -372,6 +372,10 @@ class Topology:
         recorded = {TAG_ADDRESS: address} if address else {}
         return {**self.tags, **dict(own or {}), **self.ownership_tags(), **recorded}
 
+    def detail_types_of(self, agent: Agent) -> list[str]:
+        """The detail-types of the events ``agent`` declares: all it may publish, with its source."""
+        return sorted({self.schemas[name].detail_type for name in agent.events if name in self.schemas})
+
     def schema_for(self, source: str, detail_type: str) -> EventSchema | None:
         for schema in self.schemas.values():
             if schema.source == source and schema.detail_type == detail_type:
