@@ -85,18 +85,20 @@ def derived_documents(topology: Topology, context: Context | None = None) -> lis
     return found
 
 
+def allowed_statements(topology: Topology) -> Iterator[tuple[DerivedDocument, int, Mapping[str, Any]]]:
+    """(document, index, statement) for every Allow statement of every derived document: what the
+    least-privilege checks each judge."""
+    for document in derived_documents(topology):
+        for index, statement in enumerate(statements(document.document)):
+            if statement.get("Effect") == "Allow":
+                yield document, index, statement
+
+
 def statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The statements of a document, a lone statement object read as a list of one."""
     found = document.get("Statement")
     found = found if isinstance(found, list) else [found]
     return [statement for statement in found if isinstance(statement, Mapping)]
-
-
-def as_list(value: Any) -> list[Any]:
-    """A policy field (one value or a list) as a list."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def statement_name(document: DerivedDocument, index: int, statement: Mapping[str, Any]) -> str:

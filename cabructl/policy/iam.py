@@ -29,7 +29,7 @@ def allows(document: Mapping[str, Any] | None, request: Request) -> bool:
     """True when some statement allows the request and none denies it."""
     if not document:
         return False
-    statements = [s for s in _as_list(document.get("Statement")) if isinstance(s, Mapping) and _applies(s, request)]
+    statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping) and _applies(s, request)]
     if any(statement.get("Effect") == "Deny" for statement in statements):
         return False
     return any(statement.get("Effect") == "Allow" for statement in statements)
@@ -41,7 +41,7 @@ def allows_all(document: Mapping[str, Any] | None, requests: Iterable[Request]) 
 
 def trusts(document: Mapping[str, Any] | None, service: str, context: Mapping[str, str]) -> bool:
     """Whether a role's trust policy lets ``service`` assume it (sts:AssumeRole) in this context."""
-    statements = [s for s in _as_list((document or {}).get("Statement")) if isinstance(s, Mapping)
+    statements = [s for s in as_list((document or {}).get("Statement")) if isinstance(s, Mapping)
                   and _principal_matches(s.get("Principal"), service)
                   and _any_match(s.get("Action"), "sts:assumerole", lower=True)
                   and _conditions_hold(s.get("Condition") or {}, context)]
@@ -51,7 +51,7 @@ def trusts(document: Mapping[str, Any] | None, service: str, context: Mapping[st
 def identity_allows(documents: Iterable[Mapping[str, Any]], request: Request) -> bool:
     """Whether a role's own policies (no Principal: they speak for the role) allow the request;
     an explicit Deny in any of them wins."""
-    statements = [s for document in documents for s in _as_list(document.get("Statement"))
+    statements = [s for document in documents for s in as_list(document.get("Statement"))
                   if isinstance(s, Mapping) and _any_match(s.get("Action"), request.action.lower(), lower=True)
                   and _any_match(s.get("Resource"), request.resource) and _conditions_hold(s.get("Condition") or {}, request.context)]
     return not any(s.get("Effect") == "Deny" for s in statements) and any(s.get("Effect") == "Allow" for s in statements)
@@ -71,11 +71,11 @@ def _principal_matches(principal: Any, service: str) -> bool:
         return True
     if not isinstance(principal, Mapping):
         return False
-    return service in _as_list(principal.get("Service")) or "*" in _as_list(principal.get("AWS"))
+    return service in as_list(principal.get("Service")) or "*" in as_list(principal.get("AWS"))
 
 
 def _any_match(patterns: Any, value: str, *, lower: bool = False) -> bool:
-    return any(fnmatch.fnmatchcase(value, pattern.lower() if lower else pattern) for pattern in _as_list(patterns) if isinstance(pattern, str))
+    return any(fnmatch.fnmatchcase(value, pattern.lower() if lower else pattern) for pattern in as_list(patterns) if isinstance(pattern, str))
 
 
 def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, str]) -> bool:
@@ -98,7 +98,7 @@ def conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, Any]) -
         if parsed is None or not isinstance(keys, Mapping):
             return False
         for key, wanted in keys.items():
-            if not _condition_holds(parsed, values.get(str(key).lower()), [str(option) for option in _as_list(wanted)]):
+            if not _condition_holds(parsed, values.get(str(key).lower()), [str(option) for option in as_list(wanted)]):
                 return False
     return True
 
@@ -128,7 +128,7 @@ def _parse_operator(operator: str) -> tuple[str, str, bool] | None:
 
 def _condition_holds(operator: tuple[str, str, bool], value: Any, wanted: list[str]) -> bool:
     quantifier, name, if_exists = operator
-    present = [str(item) for item in _as_list(value)]
+    present = [str(item) for item in as_list(value)]
     if name == "null":  # "true": the key is absent; "false": it is present
         return any((option.lower() == "true") == (not present) for option in wanted)
     if not present:
@@ -144,7 +144,8 @@ def _glob(value: str, pattern: str) -> bool:
     return re.fullmatch(expression, value, re.DOTALL) is not None
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A policy field (one value or a list) as a list."""
     if value is None:
         return []
-    return value if isinstance(value, list) else [value]
+    return list(value) if isinstance(value, (list, tuple)) else [value]

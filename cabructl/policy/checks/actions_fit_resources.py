@@ -6,7 +6,8 @@ from typing import Any, Iterable, Mapping
 
 from cabructl.policy import iam_reference
 from cabructl.policy.checks.base import Check, Violation
-from cabructl.policy.derived import DerivedDocument, as_list, derived_documents, statement_name, statements
+from cabructl.policy.iam import as_list
+from cabructl.policy.derived import DerivedDocument, allowed_statements, statement_name
 from cabructl.policy.traffic import TrafficModel
 from cabructl.topology.model import Topology
 
@@ -24,10 +25,8 @@ class ActionsFitResources(Check):
     source_url = "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html"
 
     def check(self, topology: Topology, model: TrafficModel) -> Iterable[Violation]:
-        for document in derived_documents(topology):
-            for index, statement in enumerate(statements(document.document)):
-                if statement.get("Effect") == "Allow":
-                    yield from _statement_problems(document, index, statement)
+        for document, index, statement in allowed_statements(topology):
+            yield from _statement_problems(document, index, statement)
 
 
 def _statement_problems(document: DerivedDocument, index: int, statement: Mapping[str, Any]) -> Iterable[Violation]:
