@@ -6,12 +6,13 @@ publisher policies, and kinds added later (a bus policy, key policies). Listing 
 would miss the next one, so this module runs every handler's ``desired`` offline and keeps
 each attribute value that *is* a policy document: a mapping with a ``Statement``, at any depth.
 
-Resources carry no topology path, so a finding is placed through :data:`SECTION_OF_KIND`:
+Resources carry no topology path, so a finding is placed through its handler's ``section``:
 the address ``<kind>.<logical>`` of a resource maps to ``<section>.<first segment of logical>``
 (``sqs.queue.jobs`` → ``queues.jobs``, ``lambda.permission.pings/triage`` → ``rules.pings``).
 A derived singleton (the shared Logs policy, the targets role) has no entry of its own, so
 the runner's locator falls back to the section that causes it (``log_groups``, ``rules``).
-A kind missing from the table is placed at the top of the file, never dropped.
+A kind without a section is placed at the top of the file, never dropped (a test keeps every
+handler's section declared).
 """
 
 from __future__ import annotations
@@ -24,30 +25,6 @@ from cabructl.resources import handlers
 from cabructl.resources.base import Context, offline_context
 from cabructl.topology.model import Topology
 
-# Resource kind → the topology section whose entries cause resources of that kind.
-SECTION_OF_KIND: Mapping[str, str] = {
-    "events.bus": "bus",
-    "events.archive": "bus",
-    "events.bus_policy": "bus",
-    "events.rule": "rules",
-    "events.target": "rules",
-    "events.connection": "rules",
-    "events.api_destination": "rules",
-    "lambda.permission": "rules",
-    "iam.role": "rules",
-    "iam.policy": "iam",
-    "schemas.registry": "schemas",
-    "schemas.schema": "schemas",
-    "sqs.queue": "queues",
-    "sns.topic": "topics",
-    "logs.group": "log_groups",
-    "logs.resource_policy": "log_groups",
-    "kms.key": "keys",
-    "cloudwatch.alarm": "monitoring",
-    "cloudwatch.dashboard": "monitoring",
-}
-
-
 @dataclass(frozen=True)
 class DerivedDocument:
     """One policy document a resource's desired attributes hold."""
@@ -57,6 +34,7 @@ class DerivedDocument:
     attribute: tuple[Any, ...]  # where in the attributes, e.g. ("policy",)
     document: Mapping[str, Any]
     arn: str | None = None  # the resource's own ARN, when the handler derives one
+    section: str | None = None  # the topology section that causes it (its handler's ``section``)
 
     @property
     def where(self) -> str:
@@ -66,11 +44,10 @@ class DerivedDocument:
     @property
     def path(self) -> Path:
         """The topology path of the declaration that causes the resource (see the module docstring)."""
-        section = SECTION_OF_KIND.get(self.kind)
-        if section is None:
+        if self.section is None:
             return ()
         logical = self.address[len(self.kind) + 1:].split("/", 1)[0]
-        return (section, logical) if logical else (section,)
+        return (self.section, logical) if logical else (self.section,)
 
 
 def derived_documents(topology: Topology, context: Context | None = None) -> list[DerivedDocument]:
@@ -80,8 +57,8 @@ def derived_documents(topology: Topology, context: Context | None = None) -> lis
     for handler in handlers():
         for resource in handler.desired(topology, context):
             arn = resource.identity.get("arn")
-            found += [DerivedDocument(resource.address, resource.kind, where, document, arn if isinstance(arn, str) else None)
-                      for where, document in _documents_in(resource.attributes, ())]
+            found += [DerivedDocument(resource.address, resource.kind, where, document, arn if isinstance(arn, str) else None,
+                                      handler.section) for where, document in _documents_in(resource.attributes, ())]
     return found
 
 

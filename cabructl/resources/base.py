@@ -115,6 +115,9 @@ class Handler:
     routes_events: ClassVar[bool] = False  # an unmanaged one changes where events go (rules, targets)
     importer: ClassVar[Any] = None  # its KindImporter: where its live values go in topology.yaml (resources.importing)
     tag_updates_in_place: ClassVar[bool] = True
+    # The topology section whose entries cause resources of this kind: where a finding about one is
+    # placed (``sqs.queue.jobs`` → ``queues.jobs``), since a resource carries no path of its own.
+    section: ClassVar[str | None] = None
 
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
         """The resources of this kind the topology declares, in canonical form."""

@@ -26,6 +26,7 @@ LOGICAL = "cost_alarm"  # monitoring.cost_alarm: a topology has at most one
 
 class AlarmHandler(Handler):
     kind = KIND
+    section = "monitoring"
     # Every field changes in place through PutMetricAlarm; the name is the identity.
     importer = KindImporter(
         lambda topology, logical: topology.cost_alarm,

@@ -47,6 +47,7 @@ WIDGET_WIDTH = DASHBOARD_GRID_WIDTH // 2
 
 class DashboardHandler(Handler):
     kind = KIND
+    section = "monitoring"
     # The body is the only attribute and PutDashboard replaces it in place.
     importer = KindImporter(lambda topology, logical: topology.dashboard, {},
                             {"body": "generated from the rules, queues and bus; `cabructl apply` restores it"})

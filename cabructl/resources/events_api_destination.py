@@ -33,6 +33,7 @@ DEFAULT_RATE = 300  # InvocationRateLimitPerSecond when none is given (AWS's def
 
 class ApiDestinationHandler(Handler):
     kind = KIND
+    section = "api_destinations"
     # Everything changes in place: UpdateApiDestination sets every field, the connection included.
     importer = KindImporter(
         lambda topology, logical: topology.api_destinations.get(logical),

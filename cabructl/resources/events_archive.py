@@ -37,6 +37,7 @@ _ARCHIVE_FIELDS = {"description": "Description", "retention_days": "RetentionDay
 
 class ArchiveHandler(Handler):
     kind = KIND
+    section = "bus"
     replace_on = ("event_source_arn",)  # CreateArchive sets the source; UpdateArchive cannot change it
     holds_data = True
     importer = KindImporter(

@@ -32,6 +32,7 @@ BUS_ADDRESS = address(KIND, LOGICAL)
 
 class BusHandler(Handler):
     kind = KIND
+    section = "bus"
     # Description and tags change in place; the name is the identity (a new name is a new bus).
     importer = KindImporter(lambda topology, logical: topology.bus, {"description": Field(("description",)), **TAGS},
                             {"kms_key": "the bus's key is a reference: edit `bus.encryption` by hand"})

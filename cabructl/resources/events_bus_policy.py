@@ -54,6 +54,7 @@ PREFIX_MAX_LENGTH = 40  # leaves a digest-ended Sid (cut at 51) its whole prefix
 
 class BusPolicyHandler(Handler):
     kind = KIND
+    section = "bus"
     # Its name is the bus's: a new bus name is a replace (our statements removed there, written on the new bus).
     # importer stays None: every statement is derived from the agents' accounts, source and events.
 

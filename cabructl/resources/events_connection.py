@@ -39,6 +39,7 @@ _API_DESTINATIONS = "cabructl.api-destinations"
 
 class ConnectionHandler(Handler):
     kind = KIND
+    section = "connections"
     # Everything changes in place: UpdateConnection sets the type, the fields and the description.
     importer = KindImporter(
         lambda topology, logical: topology.connections.get(logical),

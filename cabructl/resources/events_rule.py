@@ -33,6 +33,7 @@ _RULE_FIELDS = ("pattern", "state", "description")  # what PutRule sets; tags ha
 
 class RuleHandler(Handler):
     kind = KIND
+    section = "rules"
     located_by = ("bus",)
     importer = KindImporter(
         lambda topology, logical: topology.rules.get(logical),

@@ -36,6 +36,7 @@ KIND = "events.target"
 
 class TargetHandler(Handler):
     kind = KIND
+    section = "rules"
     located_by = ("rule", "bus")  # a target lives on one rule: a renamed rule (or bus) means a new target
     importer = KindImporter(
         lambda topology, logical: target_declaration(topology, logical),

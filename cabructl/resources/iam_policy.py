@@ -50,6 +50,7 @@ DISCOVERED_SCHEMA_ACTION = "schemas:GetDiscoveredSchema"  # no resource type: gr
 
 class PolicyHandler(Handler):
     kind = KIND
+    section = "iam"
     replace_on = ("description",)  # IAM has no call that changes a policy's description
     importer = KindImporter(lambda topology, logical: topology.publisher_policy if logical == SHARED_LOGICAL else None,
                             {"description": Field(("description",)), **TAGS},

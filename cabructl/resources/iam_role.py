@@ -43,6 +43,7 @@ DESCRIPTION = "EventBridge delivers this topology's rules to state machines, str
 
 class RoleHandler(Handler):
     kind = KIND
+    section = "rules"
     # importer stays None: trust, policy and description are derived from the targets; tags from the topology's own.
 
     # -- desired ------------------------------------------------------------------------

@@ -44,6 +44,7 @@ ALIAS_PREFIX = "alias/"
 
 class KeyHandler(Handler):
     kind = KIND
+    section = "keys"
     holds_data = True  # what it encrypted is unreadable once it is deleted
     importer = KindImporter(
         lambda topology, logical: topology.keys.get(logical),

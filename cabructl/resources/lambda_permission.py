@@ -37,6 +37,7 @@ _POLICY_MEMO = "lambda.policy"
 
 class PermissionHandler(Handler):
     kind = KIND
+    section = "rules"
     # importer stays None: the statement is derived whole from the rule and the function target.
     # The statement is the only attribute; an update is RemovePermission + AddPermission.
 

@@ -28,6 +28,7 @@ KIND = "logs.group"
 
 class LogGroupHandler(Handler):
     kind = KIND
+    section = "log_groups"
     # Retention, KMS key and tags all change in place; the name is the identity.
     holds_data = True
     importer = KindImporter(

@@ -38,6 +38,7 @@ class LogResourcePolicyTooLarge(CabructlError):
 
 class LogResourcePolicyHandler(Handler):
     kind = KIND
+    section = "log_groups"
     # The document is the only attribute and PutResourcePolicy replaces it in place.
 
     # -- desired ------------------------------------------------------------------------

@@ -27,6 +27,7 @@ REGISTRY_ADDRESS = address(KIND, LOGICAL)
 
 class RegistryHandler(Handler):
     kind = KIND
+    section = "schemas"
     # Description and tags change in place; the name is the identity.
     importer = KindImporter(lambda topology, logical: topology.registry, {"description": Field(("description",)), **TAGS})
 

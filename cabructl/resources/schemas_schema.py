@@ -31,6 +31,7 @@ _VERSIONED = ("content", "type")  # a change to either makes a new schema versio
 
 class SchemaHandler(Handler):
     kind = KIND
+    section = "schemas"
     located_by = ("registry",)
     # Everything changes in place: UpdateSchema versions the content; the name is the identity.
 

@@ -44,6 +44,7 @@ _SNS_NAMES = {"display_name": "DisplayName", "kms_key": "KmsMasterKeyId", "polic
 
 class TopicHandler(Handler):
     kind = KIND
+    section = "topics"
     # Every attribute the topology sets changes in place; the name is the identity.
     importer = KindImporter(
         lambda topology, logical: topology.topics.get(logical),

@@ -34,6 +34,7 @@ _SECONDS = {
 
 class QueueHandler(Handler):
     kind = KIND
+    section = "queues"
     replace_on = ("fifo",)  # a queue cannot change between standard and FIFO
     holds_data = True
     importer = KindImporter(

@@ -60,4 +60,8 @@ def test_without_parliament_the_reference_says_where_it_comes_from(monkeypatch: 
     ("new.kind.thing", "new.kind", ()),
 ])
 def test_a_document_is_placed_at_the_declaration_that_causes_it(address: str, kind: str, path: tuple) -> None:
-    assert DerivedDocument(address, kind, ("policy",), {"Statement": []}).path == path
+    """Through its handler's section; a kind no handler has (or one without a section) at the top of the file."""
+    from cabructl.resources import handlers
+
+    section = next((handler.section for handler in handlers() if handler.kind == kind), None)
+    assert DerivedDocument(address, kind, ("policy",), {"Statement": []}, None, section).path == path

@@ -88,6 +88,7 @@ def test_a_kind_that_lands_later_is_covered_by_the_walk(evaluate, pick, monkeypa
 
     class KeyHandler:
         kind = "kms.key"
+        section = "keys"
 
         def desired(self, topology: Any, context: Any) -> list[Resource]:
             policy = {"Version": "2012-10-17", "Statement": [{"Sid": "Open", "Effect": "Allow", "Principal": "*",
