@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from cabructl.resources.base import Handler, Resource
+from cabructl.resources.base import HOLDS_UNOWNED, Handler, Resource
 
 FORMAT_VERSION = 1
 
@@ -115,7 +115,7 @@ class Kept:
 
     address: str
     name: str
-    holding: tuple[str, ...]  # addresses of the unowned resources inside
+    holding: tuple[str, ...]  # addresses of the unowned resources inside, or what its handler says it holds for others
 
     @property
     def message(self) -> str:
@@ -264,7 +264,8 @@ def plan_states(
 
 def _hold_containers(changes: list[Change], conflicts: list[Conflict],
                      live: Mapping[str, Resource]) -> tuple[list[Change], list[Conflict], list[Kept]]:
-    """Never delete what holds resources cabructl does not own (a bus with a hand-made rule).
+    """Never delete what holds resources cabructl does not own (a bus with a hand-made rule), or
+    what its handler says it holds for others (``HOLDS_UNOWNED``: a bus policy's foreign statements).
 
     Such a delete is dropped and reported as kept; such a replace cannot happen at
     all and is a conflict, so the apply refuses before any write.
@@ -273,6 +274,7 @@ def _hold_containers(changes: list[Change], conflicts: list[Conflict],
     for resource in live.values():
         if resource.parent is not None and not resource.owned:
             foreign.setdefault(resource.parent, []).append(resource.address)
+        foreign.setdefault(resource.address, []).extend(resource.identity.get(HOLDS_UNOWNED) or ())
     kept: list[Kept] = []
     remaining: list[Change] = []
     for change in changes:

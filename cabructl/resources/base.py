@@ -35,6 +35,11 @@ class Context:
         return f"arn:{self.partition}:{service}:{region}:{account}:{resource}"
 
 
+# An identity field a live resource may carry: what it holds that cabructl does not own and that is no
+# resource of its own (a statement someone else put in a bus policy). A destroy keeps such a resource,
+# as it keeps one that is the parent of an unowned resource (a bus with a rule made by hand).
+HOLDS_UNOWNED = "holds_unowned"
+
 OFFLINE_ACCOUNT = "123456789012"  # the account examples and the local endpoint use (moto's default)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn, tag_list, tag_map
-from cabructl.resources.base import Context, Handler, Resource, address, in_view, is_owned_by, update_tags
+from cabructl.resources.base import HOLDS_UNOWNED, Context, Handler, Resource, address, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.kms_key import key_dependency, key_reference
 from cabructl.resources.tags import indexed_arns, recorded_address, tags_of
@@ -68,7 +68,8 @@ class BusHandler(Handler):
         if not in_view(owned, name, topology, desired):
             return None  # not ours and not in our way: invisible to cabructl
         attributes = {"description": bus.get("Description", ""), "kms_key": bus.get("KmsKeyIdentifier"), "tags": tags}
-        identity = {"arn": bus["Arn"], "policy": bus.get("Policy")}  # the policy: read here once for events.bus_policy
+        identity = {"arn": bus["Arn"], "policy": bus.get("Policy"),  # the policy: read here once for events.bus_policy
+                    HOLDS_UNOWNED: _granted_by_others(topology, bus.get("Policy"))}
         return Resource(recorded_address(KIND, topology, name, tags, desired), KIND, name, attributes, (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
@@ -118,3 +119,12 @@ def update_event_tags(aws: Any, arn: str, desired: Mapping[str, str], live: Mapp
 
 
 HANDLER = BusHandler()
+
+
+def _granted_by_others(topology: Topology, policy: Any) -> list[str]:
+    """Statements someone else put in the bus policy: a destroy keeps the bus for them (another team's
+    publishers may rely on it), as it keeps a bus holding a rule made by hand."""
+    from cabructl.resources.events_bus_policy import others_statements
+
+    return [f"bus-policy statement {sid}" for sid in others_statements(topology, policy)] if policy else []
+

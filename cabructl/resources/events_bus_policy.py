@@ -161,6 +161,11 @@ def _statements(document: Any, *, normalized: bool = True) -> list[dict[str, Any
     return [statements] if isinstance(statements, dict) else list(statements)
 
 
+def others_statements(topology: Topology, document: Any) -> list[str]:
+    """The Sids of the statements in a bus policy that are not this topology's (someone else's grants)."""
+    return sorted(_sid(statement) for statement in _statements(document) if not owns_sid(topology, _sid(statement)))
+
+
 def _sid(statement: Mapping[str, Any]) -> str:
     return str(statement.get("Sid", ""))
 

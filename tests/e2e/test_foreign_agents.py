@@ -68,14 +68,14 @@ def test_a_foreign_agents_grant_is_applied_kept_apart_from_hand_made_ones_and_de
         cli.run("apply", "--auto-approve")
         assert sorted(statements(client, bus)) == sorted([ours, "made-by-hand"])
 
-        # A bus holding a rule cabructl does not own is kept: our statement goes, the hand-made one stays.
-        client.put_rule(Name="made-by-hand", EventBusName=bus, EventPattern='{"source": ["someone.else"]}')
+        # A bus holding a statement cabructl does not own is kept (someone's publishers rely on it), as a bus
+        # holding a hand-made rule is: our statement goes, the hand-made one stays.
         kept = cli.run("destroy", "--auto-approve", "--allow-data-loss", check=1)
-        assert "Kept events.bus.bus" in kept.stdout + kept.stderr
+        assert "Kept events.bus.bus" in kept.stdout + kept.stderr and "bus-policy statement made-by-hand" in kept.stdout
         assert statements(client, bus) == {"made-by-hand": theirs}
 
-        # Without it the bus goes, and its policy with it: a grant alone keeps nothing anyone receives.
-        client.delete_rule(Name="made-by-hand", EventBusName=bus)
+        # Once its owner removes it, the bus goes.
+        client.remove_permission(EventBusName=bus, StatementId="made-by-hand")
         cli.run("destroy", "--auto-approve", "--allow-data-loss")
         assert [found["Name"] for found in client.list_event_buses(NamePrefix=bus)["EventBuses"]] == []
     finally:
