@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Mapping
 
+from cabructl.constants import EVENTS_SERVICE_PRINCIPAL
 from cabructl.policy.iam import Request, allows_all, identity_allows, trusts
 from cabructl.resources.arns import arn_parts, rule_arn, target_arn
 from cabructl.resources.delivery_grants import delivery_role_arn, targets_role_arn
@@ -21,7 +22,7 @@ from cabructl.resources.targets import DEAD_LETTER, Delivery, target_kind, targe
 from cabructl.topology.model import Rule, Target, Topology
 from cabructl.topology.targets import target_keys
 
-EVENTS_SERVICE = "events.amazonaws.com"
+EVENTS_SERVICE = EVENTS_SERVICE_PRINCIPAL
 SOURCE_ARN = "aws:sourcearn"
 SOURCE_ACCOUNT = "aws:sourceaccount"
 _UNREAD = object()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from cabructl.constants import EVENTS_SERVICE_PRINCIPAL
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import bus_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
@@ -37,7 +38,7 @@ from cabructl.topology.model import Key, Topology
 
 KIND = "kms.key"
 DELETION_WINDOW_DAYS = 7  # the least ScheduleKeyDeletion accepts
-EVENTBRIDGE = "events.amazonaws.com"
+EVENTBRIDGE = EVENTS_SERVICE_PRINCIPAL
 EVENTBRIDGE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 ALIAS_PREFIX = "alias/"
 

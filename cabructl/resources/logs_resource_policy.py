@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cabructl.constants import LOG_RESOURCE_POLICY_SUFFIX, MAX_LOG_RESOURCE_POLICY_CHARS
+from cabructl.constants import EVENTS_SERVICE_PRINCIPAL, LOG_RESOURCE_POLICY_SUFFIX, MAX_LOG_RESOURCE_POLICY_CHARS
 from cabructl.errors import CabructlError
 from cabructl.resources.arns import deliveries_to, log_group_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json
@@ -28,7 +28,7 @@ from cabructl.topology.model import Topology
 
 KIND = "logs.resource_policy"
 
-DELIVERY_SERVICES = ("events.amazonaws.com", "delivery.logs.amazonaws.com")
+DELIVERY_SERVICES = (EVENTS_SERVICE_PRINCIPAL, "delivery.logs.amazonaws.com")
 ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 

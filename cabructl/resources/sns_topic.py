@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from cabructl.aws import parallel_map
-from cabructl.constants import SNS_ALARM_STATEMENT_ID, SNS_OWNER_ACTIONS, SNS_OWNER_STATEMENT_ID
+from cabructl.constants import EVENTS_SERVICE_PRINCIPAL, SNS_ALARM_STATEMENT_ID, SNS_OWNER_ACTIONS, SNS_OWNER_STATEMENT_ID
 from cabructl.resources.arns import deliveries_to, rule_arn, tag_list, tag_map, topic_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, KindImporter
@@ -121,7 +121,7 @@ def topic_policy(topology: Topology, context: Context, logical: str, arn: str) -
         statements.append(alarm_statement(context, arn))
     rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, TOPIC.key, logical)]
     if rule_arns:
-        statements.append(service_statement("AllowEventBridgeRules", "events.amazonaws.com", ["sns:Publish"], arn, rule_arns))
+        statements.append(service_statement("AllowEventBridgeRules", EVENTS_SERVICE_PRINCIPAL, ["sns:Publish"], arn, rule_arns))
     return normalize_policy({"Version": POLICY_VERSION, "Statement": statements})
 
 

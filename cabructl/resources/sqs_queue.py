@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cabructl.constants import EVENTS_SERVICE_PRINCIPAL
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
@@ -148,7 +149,7 @@ def delivery_policy(topology: Topology, context: Context, logical: str, arn: str
     rule_arns = [rule_arn(topology, context, rule) for rule in deliveries_to(topology, QUEUE.key, logical)]
     if not rule_arns:
         return None
-    return policy([service_statement("AllowEventBridgeRules", "events.amazonaws.com", ["sqs:SendMessage"], arn, rule_arns)])
+    return policy([service_statement("AllowEventBridgeRules", EVENTS_SERVICE_PRINCIPAL, ["sqs:SendMessage"], arn, rule_arns)])
 
 
 def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only: tuple[str, ...] | None = None) -> dict[str, str]:

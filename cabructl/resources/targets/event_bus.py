@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
+from cabructl.constants import EVENTS_SERVICE_PRINCIPAL
 from cabructl.resources.base import Context
 from cabructl.resources.targets.base import Clients, Outgoing, TargetKind
 from cabructl.resources.targets.referenced import referenced_arn
@@ -52,7 +53,7 @@ def watch(aws: Any, topology: Topology, context: Context, reference: str) -> Cal
     queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     rule = events.put_rule(Name=name, EventBusName=arn, EventPattern=MATCH_ALL)["RuleArn"]
     policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+        "Effect": "Allow", "Principal": {"Service": EVENTS_SERVICE_PRINCIPAL}, "Action": "sqs:SendMessage",
         "Resource": queue, "Condition": {"ArnEquals": {"aws:SourceArn": rule}}}]}
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     events.put_targets(Rule=name, EventBusName=arn, Targets=[{"Id": OBSERVER_SUFFIX, "Arn": queue}])
