@@ -122,7 +122,7 @@ def loopback_http(request: Any) -> int:
     from urllib.parse import urlsplit
 
     from cabructl.local.invocations import INVOCATIONS
-    from cabructl.local.server import is_loopback
+    from cabructl.hosts import is_loopback
 
     url = urlsplit(request.url)
     record = {"kind": "api_destination", "target_arn": request.target_arn, "method": request.method, "url": request.url,

@@ -26,7 +26,8 @@ import re
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from cabructl.local.server import LocalEndpointError, is_loopback
+from cabructl.hosts import is_loopback
+from cabructl.local.server import LocalEndpointError
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Headers = list[tuple[str, str]]

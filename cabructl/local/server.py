@@ -23,7 +23,6 @@ moto and flask are imported on :meth:`LocalAws.start`, not with this module.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import signal
 import socket
@@ -32,6 +31,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from cabructl.errors import CabructlError
+from cabructl.hosts import is_loopback
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.local.delivery import LocalDelivery
@@ -47,16 +47,6 @@ class LocalEndpointError(CabructlError):
     """The local endpoint cannot be started as asked."""
 
     reference = "local-endpoint"
-
-
-def is_loopback(host: str) -> bool:
-    """Only literal loopback addresses and ``localhost`` count; names are not resolved."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class LocalAws:

@@ -23,7 +23,7 @@ import logging
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from cabructl.local.server import is_loopback
+from cabructl.hosts import is_loopback
 
 log = logging.getLogger(__name__)
 

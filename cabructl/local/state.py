@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from cabructl.local.server import LocalEndpointError, is_loopback
+from cabructl.hosts import is_loopback
+from cabructl.local.server import LocalEndpointError
 
 STATE_ENV = "CABRUCTL_LOCAL_STATE"
 STATE_NAME = "cabructl-local.json"

@@ -8,11 +8,11 @@ against a local endpoint (``cabructl local serve``), and AWS itself will still r
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Iterator, Optional, Union
 from urllib.parse import urlsplit
 
 from cabructl.diagnostics import Path
+from cabructl.hosts import is_loopback
 from cabructl.topology.model import Topology
 
 WARNING = "warning"  # the severity of a finding that does not make the topology invalid
@@ -41,13 +41,3 @@ def check_api_destination_urls(topology: Topology) -> Iterator[Union[Finding, Wa
         elif scheme == "http":
             yield (where, "loopback-url", f"{destination.url!r} is http on a loopback host: fine for a local endpoint, "
                    "but AWS will refuse it", "use an https URL for AWS", WARNING)
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost``, 127.0.0.0/8 or ::1."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

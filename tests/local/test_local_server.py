@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from cabructl.local import LocalAws, LocalEndpointError
-from cabructl.local.server import is_loopback
+from cabructl.hosts import is_loopback
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "example.com", ""])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cabructl.topology import check_topology
-from cabructl.topology.destination_checks import is_loopback
+from cabructl.hosts import is_loopback
 from support import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "connections" / "topology.yaml"

@@ -66,8 +66,10 @@ def recorded(aws: Any, wanted: Callable[[Mapping[str, Any]], bool],
     import urllib.request
     from urllib.parse import urlsplit
 
+    from cabructl.hosts import is_loopback
+
     endpoint = str(aws.client("lambda").meta.endpoint_url).rstrip("/")
-    if urlsplit(endpoint).hostname not in ("127.0.0.1", "localhost", "::1"):
+    if not is_loopback(urlsplit(endpoint).hostname or ""):
         raise ValueError(f"only a local endpoint on loopback records invocations, not {endpoint}")
 
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never through a proxy
