@@ -53,9 +53,11 @@ class TargetHandler(Handler):
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
-        return [self._desired_target(topology, context, rule, target) for rule in topology.rules.values() for target in rule.targets]
+        granted = {grant.address for grant in function_grants(topology, context)}  # derived once, not per target
+        return [self._desired_target(topology, context, rule, target, granted)
+                for rule in topology.rules.values() for target in rule.targets]
 
-    def _desired_target(self, topology: Topology, context: Context, rule: Rule, target: Target) -> Resource:
+    def _desired_target(self, topology: Topology, context: Context, rule: Rule, target: Target, granted: set[str]) -> Resource:
         rule_address = address(events_rule.KIND, rule.logical)
         attributes = {
             "arn": target_arn(topology, context, target),
@@ -69,7 +71,7 @@ class TargetHandler(Handler):
             "partition_key": target.partition_key,
             "http": declared_http(target),
         }
-        depends_on = [rule_address, *delivery_dependencies(topology, context, rule, target)]
+        depends_on = [rule_address, *delivery_dependencies(topology, context, rule, target, granted)]
         if target.dead_letter:
             depends_on.append(address(target_kind(DEAD_LETTER).resource_kind, target.dead_letter))
         depends_on += target_kind(target.kind).waits_for  # e.g. the shared Logs resource policy that lets EventBridge write
@@ -139,15 +141,15 @@ def granted_by(topology: Topology, context: Context, rule_logical: str, arn: str
     return (address(kind.delivery.policy_kind, kind.delivery.policy_logical(topology, context, rule_logical, arn)),)
 
 
-def delivery_dependencies(topology: Topology, context: Context, rule: Rule, target: Target) -> list[str]:
+def delivery_dependencies(topology: Topology, context: Context, rule: Rule, target: Target, granted: set[str]) -> list[str]:
     """What must exist before EventBridge can deliver: the owned destination, the role it
-    delivers through, or the function permission that lets the rule invoke."""
+    delivers through, or the function permission (among those ``granted``) that lets the rule invoke."""
     kind = target_kind(target.kind)
     dependencies = [address(kind.resource_kind, target.ref)] if kind.resource_kind else []
     if delivery_role_arn(topology, context, target) == targets_role_arn(topology, context):
         dependencies.append(TARGETS_ROLE_ADDRESS)
-    dependencies += [grant.address for grant in function_grants(topology, context)
-                     if grant.rule.logical == rule.logical and grant.function_arn == target_arn(topology, context, target)]
+    dependencies += [grant for grant in granted_by(topology, context, rule.logical, target_arn(topology, context, target))
+                     if grant in granted]
     return dependencies
 
 
