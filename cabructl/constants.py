@@ -52,6 +52,14 @@ SQS_VISIBILITY_DEFAULT = 30
 SQS_RECEIVE_WAIT_RANGE = (0, 20)
 SQS_DELAY_RANGE = (0, 900)
 SQS_FIFO_SUFFIX = ".fifo"  # a FIFO queue's name must end so
+SQS_MAX_RECEIVES_RANGE = (1, 1000)  # RedrivePolicy maxReceiveCount
+SQS_MAX_RECEIVES_DEFAULT = 5
+SQS_RECEIVE_MAX_MESSAGES = 10  # ReceiveMessage MaxNumberOfMessages, and the batch size of DeleteMessageBatch
+SQS_LONG_POLL_SECONDS = 20  # ReceiveMessage WaitTimeSeconds at its maximum
+SQS_MESSAGE_ATTRIBUTES_MAX = 10  # message attributes per SQS message
+
+# DynamoDB: the idempotency table (seconds)
+IDEMPOTENCY_IN_PROGRESS_EXPIRY = 300  # a crashed consumer blocks an event id at most this long
 
 # CloudWatch Logs
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -78,6 +86,7 @@ NAME_RULES: dict[str, tuple[int, re.Pattern[str]]] = {
     "dashboard": (255, re.compile(r"^[A-Za-z0-9_-]+$")),
     "alarm": (255, re.compile(r"^[^\x00-\x1f]+$")),
     "policy": (128, re.compile(r"^[\w+=,.@-]+$")),
+    "table": (255, re.compile(r"^[A-Za-z0-9_.-]{3,}$")),
 }
 
 # A YAML document whose aliases (``*name``, ``<<: *name``) would add more than this many nodes

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from cabructl.topology.targets import target_keys
 from cabructl import constants as limits
 from cabructl.diagnostics import Diagnostic, Path, did_you_mean
+from cabructl.topology.consumer_checks import check_consumers, check_redrive
 from cabructl.topology.destination_checks import check_api_destination_urls
 from cabructl.topology.input_checks import check_message_groups, check_target_input
 from cabructl.topology.key_checks import check_aws_managed_keys, check_keys
@@ -33,7 +34,7 @@ def semantic_diagnostics(topology: Topology, source_map: SourceMap) -> list[Diag
     return diagnostics
 
 
-def _unknown(path: Path, what: str, name: str, known: Iterable[str]) -> Finding:
+def unknown_finding(path: Path, what: str, name: str, known: Iterable[str]) -> Finding:
     known = list(known)
     return (path, f"unknown-{what.replace(' ', '-')}", f'no {what} "{name}"', did_you_mean(name, known) or (f"known: {', '.join(sorted(known))}" if known else None))
 
@@ -45,26 +46,26 @@ def check_references(topology: Topology) -> Iterator[Finding]:
             key = target_keys()[target.kind]
             section = {} if key.referenced else getattr(topology, str(key.section))
             if not key.referenced and target.ref not in section:
-                yield _unknown(target.path + (target.kind,), target.kind.replace("_", " "), target.ref, section)
+                yield unknown_finding(target.path + (target.kind,), target.kind.replace("_", " "), target.ref, section)
             if target.dead_letter is not None and target.dead_letter not in topology.queues:
-                yield _unknown(target.path + ("dead_letter",), "queue", target.dead_letter, topology.queues)
+                yield unknown_finding(target.path + ("dead_letter",), "queue", target.dead_letter, topology.queues)
     for destination in topology.api_destinations.values():
         if destination.connection not in topology.connections:
-            yield _unknown(destination.path + ("connection",), "connection", destination.connection, topology.connections)
+            yield unknown_finding(destination.path + ("connection",), "connection", destination.connection, topology.connections)
     for queue in topology.queues.values():
         if queue.redrive_dead_letter is not None and queue.redrive_dead_letter not in topology.queues:
-            yield _unknown(queue.path + ("redrive", "dead_letter"), "queue", queue.redrive_dead_letter, topology.queues)
+            yield unknown_finding(queue.path + ("redrive", "dead_letter"), "queue", queue.redrive_dead_letter, topology.queues)
     for agent in topology.agents.values():
         for index, event in enumerate(agent.events):
             if event not in topology.schemas:
-                yield _unknown(agent.path + ("events", index), "schema", event, topology.schemas)
+                yield unknown_finding(agent.path + ("events", index), "schema", event, topology.schemas)
             elif topology.schemas[event].source != agent.source:
                 schema = topology.schemas[event]
                 yield (agent.path + ("events", index), "source-mismatch", f'schema "{event}" has source "{schema.source}" but agent "{agent.name}" publishes as "{agent.source}"', None)
     if topology.cost_alarm is not None:
         for index, action in enumerate(topology.cost_alarm.actions):
             if action not in topology.topics:
-                yield _unknown(topology.cost_alarm.path + ("actions", index), "topic", action, topology.topics)
+                yield unknown_finding(topology.cost_alarm.path + ("actions", index), "topic", action, topology.topics)
     yield from _check_outputs(topology)
 
 
@@ -88,12 +89,12 @@ def _check_outputs(topology: Topology) -> Iterator[Finding]:
     for name, reference in topology.outputs.items():
         owner, _, attribute = reference.rpartition(".")
         if owner not in targets:
-            yield _unknown(("outputs", name), "resource", owner, targets)
+            yield unknown_finding(("outputs", name), "resource", owner, targets)
         elif attribute not in targets[owner]:
             yield (("outputs", name), "unknown-attribute", f'"{owner}" has no attribute "{attribute}" (it has: {", ".join(targets[owner])})', None)
 
 
-def _name_finding(path: Path, kind: str, name: str) -> Iterator[Finding]:
+def name_findings(path: Path, kind: str, name: str) -> Iterator[Finding]:
     """``path`` is the ``name:`` key; the source map falls back to the resource when it is absent."""
     maximum, allowed = limits.NAME_RULES[kind]
     if len(name) > maximum:
@@ -104,25 +105,25 @@ def _name_finding(path: Path, kind: str, name: str) -> Iterator[Finding]:
 
 def check_names(topology: Topology) -> Iterator[Finding]:
     """Names after prefixing stay within each kind's AWS length and character set."""
-    yield from _name_finding(topology.bus.path + ("name",), "bus", topology.bus.name)
+    yield from name_findings(topology.bus.path + ("name",), "bus", topology.bus.name)
     if topology.bus.archive is not None:
-        yield from _name_finding(topology.bus.archive.path + ("name",), "archive", topology.bus.archive.name)
+        yield from name_findings(topology.bus.archive.path + ("name",), "archive", topology.bus.archive.name)
     if topology.registry is not None:
-        yield from _name_finding(topology.registry.path + ("name",), "registry", topology.registry.name)
+        yield from name_findings(topology.registry.path + ("name",), "registry", topology.registry.name)
     for schema in topology.schemas.values():
-        yield from _name_finding(schema.path + ("name",), "schema", schema.name)
+        yield from name_findings(schema.path + ("name",), "schema", schema.name)
     for rule in topology.rules.values():
-        yield from _name_finding(rule.path + ("name",), "rule", rule.name)
+        yield from name_findings(rule.path + ("name",), "rule", rule.name)
         for target in rule.targets:
-            yield from _name_finding(target.path + ("id",), "target id", target.id)
+            yield from name_findings(target.path + ("id",), "target id", target.id)
     for kind, section in (("queue", topology.queues), ("topic", topology.topics), ("log group", topology.log_groups)):
         for resource in section.values():
-            yield from _name_finding(resource.path + ("name",), kind, resource.name)
+            yield from name_findings(resource.path + ("name",), kind, resource.name)
     for kind, resource in (("dashboard", topology.dashboard), ("alarm", topology.cost_alarm), ("policy", topology.publisher_policy)):
         if resource is not None:
-            yield from _name_finding(resource.path + ("name",), kind, resource.name)
+            yield from name_findings(resource.path + ("name",), kind, resource.name)
     for agent in topology.agents.values():  # its own publisher policy, named after it
-        yield from _name_finding(agent.path, "policy", agent_publisher_policy_name(topology, agent.name))
+        yield from name_findings(agent.path, "policy", agent_publisher_policy_name(topology, agent.name))
 
 
 def _out_of_range(path: Path, what: str, value: int, bounds: tuple[int, int], unit: str = "s") -> Iterator[Finding]:
@@ -233,5 +234,7 @@ CHECKS: tuple[Callable[[Topology], Iterator[Finding]], ...] = (
     check_target_locations,
     check_input_taken,
     check_patterns_against_schemas,
+    check_redrive,
+    check_consumers,
 )
 

@@ -12,6 +12,9 @@ from typing import Any, Mapping
 from cabructl.constants import DEFAULT_NAME_PREFIX
 from cabructl.diagnostics import Path
 from cabructl.topology.model import (
+    AgentMetrics,
+    IdempotencyTable,
+    default_metrics_namespace,
     Agent,
     ApiDestination,
     Archive,
@@ -83,6 +86,8 @@ def build_topology(document: dict[str, Any], file: str, environments: tuple[str,
         api_destinations={logical: _api_destination(logical, spec, namer)
                           for logical, spec in document.get("api_destinations", {}).items()},
         keys={logical: _key(logical, spec, namer) for logical, spec in document.get("keys", {}).items()},
+        idempotency=_idempotency(document.get("idempotency"), namer),
+        agent_metrics=_agent_metrics(monitoring.get("agent_metrics"), document["project"], namer),
         agents={name: _agent(name, spec) for name, spec in document.get("agents", {}).items()},
         budget=_budget(document.get("budget")),
         dashboard=_dashboard(monitoring.get("dashboard"), namer),
@@ -193,7 +198,7 @@ def _api_destination(logical: str, spec: dict[str, Any], namer: _Namer) -> ApiDe
 
 
 def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
-    from cabructl.constants import SQS_FIFO_SUFFIX, SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT
+    from cabructl.constants import SQS_FIFO_SUFFIX, SQS_MAX_RECEIVES_DEFAULT, SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT
 
     fifo = bool(spec.get("fifo", False))
     name = namer.name(spec, logical)
@@ -213,7 +218,7 @@ def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
         kms_key=None if key else spec.get("kms_key"),
         fifo=fifo,
         redrive_dead_letter=redrive.get("dead_letter"),
-        redrive_max_receives=int(redrive.get("max_receives", 5)),
+        redrive_max_receives=int(redrive.get("max_receives", SQS_MAX_RECEIVES_DEFAULT)),
         tags=dict(spec.get("tags", {})),
         path=("queues", logical),
         key=key,
@@ -245,6 +250,7 @@ def _agent(name: str, spec: dict[str, Any]) -> Agent:
         on_limit=spec.get("on_limit", "raise"),
         path=("agents", name),
         accounts=_accounts(spec.get("account", ())),
+        consumes=tuple(spec.get("consumes", ())),
     )
 
 
@@ -286,3 +292,20 @@ def _publisher_policy(spec: dict[str, Any] | None, namer: _Namer) -> PublisherPo
         return None
     return PublisherPolicy(namer.name(spec, "agent-event-publisher"), spec.get("description", ""), dict(spec.get("tags", {})),
                            publish=spec.get("publish", "any_agent"))
+
+
+def _idempotency(spec: dict[str, Any] | None, namer: _Namer) -> IdempotencyTable | None:
+    from cabructl.constants import IDEMPOTENCY_IN_PROGRESS_EXPIRY
+
+    if spec is None:
+        return None
+    logical = spec["table"]
+    return IdempotencyTable(logical, namer.name(spec, logical), parse_duration(spec.get("in_progress_expiry", IDEMPOTENCY_IN_PROGRESS_EXPIRY)),
+                            dict(spec.get("tags", {})))
+
+
+def _agent_metrics(spec: dict[str, Any] | None, project: str, namer: _Namer) -> AgentMetrics | None:
+    """Declaring the section adds the dashboard's widgets; undeclared, the SDK still records into the default."""
+    if spec is None:
+        return None
+    return AgentMetrics(namer.expand(spec.get("namespace", default_metrics_namespace(project))))

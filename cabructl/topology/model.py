@@ -273,6 +273,7 @@ class Agent:
     on_limit: str
     path: Path
     accounts: tuple[str, ...] = ()  # ``account:``: other accounts it publishes from (the bus policy grants them)
+    consumes: tuple[str, ...] = ()  # ``consumes:``: logical names of the queues it reads (its consumer policy)
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,34 @@ class CostAlarm:
 
 
 @dataclass(frozen=True)
+class IdempotencyTable:
+    """``idempotency:``: the DynamoDB table consumers share so that each event id is handled once.
+
+    ``in_progress_expiry`` (seconds) bounds how long a consumer that crashed mid-handler
+    keeps an event from being handled by another.
+    """
+
+    logical: str
+    name: str
+    in_progress_expiry: int
+    tags: dict[str, str]
+    path: Path = ("idempotency",)
+
+
+@dataclass(frozen=True)
+class AgentMetrics:
+    """``monitoring.agent_metrics``: the namespace the SDK's own metrics go to (and the dashboard reads)."""
+
+    namespace: str
+    path: Path = ("monitoring", "agent_metrics")
+
+
+def default_metrics_namespace(project: str) -> str:
+    """Where the SDK's metrics go when the topology names no namespace."""
+    return f"{project}/agents"
+
+
+@dataclass(frozen=True)
 class PublisherPolicy:
     """The seed's shared publisher policy, kept for the principals already attached to it.
 
@@ -321,11 +350,17 @@ class PublisherPolicy:
 
 
 AGENT_PUBLISHER_SUFFIX = "-publisher"
+AGENT_CONSUMER_SUFFIX = "-consumer"
 
 
 def agent_publisher_policy_name(topology: "Topology", agent: str) -> str:
     """``{prefix}<agent>-publisher``: the managed policy that lets one agent publish only its own events."""
     return f"{topology.prefix}{agent}{AGENT_PUBLISHER_SUFFIX}"
+
+
+def agent_consumer_policy_name(topology: "Topology", agent: str) -> str:
+    """``{prefix}<agent>-consumer``: the managed policy that lets one agent read only the queues it consumes."""
+    return f"{topology.prefix}{agent}{AGENT_CONSUMER_SUFFIX}"
 
 
 @dataclass
@@ -355,6 +390,8 @@ class Topology:
     connections: dict[str, Connection] = field(default_factory=dict)
     api_destinations: dict[str, ApiDestination] = field(default_factory=dict)
     keys: dict[str, Key] = field(default_factory=dict)
+    idempotency: IdempotencyTable | None = None
+    agent_metrics: AgentMetrics | None = None
     document: dict[str, Any] = field(repr=False, default_factory=dict)
     source_map: Any = field(repr=False, default=None)
 
@@ -371,6 +408,15 @@ class Topology:
         (which nothing may override: they are how cabructl finds the resource again)."""
         recorded = {TAG_ADDRESS: address} if address else {}
         return {**self.tags, **dict(own or {}), **self.ownership_tags(), **recorded}
+
+    @property
+    def metrics_namespace(self) -> str:
+        """The namespace of the SDK's metrics: ``monitoring.agent_metrics.namespace``, or the default."""
+        return self.agent_metrics.namespace if self.agent_metrics else default_metrics_namespace(self.project)
+
+    def consumers_of(self, queue: str) -> list[Agent]:
+        """The agents that declare they consume ``queue`` (a logical name)."""
+        return [agent for agent in self.agents.values() if queue in agent.consumes]
 
     def detail_types_of(self, agent: Agent) -> list[str]:
         """The detail-types of the events ``agent`` declares: all it may publish, with its source."""
