@@ -17,6 +17,7 @@ from cabructl.patterns.eventjson import dumps_event_json, nests_deeper_than
 from cabructl.constants import EVENT_JSON_MAX_DEPTH, PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
 
 CORRELATION_FIELD = "correlationId"
+CAUSATION_FIELD = "causationId"  # the id of the event a reply answers
 TIMESTAMP_FIELD = "timestamp"
 # "If specified, the Time parameter is 14 bytes" (AWS: calculating PutEvents entry size).
 TIME_PARAMETER_BYTES = 14

@@ -142,6 +142,7 @@ class IssueDetectionEvent(TypedEvent):
     metrics: Optional[Dict[str, float]] = None
     suggestedActions: Optional[List[str]] = None
     correlationId: Optional[str] = None
+    causationId: Optional[str] = None
 
     @classmethod
     def create(cls, agent_id: str, severity: Union[Severity, str], issue_type: Union[IssueType, str], description: str,
@@ -167,6 +168,7 @@ class FeatureRequestEvent(TypedEvent):
     estimatedImpact: Optional[Dict[str, Any]] = None
     technicalRequirements: Optional[List[str]] = None
     correlationId: Optional[str] = None
+    causationId: Optional[str] = None
 
     @classmethod
     def create(cls, agent_id: str, feature_type: Union[FeatureType, str], priority: Union[Priority, str], description: str,
@@ -194,6 +196,7 @@ class CodeChangeEvent(TypedEvent):
     testResults: Optional[Dict[str, int]] = None
     reviewers: Optional[List[str]] = None
     correlationId: Optional[str] = None
+    causationId: Optional[str] = None
 
     @classmethod
     def create(cls, agent_id: str, repository: str, branch: str, change_type: Union[ChangeType, str],
@@ -220,6 +223,7 @@ class TestResultsEvent(TypedEvent):
     failedTests: Optional[List[Dict[str, str]]] = None
     artifacts: Optional[List[str]] = None
     correlationId: Optional[str] = None
+    causationId: Optional[str] = None
 
     @classmethod
     def create(cls, agent_id: str, test_type: Union[TestType, str], status: Union[TestStatus, str], summary: Dict[str, Any],
