@@ -58,6 +58,14 @@ SQS_RECEIVE_MAX_MESSAGES = 10  # ReceiveMessage MaxNumberOfMessages, and the bat
 SQS_LONG_POLL_SECONDS = 20  # ReceiveMessage WaitTimeSeconds at its maximum
 SQS_MESSAGE_ATTRIBUTES_MAX = 10  # message attributes per SQS message
 
+# Message attributes a consumer (the SDK, `cabructl consume`) sets on a message it sends to the
+# dead-letter queue itself (unparseable, or failing its schema); `dlq show` reads them back.
+# EventBridge's own letters carry RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE instead.
+CONSUMER_REASON_ATTRIBUTE = "CABRUCTL_CONSUMER_REASON"  # why the consumer gave up, one line
+CONSUMER_QUEUE_ATTRIBUTE = "CABRUCTL_SOURCE_QUEUE"  # the ARN of the queue it was received from
+CONSUMER_RECEIVES_ATTRIBUTE = "CABRUCTL_RECEIVE_COUNT"  # ApproximateReceiveCount when it gave up
+CONSUMER_AGENT_ATTRIBUTE = "CABRUCTL_CONSUMER"  # the consuming agent's id
+
 # DynamoDB: the idempotency table (seconds)
 IDEMPOTENCY_IN_PROGRESS_EXPIRY = 300  # a crashed consumer blocks an event id at most this long
 

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "publish": ("cabructl.cli.agent_cmds", "publish", "Publish validated events to the bus."),
     "loadtest": ("cabructl.cli.agent_cmds", "loadtest", "Simulate agent load and report throughput and cost."),
     "dlq": ("cabructl.cli.agent_cmds", "dlq", "Review and redrive dead-letter queues."),
+    "consume": ("cabructl.cli.consume_cmds", "consume", "Consume a queue's events with a handler, exactly once per event id."),
+    "tail": ("cabructl.cli.tail_cmds", "tail", "Show live what a rule matches on the bus (a temporary queue and target)."),
     "replay": ("cabructl.cli.replay_cmds", "replay", "Replay archived events to chosen rules; list, watch, cancel."),
     "local": ("cabructl.cli.local_cmds", "local", "Run the embedded local AWS endpoint."),
     "demo": ("cabructl.cli.local_cmds", "demo", "Run the whole system locally, end to end, in seconds."),
