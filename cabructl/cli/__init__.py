@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "consume": ("cabructl.cli.consume_cmds", "consume", "Consume a queue's events with a handler, exactly once per event id."),
     "tail": ("cabructl.cli.tail_cmds", "tail", "Show live what a rule matches on the bus (a temporary queue and target)."),
     "replay": ("cabructl.cli.replay_cmds", "replay", "Replay archived events to chosen rules; list, watch, cancel."),
+    "export": ("cabructl.cli.export_cmds", "export", "Export the topology: an AsyncAPI 3 document or a CloudFormation template."),
+    "docs": ("cabructl.cli.export_cmds", "docs", "Write a static, browsable catalogue of the topology's events."),
     "local": ("cabructl.cli.local_cmds", "local", "Run the embedded local AWS endpoint."),
     "demo": ("cabructl.cli.local_cmds", "demo", "Run the whole system locally, end to end, in seconds."),
 }
