@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import settings
 
+from cabructl.local.sqs_redrive_allow import install_redrive_allow_read_back
 from cabructl.local.tag_index import install_rule_tag_index
 
 # CI runs the property tests on a fixed seed so a landing never depends on luck; on a
@@ -21,6 +22,7 @@ if os.environ.get("CI"):
 # moto in-process answers the tagging API as the local endpoint does (rules included), so call
 # counts do not depend on whether some earlier test started a local endpoint in this process.
 install_rule_tag_index()
+install_redrive_allow_read_back()  # moto stores a queue's RedriveAllowPolicy but never returns it; AWS does
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPOLOGY = ROOT / "topology.yaml"

@@ -239,12 +239,14 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     from cabructl.local.eventbus import install_event_routing, routed_here
     from cabructl.local.invocations import install_function_handlers
     from cabructl.local.sns_loopback import install_sns_loopback_only
+    from cabructl.local.sqs_redrive_allow import install_redrive_allow_read_back
     from cabructl.local.tag_index import install_rule_tag_index
 
     install_event_routing()
     install_function_handlers(routed_here)
     install_sns_loopback_only()
     install_rule_tag_index()
+    install_redrive_allow_read_back()
     install_jsonpath_cache()
     router = ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()}, control=control)
     return OriginGuard(router, allowed_origins, loopback_hosts_only=loopback_hosts_only)

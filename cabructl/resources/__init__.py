@@ -12,6 +12,7 @@ def handlers() -> tuple[Handler, ...]:
     from cabructl.resources import (
         cloudwatch_alarm,
         cloudwatch_dashboard,
+        dynamodb_table,
         events_api_destination,
         events_archive,
         events_bus,
@@ -40,6 +41,7 @@ def handlers() -> tuple[Handler, ...]:
         schemas_schema.HANDLER,
         sqs_queue.HANDLER,
         sns_topic.HANDLER,
+        dynamodb_table.HANDLER,
         logs_group.HANDLER,
         logs_resource_policy.HANDLER,
         events_connection.HANDLER,

@@ -1,4 +1,5 @@
-"""iam.policy: the managed policies agents publish with — one per agent, and the seed's shared one.
+"""iam.policy: the managed policies agents publish with — one per agent, and the seed's shared one —
+and the consumer policy of each agent that consumes queues (:mod:`cabructl.resources.iam_consumer`).
 
 Each agent gets ``{prefix}<agent>-publisher`` (address ``iam.policy.<agent>-publisher``):
 PutEvents on the bus only with ``events:source`` equal to the agent's source and
@@ -34,6 +35,7 @@ from typing import Any, Mapping
 from cabructl.constants import IAM_MAX_POLICY_VERSIONS
 from cabructl.resources.arns import bus_arn, policy_arn, registry_arn, tag_list, tag_map
 from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
+from cabructl.resources.iam_consumer import consumer_document, consumer_policies
 from cabructl.resources.importing import TAGS, Field, KindImporter
 from cabructl.resources.documents import normalize_policy, policy, publishes_as
 from cabructl.resources.tags import recorded_address
@@ -58,8 +60,9 @@ class PolicyHandler(Handler):
 
     # -- desired ------------------------------------------------------------------------
     def desired(self, topology: Topology, context: Context) -> list[Resource]:
-        """The shared policy first, then one per agent; each only when it grants something (IAM
-        refuses an empty document: an agent with no event and no registry to read gets none)."""
+        """The shared policy first, then one per agent, then each consuming agent's consumer policy
+        (:mod:`cabructl.resources.iam_consumer`); each only when it grants something (IAM refuses an
+        empty document: an agent with no event and no registry to read gets no publisher policy)."""
         resources = []
         shared = topology.publisher_policy
         document = publisher_document(topology, context)
@@ -72,6 +75,9 @@ class PolicyHandler(Handler):
                                                 agent_publisher_policy_name(topology, agent.name),
                                                 f"Lets the {agent.name} agent publish only its own events and read the registry",
                                                 {}, document))
+        for where, name, description, agent in consumer_policies(topology):
+            resources.append(self._resource(topology, context, where, name, description, {},
+                                            consumer_document(topology, context, agent)))
         return resources
 
     def _resource(self, topology: Topology, context: Context, where: str, name: str, description: str,

@@ -14,8 +14,8 @@ from typing import Any, Mapping
 from cabructl.resources.base import Resource
 from cabructl.resources.iam_policy import PUBLISHER_ADDRESS, agent_of, agent_policy_address
 
-# Singletons of a topology (one bus, one registry, one shared publisher policy), by kind.
-_SINGLETONS = {"bus": "events.bus", "schemas.registry": "schemas.registry"}
+# Singletons of a topology (one bus, one registry, one idempotency table), by kind.
+_SINGLETONS = {"bus": "events.bus", "schemas.registry": "schemas.registry", "idempotency": "dynamodb.table"}
 _FIXED = {"iam.publisher_policy": PUBLISHER_ADDRESS}
 AGENT_PUBLISHERS = "iam.agent_publisher_policies"
 # Keyed sections: the logical name is the last part of the address.

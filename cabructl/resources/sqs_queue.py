@@ -3,6 +3,11 @@
 The queue policy is derived from the rules: every rule that targets the queue, or
 uses it as a dead-letter queue, is named in ``aws:SourceArn`` (AWS-FACTS:
 "SQS target and SQS DLQ"). Without it EventBridge cannot deliver.
+
+A queue that other queues redrive to carries a RedriveAllowPolicy naming exactly them
+(``redrive_allow``, :func:`redrive_allow`), so no other queue of the account can make it
+its dead-letter queue. SQS accepts source ARNs of queues that do not exist yet, so the
+dead-letter queue is written first (the sources depend on it).
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from typing import Any
 from cabructl.constants import EVENTS_SERVICE_PRINCIPAL
 from cabructl.aws import parallel_map
 from cabructl.resources.arns import deliveries_to, queue_arn, rule_arn
-from cabructl.resources.base import Context, Handler, Resource, address, compact_json, in_view, is_owned_by, update_tags
+from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json, in_view, is_owned_by, update_tags
+from cabructl.resources.base import EPHEMERAL, ephemeral_from_tags
 from cabructl.resources.importing import DERIVED_POLICY, TAGS, Field, Form, KindImporter
 from cabructl.resources.kms_key import key_dependency, key_reference
 from cabructl.resources.targets.queue import QUEUE
@@ -23,6 +29,9 @@ from cabructl.topology.key_checks import AWS_MANAGED_KEYS
 from cabructl.topology.model import Queue, Topology
 
 KIND = "sqs.queue"
+REDRIVE_ALLOW_ALL = "allowAll"  # SQS's default RedriveAllowPolicy: any queue of the account may redrive here
+REDRIVE_BY_QUEUE = "byQueue"  # only the queues it names
+REDRIVE_ALLOW_MAX_SOURCES = 10  # SQS's limit on sourceQueueArns
 
 # Attribute name in the canonical form → SQS attribute name (integers in seconds).
 _SECONDS = {
@@ -51,7 +60,8 @@ class QueueHandler(Handler):
             **TAGS,
         },
         {"policy": DERIVED_POLICY, "fifo": "a queue's type is part of its identity (and its name)",
-         "redrive": "the dead-letter queue is a reference; edit `redrive.dead_letter` by hand"},
+         "redrive": "the dead-letter queue is a reference; edit `redrive.dead_letter` by hand",
+         "redrive_allow": "derived from the queues that redrive to it; `cabructl apply` restores it"},
     )
 
     # -- desired ------------------------------------------------------------------------
@@ -75,6 +85,7 @@ class QueueHandler(Handler):
             "encryption": queue.encryption,
             "kms_key": key_reference(topology, context, queue.key) or (queue.kms_key if queue.encryption == "kms" else None),
             "redrive": redrive,
+            "redrive_allow": redrive_allow(topology, queue.logical),
             "policy": delivery_policy(topology, context, queue.logical, arn),
             "tags": topology.resource_tags(queue.tags, address=address(KIND, queue.logical)),
         }
@@ -108,12 +119,14 @@ class QueueHandler(Handler):
             return None  # not ours and not in our way: invisible to cabructl
         canonical = live_attributes(attributes, tags)
         identity = {"arn": attributes.get("QueueArn"), "url": url, "messages": _message_count(attributes)}
+        if owned and ephemeral_from_tags(tags):  # a running (or dead) command's temporary queue: engine.ephemeral
+            identity[EPHEMERAL] = ephemeral_from_tags(tags)
         return Resource(recorded_address(KIND, topology, name, tags, wanted_resources), KIND, name, canonical, (), identity, owned)
 
     # -- write --------------------------------------------------------------------------
     def create(self, aws: Any, resource: Resource) -> None:
         attributes = resource.attributes
-        request = {"QueueName": resource.name, "Attributes": sqs_attributes(attributes, include_fifo=True)}
+        request = {"QueueName": resource.name, "Attributes": sqs_attributes(attributes, include_fifo=True, arn=resource.identity.get("arn"))}
         if attributes["tags"]:
             request["tags"] = dict(attributes["tags"])
         aws.settle(lambda: aws.client("sqs").create_queue(**request), attempts=8)  # QueueDeletedRecently lasts 60 s
@@ -123,7 +136,8 @@ class QueueHandler(Handler):
         url = live.identity["url"]
         changed_attributes = {key: desired.attributes[key] for key in changed if key != "tags"}
         if changed_attributes:
-            sqs_changes = sqs_attributes({**desired.attributes, **changed_attributes}, include_fifo=False, only=tuple(changed_attributes))
+            sqs_changes = sqs_attributes({**desired.attributes, **changed_attributes}, include_fifo=False, only=tuple(changed_attributes),
+                                         arn=live.identity.get("arn"))
             if "policy" in changed_attributes and desired.attributes["policy"] is None:
                 sqs_changes["Policy"] = ""
             elif desired.attributes["policy"] is not None:
@@ -152,8 +166,50 @@ def delivery_policy(topology: Topology, context: Context, logical: str, arn: str
     return policy([service_statement("AllowEventBridgeRules", EVENTS_SERVICE_PRINCIPAL, ["sqs:SendMessage"], arn, rule_arns)])
 
 
-def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only: tuple[str, ...] | None = None) -> dict[str, str]:
-    """Canonical attributes → the string map SQS takes."""
+def redrive_allow(topology: Topology, logical: str) -> dict[str, Any] | None:
+    """The RedriveAllowPolicy of a dead-letter queue: only the declared queues that redrive to it may
+    name it in their RedrivePolicy (None when none does: SQS's default, any queue of the account).
+
+    Canonical form ``{"permission": "byQueue", "sources": [queue names]}``: names, not ARNs, because
+    the engine reads every ARN an attribute holds as a dependency, and the sources depend on the
+    dead-letter queue (they are written after it, deleted before it), not the other way round.
+    SQS takes at most 10 source ARNs; beyond that the queue keeps the default rather than refuse the apply.
+    """
+    sources = sorted(queue.name for queue in topology.queues.values() if queue.redrive_dead_letter == logical and queue.logical != logical)
+    if not sources or len(sources) > REDRIVE_ALLOW_MAX_SOURCES:
+        return None
+    return {"permission": REDRIVE_BY_QUEUE, "sources": sources}
+
+
+def normalize_redrive_allow(raw: str | None, own_arn: str | None = None) -> dict[str, Any] | None:
+    """A live RedriveAllowPolicy in the canonical form: sources of the queue's own account and region by
+    name (others by ARN), sorted; SQS's default (``allowAll``, or none) is None."""
+    value = canonical_json(raw) if raw else None
+    if not isinstance(value, dict) or value.get("redrivePermission", REDRIVE_ALLOW_ALL) == REDRIVE_ALLOW_ALL:
+        return None
+    canonical: dict[str, Any] = {"permission": value["redrivePermission"]}
+    if "sourceQueueArns" in value:
+        local = own_arn.rsplit(":", 1)[0] + ":" if own_arn else None
+        canonical["sources"] = sorted(arn.removeprefix(local) if local and arn.startswith(local) else arn
+                                      for arn in value["sourceQueueArns"])
+    return canonical
+
+
+def _redrive_allow_policy(value: dict[str, Any] | None, own_arn: str | None) -> str:
+    """The RedriveAllowPolicy SQS takes: source names back to ARNs beside the queue's own; clearing writes
+    SQS's default (allowAll), which every endpoint accepts, rather than an empty value."""
+    if not value:
+        return compact_json({"redrivePermission": REDRIVE_ALLOW_ALL})
+    local = own_arn.rsplit(":", 1)[0] + ":" if own_arn else ""
+    document: dict[str, Any] = {"redrivePermission": value["permission"]}
+    if "sources" in value:
+        document["sourceQueueArns"] = [source if source.startswith("arn:") else local + source for source in value["sources"]]
+    return compact_json(document)
+
+
+def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only: tuple[str, ...] | None = None,
+                   arn: str | None = None) -> dict[str, str]:
+    """Canonical attributes → the string map SQS takes (``arn``, the queue's own, places its redrive sources)."""
     keys = set(only) if only is not None else set(attributes)
     result: dict[str, str] = {}
     for key, sqs_name in _SECONDS.items():
@@ -170,6 +226,8 @@ def sqs_attributes(attributes: dict[str, Any] | Any, *, include_fifo: bool, only
         result["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": redrive["dead_letter_arn"], "maxReceiveCount": redrive["max_receives"]})
     elif "redrive" in keys and only is not None:
         result["RedrivePolicy"] = ""
+    if "redrive_allow" in keys and (attributes.get("redrive_allow") or only is not None):
+        result["RedriveAllowPolicy"] = _redrive_allow_policy(attributes.get("redrive_allow"), arn)
     if "policy" in keys and attributes.get("policy"):
         result["Policy"] = compact_json(attributes["policy"])
     return result
@@ -205,6 +263,7 @@ def live_attributes(attributes: dict[str, str], tags: dict[str, str]) -> dict[st
         "encryption": encryption,
         "kms_key": kms_key,
         "redrive": redrive,
+        "redrive_allow": normalize_redrive_allow(attributes.get("RedriveAllowPolicy"), attributes.get("QueueArn")),
         "policy": normalize_policy(attributes.get("Policy")),
         "tags": dict(tags),
     })

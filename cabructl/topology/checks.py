@@ -76,6 +76,8 @@ def _output_targets(topology: Topology) -> dict[str, tuple[str, ...]]:
         targets["schemas.registry"] = ("name", "arn")
     if topology.publisher_policy is not None:
         targets["iam.publisher_policy"] = ("name", "arn")
+    if topology.idempotency is not None:
+        targets["idempotency"] = ("name", "arn")  # the idempotency table consumers are configured with
     targets["iam.agent_publisher_policies"] = ("name", "arn")  # every agent's own publisher policy, a map (maybe empty)
     targets.update({f"iam.agent_publisher_policies.{agent}": ("name", "arn") for agent in topology.agents})
     for section, attributes in (("queues", ("name", "arn", "url")), ("topics", ("name", "arn")), ("log_groups", ("name", "arn")), ("rules", ("name", "arn"))):

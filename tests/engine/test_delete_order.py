@@ -71,15 +71,14 @@ HOOKS = ("        dead_letter: eventbridge-dlq\n\nqueues:\n",
 FOREIGN_AGENT = ("  monitor:\n    source: cabruca.agents.monitor\n", '  monitor:\n    source: cabruca.agents.monitor\n    account: "111122223333"\n')
 
 
-# The real topology declares no key: this edit encrypts the dead-letter queue with one.
-KEYED = ("queues:\n  eventbridge-dlq:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n",
-         "keys:\n  dead-letters: {description: failed deliveries}\n\nqueues:\n  eventbridge-dlq:\n    retention: 14d\n"
-         "    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: dead-letters\n")
+# The real topology declares no key: these edits declare one and encrypt the dead-letter queue with it.
+KEYED = ("\n\nqueues:\n", "\n\nkeys:\n  dead-letters: {description: failed deliveries}\n\nqueues:\n")
+DLQ_UNDER_KEY = ("    encryption: sqs\n  critical-events-dlq:\n", "    encryption: dead-letters\n  critical-events-dlq:\n")
 
 
 @pytest.mark.parametrize("edits", [pytest.param((), id="real"), pytest.param((HOOKS,), id="with-an-api-destination"),
                                    pytest.param((FOREIGN_AGENT,), id="with-a-foreign-agent"),
-                                   pytest.param((KEYED,), id="with-a-key")])
+                                   pytest.param((KEYED, DLQ_UNDER_KEY), id="with-a-key")])
 def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(deploy: Any, edits: tuple[tuple[str, str], ...],
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CABRUCTL_TEST_CI_KEY", "a-key")
@@ -89,13 +88,13 @@ def test_a_destroy_of_the_real_topology_deletes_nothing_before_its_dependents(de
     live = engine.live()
     started: list[str] = []
     # a key always holds data in effect (what it encrypted); the queue it encrypts is empty
-    result = engine.apply(plan, allow_data_loss=edits == (KEYED,),
+    result = engine.apply(plan, allow_data_loss=KEYED in edits,
                           progress=lambda event, change, _: started.append(change.address) if event == "start" else None)
     assert result.ok, [outcome.error for outcome in result.failed]
     assert sorted(started) == sorted(live)
     assert edits != (HOOKS,) or {"events.connection.ci", "events.api_destination.ci-webhook"} <= set(live)
     assert edits != (FOREIGN_AGENT,) or "events.bus_policy.bus_policy" in live
-    assert edits != (KEYED,) or "kms.key.dead-letters" in live
+    assert KEYED not in edits or "kms.key.dead-letters" in live
     check_order(started, live)
 
 
@@ -143,5 +142,6 @@ def test_delete_batches_respect_the_graph(tmp_path: Path, rules: int) -> None:
                for address, resource in live.items()]
     batches = delete_batches(changes)
     check_order([change.address for batch in batches for change in batch], live)
-    assert len(live) == 34 + rules * 6  # 30, and each of the 4 agents' own publisher policy
+    # 30, each of the 4 agents' own publisher policy, the idempotency table and the 2 consuming agents' consumer policies
+    assert len(live) == 37 + rules * 6
     assert len(batches) <= 6, "independent deletes share a batch (they run in parallel)"

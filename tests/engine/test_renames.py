@@ -26,6 +26,7 @@ RENAMES: dict[str, tuple[str, str, str]] = {
     "events.rule": ("events.rule.failed-tests", "  failed-tests:\n    description", '  failed-tests:\n    name: "{prefix}failed-v2"\n    description'),
     "cloudwatch.dashboard": ("cloudwatch.dashboard.dashboard", 'name: "{prefix}eventbridge-dashboard"', 'name: "{prefix}dashboard-v2"'),
     "cloudwatch.alarm": ("cloudwatch.alarm.cost_alarm", 'name: "{prefix}eventbridge-cost-alarm"', 'name: "{prefix}cost-alarm-v2"'),
+    "dynamodb.table": ("dynamodb.table.agent-state", "  table: agent-state\n", '  table: agent-state\n  name: "{prefix}agent-state-v2"\n'),
     "iam.policy": ("iam.policy.publisher_policy", 'name: "{prefix}agent-event-publisher"', 'name: "{prefix}publisher-v2"'),
 }
 NOT_RENAMEABLE = {
@@ -59,6 +60,7 @@ EXISTS: dict[str, Exists] = {
                                           for bus in (t.bus.name, d.bus)),
     "cloudwatch.dashboard": lambda d, name, t: _listed(d.client("cloudwatch").list_dashboards()["DashboardEntries"], "DashboardName", name),
     "cloudwatch.alarm": lambda d, name, t: _listed(d.client("cloudwatch").describe_alarms()["MetricAlarms"], "AlarmName", name),
+    "dynamodb.table": lambda d, name, t: name in d.client("dynamodb").list_tables()["TableNames"],
     "iam.policy": lambda d, name, t: _listed(d.client("iam").list_policies(Scope="Local")["Policies"], "PolicyName", name),
 }
 

@@ -47,7 +47,9 @@ def test_data_that_arrived_after_the_plan_is_not_destroyed(deploy: Any, tmp_path
     text = deployment.file.read_text(encoding="utf-8")
     failed_tests = text[text.index("  failed-tests:\n"):text.index("\nqueues:\n")]
     edit_topology(deployment.file, failed_tests, "")
-    edit_topology(deployment.file, "  test-investigation:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n", "")
+    edit_topology(deployment.file, "  test-investigation:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n"
+                  "    redrive: {dead_letter: eventbridge-dlq, max_receives: 5}\n", "")
+    edit_topology(deployment.file, "consumes: [cicd-changes, test-investigation]", "consumes: [cicd-changes]")
     plan = saved_plan(deployment, tmp_path)
     assert json.loads(plan.read_text())["summary"]["delete"] >= 3  # the rule, its target and the queue
     url = queue_url(deployment, name)
@@ -154,6 +156,9 @@ CHANGES: dict[str, Change] = {
     "events.bus_policy": lambda d: d.client("events").remove_permission(
         EventBusName=d.bus, StatementId=f"cabructl-{d.topology.project}-{d.topology.environment}-monitor-{FOREIGN_ACCOUNT}"),
     "events.connection": lambda d: _connection(d, d.prefix + "someone-elses"),  # under the prefix: ours to delete
+    "dynamodb.table": lambda d: d.client("dynamodb").tag_resource(
+        ResourceArn=d.client("dynamodb").describe_table(TableName=d.prefix + "agent-state")["Table"]["TableArn"],
+        Tags=[{"Key": "Team", "Value": "other"}]),
     "kms.key": lambda d: d.client("kms").tag_resource(KeyId=_key_id(d, d.prefix + "dead-letters"), Tags=[{"TagKey": "Team", "TagValue": "other"}]),
     "events.api_destination": lambda d: d.client("events").create_api_destination(
         Name=d.prefix + "someone-elses", ConnectionArn=_connection(d, f"elsewhere-{uuid.uuid4().hex[:8]}"),
@@ -176,10 +181,9 @@ FOREIGN_AGENT = ("  monitor:\n    source: cabruca.agents.monitor\n",
                  f'  monitor:\n    source: cabruca.agents.monitor\n    account: "{FOREIGN_ACCOUNT}"\n')
 
 
-# The real topology declares no key: this edit encrypts the dead-letter queue with one.
-KEYED = ("queues:\n  eventbridge-dlq:\n    retention: 14d\n    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: sqs\n",
-         "keys:\n  dead-letters: {description: failed deliveries}\n\nqueues:\n  eventbridge-dlq:\n    retention: 14d\n"
-         "    visibility_timeout: 5m\n    receive_wait: 20s\n    encryption: dead-letters\n")
+# The real topology declares no key: these edits declare one and encrypt the dead-letter queue with it.
+KEYED = ("\n\nqueues:\n", "\n\nkeys:\n  dead-letters: {description: failed deliveries}\n\nqueues:\n")
+DLQ_UNDER_KEY = ("    encryption: sqs\n  critical-events-dlq:\n", "    encryption: dead-letters\n  critical-events-dlq:\n")
 
 
 def _key_id(d: Any, alias: str) -> str:
@@ -189,7 +193,7 @@ def _key_id(d: Any, alias: str) -> str:
 def deployed_for(deploy: Any, kind: str) -> Any:
     """A deployment holding a resource of ``kind``."""
     if kind == "kms.key":
-        return deploy(KEYED)
+        return deploy(KEYED, DLQ_UNDER_KEY)
     if kind == "events.bus_policy":
         return deploy(FOREIGN_AGENT)
     if kind not in NEEDS_GRANTS:

@@ -87,7 +87,8 @@ def test_routes_lists_each_agent_and_no_warning_for_the_real_topology() -> None:
 
 
 def test_routes_warns_about_unreachable_and_catch_all_rules(topology_copy: Path) -> None:
-    edit_topology(topology_copy, "queues:\n  eventbridge-dlq:", """  nobody-sends-this:
+    edit_topology(topology_copy, "\n\nqueues:\n", """
+  nobody-sends-this:
     pattern: {source: [cabruca.agents.ghost]}
     targets: [{id: t, queue: cicd-changes}]
   everything:
@@ -95,7 +96,7 @@ def test_routes_warns_about_unreachable_and_catch_all_rules(topology_copy: Path)
     targets: [{id: t, queue: cicd-changes}]
 
 queues:
-  eventbridge-dlq:""")
+""")
     code, output = invoke("routes", "-f", str(topology_copy))
     assert code == 0
     assert "warning: rule nobody-sends-this: no declared agent sends an event it can match" in output

@@ -37,7 +37,8 @@ def _statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_every_agent_gets_its_own_policy_beside_the_shared_one(topology: Topology) -> None:
     desired = {resource.address: resource for resource in HANDLER.desired(topology, CONTEXT)}
 
-    assert list(desired) == [PUBLISHER_ADDRESS] + [f"iam.policy.{agent}-publisher" for agent in topology.agents]
+    assert list(desired) == ([PUBLISHER_ADDRESS] + [f"iam.policy.{agent}-publisher" for agent in topology.agents]
+                             + ["iam.policy.product-consumer", "iam.policy.developer-consumer"])  # the agents that consume
     assert {agent_of(address) for address in desired} == set(AGENTS) | {None}
     assert desired[agent_policy_address("monitor")].name == "cabruca-segmentation-prod-monitor-publisher"
     # publish: none: the shared policy reads the registry and grants no PutEvents at all
@@ -50,7 +51,7 @@ def test_create_conditions_each_agents_putevents_on_its_source_and_detail_types(
     plan = converge(topology, KINDS)  # also: the second plan is empty
 
     assert sorted(c.address for c in plan.changes if c.action is Action.CREATE) == sorted(
-        [PUBLISHER_ADDRESS] + [agent_policy_address(agent) for agent in AGENTS])
+        [PUBLISHER_ADDRESS] + [agent_policy_address(agent) for agent in AGENTS] + ["iam.policy.developer-consumer", "iam.policy.product-consumer"])
     for agent, (source, detail_type) in AGENTS.items():
         statements = _statements(_document(aws, f"cabruca-segmentation-prod-{agent}-publisher"))
         publish = statements["PublishOwnEvents"]
@@ -96,4 +97,4 @@ def test_discovery_lists_once_and_reads_each_policy_twice(aws: Aws, topology: To
     HANDLER.discover(aws, topology, CONTEXT, HANDLER.desired(topology, CONTEXT))
 
     counts = {operation: count for (service, operation), count in aws.calls.counts.items() if service == "iam"}
-    assert counts == {"ListPolicies": 1, "GetPolicy": 5, "GetPolicyVersion": 5}
+    assert counts == {"ListPolicies": 1, "GetPolicy": 7, "GetPolicyVersion": 7}  # shared, 4 publishers, 2 consumers

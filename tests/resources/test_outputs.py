@@ -48,3 +48,16 @@ def test_an_agent_policy_not_created_yet_is_missing_by_name(topology: Topology) 
 def test_without_agents_the_map_is_empty(topology: Topology) -> None:
     desired = _desired(replace(topology, agents={}))
     assert resolve_outputs(OUTPUTS, desired, desired)["all"] == {}
+
+
+def test_the_idempotency_table_outputs_its_name_and_arn(topology: Topology) -> None:
+    from cabructl.resources import dynamodb_table
+    from cabructl.topology.checks import _output_targets
+
+    desired = {resource.address: resource for resource in dynamodb_table.HANDLER.desired(topology, CONTEXT)}
+    values = resolve_outputs({"table": "idempotency.name", "table_arn": "idempotency.arn"}, desired, desired)
+
+    assert values == {"table": "cabruca-segmentation-prod-agent-state",
+                      "table_arn": "arn:aws:dynamodb:sa-east-1:123456789012:table/cabruca-segmentation-prod-agent-state"}
+    assert _output_targets(topology)["idempotency"] == ("name", "arn")
+    assert "idempotency" not in _output_targets(replace(topology, idempotency=None))

@@ -70,3 +70,53 @@ def test_data_held_counts_every_message_a_delete_would_lose() -> None:
     assert live.data_held(replace(resource, identity={"messages": 0})) is None
     assert sqs_queue._message_count({"ApproximateNumberOfMessages": "2", "ApproximateNumberOfMessagesNotVisible": "3",
                                      "ApproximateNumberOfMessagesDelayed": "1"}) == 6
+
+
+def test_a_dead_letter_queue_allows_exactly_the_queues_that_redrive_to_it(topology: Topology) -> None:
+    desired = {r.address: r for r in sqs_queue.HANDLER.desired(topology, CONTEXT)}
+    queue = "cabruca-segmentation-prod-"
+    assert desired["sqs.queue.eventbridge-dlq"].attributes["redrive_allow"] == {
+        "permission": "byQueue", "sources": [queue + name for name in ("cicd-changes", "product-requests", "test-investigation")]}
+    assert desired["sqs.queue.cicd-changes"].attributes["redrive_allow"] is None
+    assert "sqs.queue.eventbridge-dlq" in desired["sqs.queue.cicd-changes"].depends_on  # the DLQ is written first
+
+
+def test_the_redrive_allow_policy_is_written_read_back_and_cleared(aws: Aws, topology: Topology, converge: Any) -> None:
+    converge(topology, KINDS)  # the second plan being empty: the policy read back equals the derived one
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName="cabruca-segmentation-prod-eventbridge-dlq")["QueueUrl"]
+    written = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["RedriveAllowPolicy"])
+    assert written["redrivePermission"] == "byQueue"
+    assert sorted(written["sourceQueueArns"]) == [f"arn:aws:sqs:sa-east-1:123456789012:cabruca-segmentation-prod-{name}"
+                                                  for name in ("cicd-changes", "product-requests", "test-investigation")]
+
+    unredriven = replace(topology, queues={logical: replace(queue, redrive_dead_letter=None) for logical, queue in topology.queues.items()})
+    plan = Engine(unredriven, aws, kinds=KINDS).plan()
+    assert ("sqs.queue.eventbridge-dlq", ("redrive_allow",)) in [(c.address, c.changed_attributes) for c in plan.changes]
+    converge(unredriven, KINDS)
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert sqs_queue.normalize_redrive_allow(attributes.get("RedriveAllowPolicy")) is None
+
+
+OWN = "arn:aws:sqs:sa-east-1:123456789012:dlq"
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (None, None), ('{"redrivePermission":"allowAll"}', None), ('{"redrivePermission":"denyAll"}', {"permission": "denyAll"}),
+    ('{"sourceQueueArns":["arn:aws:sqs:sa-east-1:123456789012:b","arn:aws:sqs:sa-east-1:123456789012:a"],"redrivePermission":"byQueue"}',
+     {"permission": "byQueue", "sources": ["a", "b"]}),
+    ('{"sourceQueueArns":["arn:aws:sqs:us-east-1:123456789012:a"],"redrivePermission":"byQueue"}',
+     {"permission": "byQueue", "sources": ["arn:aws:sqs:us-east-1:123456789012:a"]}),  # another region's: kept whole
+])
+def test_a_live_redrive_allow_policy_is_canonical(raw: str | None, expected: Any) -> None:
+    assert sqs_queue.normalize_redrive_allow(raw, OWN) == expected
+
+
+def test_the_dead_letter_queue_does_not_depend_on_the_queues_that_redrive_to_it(topology: Topology) -> None:
+    """Its sources are names, not ARNs: the graph (which reads ARNs as dependencies) deletes the sources first."""
+    from cabructl.engine.graph import live_dependencies
+
+    desired = {r.address: r for r in sqs_queue.HANDLER.desired(topology, CONTEXT)}
+    dependencies = live_dependencies(desired)
+    assert "sqs.queue.cicd-changes" not in dependencies["sqs.queue.eventbridge-dlq"]
+    assert "sqs.queue.eventbridge-dlq" in dependencies["sqs.queue.cicd-changes"]
