@@ -258,7 +258,14 @@ def list_(file: str, env: str | None, region: str | None, profile: str | None, e
 @run_command
 def show(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
          queue: str | None, all_queues: bool, wait_seconds: int, max_messages: int, as_json: bool) -> int:
-    """Each failed event with the reason EventBridge attached; messages stay in the queue."""
+    """Each failed event and why it is here; messages stay in the queue.
+
+    A letter's kind says who gave up: `delivery` (EventBridge could not deliver it: the
+    error, rule and target it attached), `consumer` (a consumer dead-lettered it itself:
+    its reason, its queue, how often it had received it) or `redrive` (SQS moved it after
+    its queue's max_receives). `dlq redrive` sends the first kind to its target and the
+    other two back to their source queue.
+    """
     from cabructl.operations.dlq import peek
 
     _, aws, queues = _queues(file, env, region, profile, endpoint_url, local, queue, all_queues, required=True)
@@ -270,24 +277,43 @@ def show(file: str, env: str | None, region: str | None, profile: str | None, en
         letters = found[item.name]
         click.echo(f"{item.logical or item.name}: {len(letters)} failed event(s)")
         for letter in letters:
-            click.echo(_letter_text(letter))
+            click.echo(_letter_text(letter, item))
     return EXIT_OK
 
 
-def _letter_text(letter: "DeadLetter") -> str:
+def _letter_text(letter: "DeadLetter", queue: "DeadLetterQueue") -> str:
+    """One letter: the event, what kind of failure put it here, and that kind's reason and counts."""
+    from cabructl.constants import CONSUMER_AGENT_ATTRIBUTE
+    from cabructl.operations.dlq import CONSUMER, DELIVERY, KIND_MEANINGS
+
     event = letter.event
     attributes = letter.attributes
     if event is not None:
         what = f"{event['detail-type']} from {event['source']} ({event.get('id', '?')})"
     else:
         what = f"malformed message {letter.message_id}: {letter.malformed}\n    body    {letter.body[:BODY_SHOWN]!r}"
-    lines = [f"- {what}",
-             f"    error   {attributes.get('ERROR_CODE', '?')}: {attributes.get('ERROR_MESSAGE', '')}",
-             f"    rule    {attributes.get('RULE_ARN', '?')}",
-             f"    target  {attributes.get('TARGET_ARN', '?')}",
-             f"    retries {attributes.get('RETRY_ATTEMPTS', '?')} ({attributes.get('EXHAUSTED_RETRY_CONDITION', 'no condition given')}); "
-             f"received {letter.receive_count} time(s) from the DLQ"]
+    lines = [f"- {what}", f"    kind    {letter.kind}: {KIND_MEANINGS[letter.kind]}"]
+    if letter.kind == DELIVERY:
+        lines += [f"    error   {attributes.get('ERROR_CODE', '?')}: {attributes.get('ERROR_MESSAGE', '')}",
+                  f"    rule    {attributes.get('RULE_ARN', '?')}",
+                  f"    target  {attributes.get('TARGET_ARN', '?')}",
+                  f"    retries {attributes.get('RETRY_ATTEMPTS', '?')} ({attributes.get('EXHAUSTED_RETRY_CONDITION', 'no condition given')}); "
+                  f"received {letter.receive_count} time(s) from the DLQ"]
+        return "\n".join(lines)
+    lines.append(f"    reason  {letter.reason}")
+    if letter.kind == CONSUMER:
+        lines.append(f"    consumer {attributes.get(CONSUMER_AGENT_ATTRIBUTE, 'not said')}")
+    lines.append(f"    from    {letter.source_queue or _unnamed_source(queue)}")
+    at_source = f"; {letter.receives_at_source} at its queue when the consumer gave up" if letter.receives_at_source is not None else ""
+    lines.append(f"    receives {letter.receive_count} in all{at_source}")
     return "\n".join(lines)
+
+
+def _unnamed_source(queue: "DeadLetterQueue") -> str:
+    """The source queue when the letter names none: the one queue that redrives here, if only one does."""
+    if len(queue.redriven_from) == 1:
+        return f"{queue.redriven_from[0]} (the one queue that redrives here; SQS did not say)"
+    return "not said" + (f" (queues that redrive here: {', '.join(queue.redriven_from)})" if queue.redriven_from else "")
 
 
 def _stdin_is_terminal() -> bool:

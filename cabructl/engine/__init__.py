@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from cabructl.aws import Aws
+from cabructl.engine import ephemeral
 from cabructl.engine.apply import ApplyResult, Progress, apply_changes, refuse_data_loss, refuse_unready
 from cabructl.engine.graph import with_dependencies
 from cabructl.engine.plan import Action, Change, Plan, diff_states, live_fingerprint, plan_states
@@ -25,8 +26,11 @@ class Engine:
     """One topology against one AWS configuration."""
 
     def __init__(self, topology: Topology, aws: Aws, *, workers: int | None = None,
-                 kinds: Sequence[Handler] | None = None) -> None:
+                 kinds: Sequence[Handler] | None = None, extra: Sequence[Resource] = ()) -> None:
         self.topology = topology
+        # Resources a command writes beside the topology (a tail's queue and target), desired like
+        # declared ones so that they go through the same checked apply; a command may replace them.
+        self.extra: tuple[Resource, ...] = tuple(extra)
         self.aws = aws
         self.workers = workers if workers is not None else aws.settings.max_workers
         self.handlers = tuple(kinds) if kinds is not None else handlers()
@@ -42,7 +46,12 @@ class Engine:
         return self._context
 
     def desired(self) -> dict[str, Resource]:
-        return desired_state(self.topology, self.context, self.handlers)
+        declared = desired_state(self.topology, self.context, self.handlers)
+        for resource in self.extra:
+            if resource.address in declared:
+                raise CabructlError(f"{resource.address} is declared in the topology; a temporary resource cannot take its address")
+            declared[resource.address] = resource
+        return declared
 
     def live(self, desired: dict[str, Resource] | None = None, *, refresh: bool = False,
              bypass_index: bool = False) -> dict[str, Resource]:
@@ -57,24 +66,39 @@ class Engine:
                                     desired if desired is not None else self.desired(), self.workers)
         return self._live
 
-    def plan(self, *, targets: Iterable[str] = (), adopt: Iterable[str] = (), destroy: bool = False) -> Plan:
-        """The changes that make live AWS match the topology (or remove it, with ``destroy``)."""
+    def plan(self, *, targets: Iterable[str] = (), adopt: Iterable[str] = (), destroy: bool = False,
+             only: Iterable[str] = (), now: float | None = None) -> Plan:
+        """The changes that make live AWS match the topology (or remove it, with ``destroy``).
+
+        ``only`` keeps exactly those addresses, without what they depend on: a command that writes
+        its own resources beside the topology (``extra``) changes nothing else, however far the rest
+        has drifted. ``now`` is the time leases are judged at (default: the clock).
+        """
         desired = self.desired()
         live = self.live(desired)
         adopt = list(adopt)
         targets = list(targets)
         _check_addresses("--adopt", adopt, desired, live)
         wanted_desired = {} if destroy else desired
-        changes, conflicts, kept = plan_states(wanted_desired, live, self.by_kind, adopt=adopt)
+        now = ephemeral.now() if now is None else now
+        changes, conflicts, kept = plan_states(wanted_desired, live, self.by_kind, adopt=adopt, now=now, destroy=destroy)
+        running = [] if destroy else ephemeral.running_ephemeral(desired, live, now)
+        exact = set(only)
+        if exact:
+            changes = [change for change in changes if change.address in exact]
+            conflicts = [conflict for conflict in conflicts if conflict.address in exact]
+            kept = [item for item in kept if item.address in exact]
+            running = [item for item in running if item.address in exact]
         if targets:
             _check_addresses("--target", targets, desired, live)
             scope = with_dependencies(targets, {a: r.depends_on for a, r in desired.items()})
             changes = [change for change in changes if change.address in scope]
             conflicts = [conflict for conflict in conflicts if conflict.address in scope]
             kept = [item for item in kept if item.address in scope]
+            running = [item for item in running if item.address in scope]
         ordered = sorted(changes, key=lambda change: (self.kind_order.get(change.kind, 99), change.address))
         return Plan(self.topology.file, self.topology.environment, self.context.region, tuple(ordered), tuple(conflicts),
-                    live_fingerprint(live), kept=tuple(kept), account=self.context.account_id)
+                    live_fingerprint(live), kept=tuple(kept), account=self.context.account_id, ephemeral=tuple(running))
 
     def save_plan(self, plan: Plan, path: str) -> None:
         """Write ``plan`` for ``apply PLANFILE``, with the desired state it was made against."""
@@ -148,7 +172,7 @@ class Engine:
         """
         live = self.live(refresh=True, bypass_index=True)  # a tag written a moment ago may not be indexed yet
         desired = {} if destroy else self.desired()
-        changes, _ = diff_states(desired, live, self.by_kind)
+        changes, _ = diff_states(desired, live, self.by_kind, destroy=destroy)
         touched = {change.address for change in applied}
         return sorted(change.address for change in changes if change.address in touched)
 

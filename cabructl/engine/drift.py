@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 from cabructl.deadline import DeadlineExceeded
 from cabructl.deadline import run_within as run_within_deadline
+from cabructl.engine.ephemeral import Ephemeral
 from cabructl.engine.plan import FORMAT_VERSION, Action, Change, Conflict, Plan
 from cabructl.resources.base import Resource
 
@@ -111,6 +112,8 @@ class DriftReport:
     changed: tuple[ChangedResource, ...] = ()
     missing: tuple[MissingResource, ...] = ()
     unmanaged: tuple[UnmanagedResource, ...] = ()
+    # Temporary resources of a running command (a `cabructl tail`): listed, and never drift.
+    ephemeral: tuple[Ephemeral, ...] = ()
 
     @property
     def has_drift(self) -> bool:
@@ -146,7 +149,8 @@ class DriftReport:
         return next((item for item in self.missing if item.address == address), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The documented document; ``ephemeral`` (not drift) is there only when a command's temporary resources are live."""
+        document = {
             "format_version": FORMAT_VERSION,
             "topology": self.topology,
             "environment": self.environment,
@@ -158,6 +162,9 @@ class DriftReport:
             },
             "summary": self.summary(),
         }
+        if self.ephemeral:
+            document["ephemeral"] = [item.to_json() for item in self.ephemeral]
+        return document
 
 
 # -- classification ------------------------------------------------------------------------
@@ -192,6 +199,7 @@ def classify(plan: Plan, live: Mapping[str, Resource], project: str) -> DriftRep
         missing=tuple(sorted((MissingResource(c.address, c.kind) for c in changes_by_action[Action.CREATE]),
                              key=lambda item: item.address)),
         unmanaged=tuple(sorted(unmanaged, key=lambda item: item.address)),
+        ephemeral=plan.ephemeral,
     )
 
 

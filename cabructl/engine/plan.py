@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from cabructl.engine.ephemeral import Ephemeral, is_running, lease_of, leftover_note
+from cabructl.engine.ephemeral import now as clock_now
 from cabructl.resources.base import HOLDS_UNOWNED, Handler, Resource
 
 FORMAT_VERSION = 1
@@ -62,6 +64,7 @@ class Change:
     reason: Reason | None = None
     replace_fields: tuple[str, ...] = ()
     data_loss: str | None = None  # what a delete/replace would destroy, e.g. "12 messages"
+    note: str | None = None  # said beside the change, judged when planned (a leftover's lease); not in the JSON
 
     @property
     def adopt(self) -> bool:
@@ -75,7 +78,7 @@ class Change:
             return f"{', '.join(self.replace_fields)} cannot change in place"
         if self.reason is Reason.ADOPTED:
             return "adopt: take over the existing resource and tag it"
-        return None
+        return self.note
 
     @property
     def changed_attributes(self) -> tuple[str, ...]:
@@ -137,6 +140,7 @@ class Plan:
     live_fingerprint: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     kept: tuple[Kept, ...] = ()
+    ephemeral: tuple[Ephemeral, ...] = ()  # temporary resources of running commands, left alone (not in the JSON plan)
     # What a saved plan was made against: the desired state (discovery at apply time looks for
     # the same names) and the account. Empty for a plan made and applied in one command.
     desired: Mapping[str, Resource] | None = None
@@ -223,10 +227,11 @@ def diff_states(
     handlers: Mapping[str, Handler],
     *,
     adopt: Iterable[str] = (),
+    destroy: bool = False,
 ) -> tuple[list[Change], list[Conflict]]:
     """Desired × live → changes and conflicts (containers that must be kept are conflicts here;
     :func:`plan_states` tells them apart)."""
-    changes, conflicts, kept = plan_states(desired, live, handlers, adopt=adopt)
+    changes, conflicts, kept = plan_states(desired, live, handlers, adopt=adopt, destroy=destroy)
     return changes, conflicts + [Conflict(item.address, item.name, item.message) for item in kept]
 
 
@@ -236,10 +241,16 @@ def plan_states(
     handlers: Mapping[str, Handler],
     *,
     adopt: Iterable[str] = (),
+    now: float | None = None,
+    destroy: bool = False,
 ) -> tuple[list[Change], list[Conflict], list[Kept]]:
     """Desired × live → changes, conflicts and kept containers. The engine's whole knowledge of
-    kinds is ``handlers[kind].replace_on``, ``located_by`` and ``holds_data``."""
+    kinds is ``handlers[kind].replace_on``, ``located_by`` and ``holds_data``.
+
+    A temporary resource whose lease runs at ``now`` is left alone (:mod:`cabructl.engine.ephemeral`),
+    except by ``destroy``; one whose lease has ended is deleted like any owned undeclared resource."""
     adopt = set(adopt)
+    now = clock_now() if now is None else now
     changes: list[Change] = []
     conflicts: list[Conflict] = []
     for addr, want in desired.items():
@@ -254,12 +265,18 @@ def plan_states(
             if change is not None:
                 changes.append(change)
     for addr, have in live.items():
-        if addr not in desired and have.owned:
-            handler = handlers[have.kind]
-            loss = handler.data_held(have) if handler.holds_data else None
+        if addr not in desired and have.owned and (destroy or not is_running(have, now)):
+            loss = data_at_risk(handlers[have.kind], have)
             changes.append(Change(addr, have.kind, Action.DELETE, have, None, attribute_changes(have.attributes, {}),
-                                  Reason.NOT_DECLARED, data_loss=loss))
+                                  Reason.NOT_DECLARED, data_loss=loss, note=leftover_note(have, now)))
     return _hold_containers(changes, conflicts, live)
+
+
+def data_at_risk(handler: Handler, have: Resource) -> str | None:
+    """What deleting ``have`` would lose; a temporary resource holds copies only, never data to guard."""
+    if not handler.holds_data or lease_of(have) is not None:
+        return None
+    return handler.data_held(have)
 
 
 def _hold_containers(changes: list[Change], conflicts: list[Conflict],

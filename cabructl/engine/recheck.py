@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from cabructl.engine.plan import Action, Change, Reason, attribute_changes, compare
+from cabructl.engine.plan import Action, Change, Reason, attribute_changes, compare, data_at_risk
 from cabructl.errors import CabructlError
 from cabructl.resources import Handler, Resource
 
@@ -56,7 +56,7 @@ def _recheck(change: Change, now: Resource | None, handler: Handler) -> tuple[st
     if not now.owned and not (change.adopt and change.action is Action.UPDATE):
         return f"{now.name!r} is {_owner(now)}: cabructl never changes or deletes it", None
     if change.action is Action.DELETE:
-        loss = handler.data_held(now) if handler.holds_data else None
+        loss = data_at_risk(handler, now)
         return None, Change(change.address, change.kind, Action.DELETE, now, None, attribute_changes(now.attributes, {}),
                             Reason.NOT_DECLARED, data_loss=loss)
     assert change.after is not None

@@ -6,12 +6,20 @@ EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS). Reading is done with long polling
 (fewer, cheaper receives — the seed's advice) and keeps each message invisible
 only while the scan runs, then hands it back untouched.
 
+Three kinds of letters share a dead-letter queue, and ``dlq show`` tells them apart
+(:attr:`DeadLetter.kind`): EventBridge could not deliver the event (its attributes above); a
+consumer gave up on it and dead-lettered it itself (the ``CABRUCTL_CONSUMER_*`` attributes of
+:mod:`cabructl.constants`: why, from which queue, after how many receives); or SQS moved it
+here after its queue's ``max_receives`` (no attributes; the source queue is SQS's
+``DeadLetterQueueSourceArn`` when reported, else the one topology queue that redrives here).
+
 A redrive delivers each event to the one target that failed (``TARGET_ARN``, see
 :mod:`cabructl.operations.redrive_target`), so no other target receives it twice;
 ``via_bus`` publishes it to the bus again instead (every matching rule fires), for
 events whose target no longer exists. Either way the DLQ message is deleted only
 once its delivery succeeded: if anything fails half-way the message is still in
-the queue.
+the queue. A consumer's letter, or one SQS moved, goes back to its source queue instead
+(:mod:`cabructl.operations.redrive_source`), body unchanged, for its consumer to try again.
 
 A body that is not an event PutEvents would take (not JSON, too deep, wrong
 types) is *malformed*: shown as such, skipped by a redrive and left in the
@@ -32,7 +40,8 @@ from cabructl.patterns.entries import parse_time
 from cabructl.agents.errors import REFUSED_EVENT_ERRORS, EventInputError
 from cabructl.patterns.eventjson import loads_event_json
 from cabructl.aws import aws_errors, describe_aws_error, is_botocore_error
-from cabructl.constants import PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE
+from cabructl.constants import (CONSUMER_AGENT_ATTRIBUTE, CONSUMER_QUEUE_ATTRIBUTE, CONSUMER_REASON_ATTRIBUTE,
+                                CONSUMER_RECEIVES_ATTRIBUTE, PUT_EVENTS_MAX_ENTRIES, SQS_RECEIVE_WAIT_RANGE)
 from cabructl.errors import CabructlError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +59,14 @@ FOLLOW_UP_WAIT = 1
 # Messages stay hidden from other consumers this long while a scan or redrive runs.
 SCAN_VISIBILITY_SECONDS = 120
 DEFAULT_MAX_MESSAGES = 100
+SOURCE_ARN_ATTRIBUTE = "DeadLetterQueueSourceArn"  # SQS's system attribute on a message its redrive moved
+# The kinds of letters (DeadLetter.kind), and what each means, as `dlq show` says it.
+DELIVERY, CONSUMER, REDRIVE = "delivery", "consumer", "redrive"
+KIND_MEANINGS = {
+    DELIVERY: "EventBridge could not deliver it",
+    CONSUMER: "a consumer gave up on it",
+    REDRIVE: "SQS moved it here after too many receives (the queue's max_receives)",
+}
 
 
 class DeadLetterError(CabructlError):
@@ -69,6 +86,7 @@ class DeadLetterQueue:
     url: str | None  # None: the queue does not exist (yet)
     logical: str | None = None
     used_by: tuple[str, ...] = ()
+    redriven_from: tuple[str, ...] = ()  # names of the topology's queues whose SQS redrive ends here
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,38 @@ class DeadLetter:
     body: str
     attributes: dict[str, str]
     receive_count: int
+    source_arn: str | None = None  # SQS's DeadLetterQueueSourceArn, when SQS reports it
+
+    @property
+    def kind(self) -> str:
+        """``delivery`` (EventBridge's attributes), ``consumer`` (a consumer's own) or ``redrive`` (neither: SQS moved it)."""
+        if any(name in self.attributes for name in ("RULE_ARN", "TARGET_ARN", "ERROR_CODE")):
+            return DELIVERY
+        if CONSUMER_REASON_ATTRIBUTE in self.attributes:
+            return CONSUMER
+        return REDRIVE
+
+    @property
+    def reason(self) -> str:
+        """Why it is here, in one line."""
+        if self.kind == DELIVERY:
+            return f"{self.attributes.get('ERROR_CODE', '?')}: {self.attributes.get('ERROR_MESSAGE', '')}".rstrip(": ")
+        if self.kind == CONSUMER:
+            return self.attributes[CONSUMER_REASON_ATTRIBUTE]
+        return "its consumer received it too many times without deleting it"
+
+    @property
+    def source_queue(self) -> str | None:
+        """The ARN of the queue a consumer's letter (or one SQS moved) came from, when it is known."""
+        if self.kind == CONSUMER:
+            return self.attributes.get(CONSUMER_QUEUE_ATTRIBUTE) or None
+        return self.source_arn if self.kind == REDRIVE else None
+
+    @property
+    def receives_at_source(self) -> int | None:
+        """How often the consumer had received it when it gave up (its own count), if it said."""
+        value = self.attributes.get(CONSUMER_RECEIVES_ATTRIBUTE, "")
+        return int(value) if value.isdigit() else None
 
     @property
     def event(self) -> dict[str, Any] | None:
@@ -104,7 +154,9 @@ class DeadLetter:
         return (None, "the body: " + "; ".join(problems)) if problems else (event, None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"message_id": self.message_id, "receive_count": self.receive_count, "attributes": self.attributes,
+        return {"message_id": self.message_id, "kind": self.kind, "reason": self.reason, "receive_count": self.receive_count,
+                "receives_at_source": self.receives_at_source, "source_queue": self.source_queue,
+                "consumer": self.attributes.get(CONSUMER_AGENT_ATTRIBUTE), "attributes": self.attributes,
                 "event": self.event, "malformed": self.malformed, "body": self.body if self.malformed else None}
 
 
@@ -117,14 +169,17 @@ class RedriveReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "queue": self.queue.name,
-            "redriven": [{"message_id": letter.message_id, **_destination(where)} for letter, where in self.redriven],
+            "redriven": [{"message_id": letter.message_id, "kind": letter.kind, **_destination(letter, where)}
+                         for letter, where in self.redriven],
             "failed": [{"message_id": letter.message_id, "reason": reason} for letter, reason in self.failed],
         }
 
 
-def _destination(where: str) -> dict[str, str]:
-    """A redrive went to a target (an ARN) or to the bus (the new event's id)."""
-    return {"target_arn": where} if where.startswith("arn:") else {"event_id": where}
+def _destination(letter: DeadLetter, where: str) -> dict[str, str]:
+    """A redrive went to a target (an ARN), back to the source queue (a consumer's letter) or to the bus (the new event's id)."""
+    if not where.startswith("arn:"):
+        return {"event_id": where}
+    return {"target_arn": where} if letter.kind == DELIVERY else {"source_queue": where}
 
 
 def dead_letter_queues(topology: "Topology") -> dict[str, list[str]]:
@@ -141,7 +196,9 @@ def resolve_queues(topology: "Topology", aws: "Aws", queue: str | None, all_queu
     """``QUEUE`` (a logical name of the topology, a queue name, or a URL) or every DLQ of the topology."""
     users = dead_letter_queues(topology)
     if queue is None or all_queues:
-        return [_topology_queue(topology, aws, logical, users) for logical in users]
+        redrive_only = [spec.redrive_dead_letter for spec in topology.queues.values()
+                        if spec.redrive_dead_letter and spec.redrive_dead_letter not in users]
+        return [_topology_queue(topology, aws, logical, users) for logical in [*users, *dict.fromkeys(redrive_only)]]
     if queue.startswith(("http://", "https://")):
         return [DeadLetterQueue(queue.rstrip("/").rsplit("/", 1)[-1], queue)]
     for logical, spec in topology.queues.items():
@@ -157,7 +214,8 @@ def _topology_queue(topology: "Topology", aws: "Aws", logical: str, users: dict[
     name = topology.queues[logical].name
     with aws_calls(f"finding queue {name} (sqs:GetQueueUrl)"):
         found = aws.find(lambda: aws.client("sqs").get_queue_url(QueueName=name))
-    return DeadLetterQueue(name, found["QueueUrl"] if found else None, logical, tuple(users.get(logical, ())))
+    sources = tuple(spec.name for spec in topology.queues.values() if spec.redrive_dead_letter == logical)
+    return DeadLetterQueue(name, found["QueueUrl"] if found else None, logical, tuple(users.get(logical, ())), sources)
 
 
 def queue_depth(aws: "Aws", queue: DeadLetterQueue) -> tuple[int, int] | None:
@@ -192,7 +250,7 @@ class DeadLetterReader:
             with aws_calls(f"receiving messages from {self.queue.name} (sqs:ReceiveMessage)"):
                 messages = self.aws.client("sqs").receive_message(
                     QueueUrl=self.url, MaxNumberOfMessages=wanted, WaitTimeSeconds=wait, VisibilityTimeout=SCAN_VISIBILITY_SECONDS,
-                    MessageAttributeNames=["All"], MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                    MessageAttributeNames=["All"], MessageSystemAttributeNames=["ApproximateReceiveCount", SOURCE_ARN_ATTRIBUTE],
                 ).get("Messages", [])
             fresh = [_letter(message) for message in messages if message["MessageId"] not in self._held]
             if not fresh:
@@ -251,8 +309,10 @@ class DeadLetterReader:
 
 def _letter(message: dict[str, Any]) -> DeadLetter:
     attributes = {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()}
-    receive_count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 1))
-    return DeadLetter(message["MessageId"], message["ReceiptHandle"], message["Body"], attributes, receive_count)
+    system = message.get("Attributes", {})
+    receive_count = int(system.get("ApproximateReceiveCount", 1))
+    return DeadLetter(message["MessageId"], message["ReceiptHandle"], message["Body"], attributes, receive_count,
+                      system.get(SOURCE_ARN_ATTRIBUTE))
 
 
 def peek(aws: "Aws", queue: DeadLetterQueue, *, wait_seconds: int = MAX_RECEIVE_WAIT,
@@ -290,10 +350,11 @@ def redrive(agent: "EventBridgeAgent", queue: DeadLetterQueue, *, wait_seconds: 
 
 
 def _to_targets(aws: "Aws", reader: DeadLetterReader, report: RedriveReport) -> None:
-    """Each letter to its failed target; the delivered ones deleted batch by batch."""
+    """Each letter to its failed target (a consumer's, to its source queue); the delivered ones deleted batch by batch."""
+    from cabructl.operations.redrive_source import SourceRedrive
     from cabructl.operations.redrive_target import TargetGone, TargetRedrive
 
-    targets = TargetRedrive(aws)
+    targets, sources = TargetRedrive(aws), SourceRedrive(aws, reader.queue.redriven_from)
     for batch in reader.batches():
         delivered: list[tuple[DeadLetter, str]] = []
         for letter in batch:
@@ -301,8 +362,9 @@ def _to_targets(aws: "Aws", reader: DeadLetterReader, report: RedriveReport) -> 
                 report.failed.append((letter, f"malformed, skipped: {letter.malformed}"))
                 continue
             try:
-                delivered.append((letter, targets.deliver(letter.event, letter.attributes)))
-            except TargetGone as error:
+                delivered.append((letter, targets.deliver(letter.event, letter.attributes) if letter.kind == DELIVERY
+                                  else sources.deliver(letter.body, letter.source_queue)))
+            except TargetGone as error:  # SourceGone too
                 report.failed.append((letter, f"{error} ({error.hint})"))
             except Exception as error:  # botocore's: this delivery failed, the next may not
                 if not is_botocore_error(error):

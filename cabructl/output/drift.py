@@ -56,7 +56,8 @@ def render_json(report: DriftReport) -> str:
 
 def render_text(report: DriftReport, colour: bool = False) -> str:
     if not report.has_drift:
-        return f"Live AWS matches {report.topology} ({report.environment} in {report.region})."
+        return "\n".join([f"Live AWS matches {report.topology} ({report.environment} in {report.region})."]
+                         + _ephemeral_lines(report, colour))
     lines: list[str] = []
     for category in ("changed", "missing", "unmanaged"):
         items = getattr(report, category)
@@ -66,8 +67,19 @@ def render_text(report: DriftReport, colour: bool = False) -> str:
         for item in items:
             lines.extend(_text_item(category, item, colour))
         lines.append("")
+    lines += _ephemeral_lines(report, colour)
+    if report.ephemeral:
+        lines.append("")
     lines.append(NEXT_STEPS.replace("`", ""))
     return "\n".join(lines)
+
+
+def _ephemeral_lines(report: DriftReport, colour: bool) -> list[str]:
+    """Temporary resources of running commands: said, so nobody hunts them, and marked as no drift."""
+    if not report.ephemeral:
+        return []
+    lines = [paint(f"{EPHEMERAL_TITLE}:", None, colour, bold=True)]
+    return lines + [f"  {item.address}  ({item.name}; {item.message})" for item in report.ephemeral]
 
 
 def _text_item(category: str, item: Any, colour: bool) -> list[str]:
@@ -78,6 +90,9 @@ def _text_item(category: str, item: Any, colour: bool) -> list[str]:
     if isinstance(item, UnmanagedResource):
         return [f"{head}  ({item.name}; {_ownership(item)})"]
     return [head]
+
+
+EPHEMERAL_TITLE = "Ephemeral (a running command's temporary resources; not drift)"
 
 
 def _ownership(item: UnmanagedResource) -> str:
@@ -105,6 +120,11 @@ def render_markdown(report: DriftReport) -> str:
     if report.unmanaged:
         lines += [f"#### {_TITLES['unmanaged']}", "", "| Address | Name | Ownership |", "|---|---|---|"]
         lines += [f"| `{item.address}` | `{item.name}` | {_ownership(item)} |" for item in report.unmanaged]
+        lines.append("")
+    if report.ephemeral:
+        lines += [f"#### {EPHEMERAL_TITLE}", "", "| Address | Name | Made by | Lease until |", "|---|---|---|---|"]
+        lines += [f"| `{item.address}` | `{item.name}` | `{item.made_by}` | {item.to_json()['lease_until']} |"
+                  for item in report.ephemeral]
         lines.append("")
     if report.has_drift:
         lines.append(f"**Next steps:** {NEXT_STEPS}")

@@ -19,6 +19,8 @@ def render_plan(plan: Plan, *, colour: bool = False, verb: str = "apply") -> str
         lines.append(paint(f"! {conflict.address}: {conflict.message}", "red", colour, bold=True))
     for kept in plan.kept:
         lines.append(paint(f"= {kept.address}: {kept.message}", "yellow", colour, bold=True))
+    for item in plan.ephemeral:
+        lines.append(f"· {item.address}: {item.message}")
     if plan.empty:
         lines.append("No changes. Live AWS matches the topology." if not plan.conflicts else "No changes can be made until the conflicts are resolved.")
         return "\n".join(lines)

@@ -40,6 +40,15 @@ class Context:
 # as it keeps one that is the parent of an unowned resource (a bus with a rule made by hand).
 HOLDS_UNOWNED = "holds_unowned"
 
+# An identity field a live resource may carry: it is temporary, made by a running command beside the
+# topology (``cabructl tail``'s queue and target), as ``{"made_by": "cabructl tail", "lease_until": epoch}``.
+# While the lease runs, the engine leaves it alone (plan: no change; drift: ephemeral, not drift); once the
+# lease has passed, the command is gone without cleaning up (SIGKILL), and the plan deletes the leftover.
+EPHEMERAL = "ephemeral"
+# The tags that carry it on a taggable resource: what made it (``tail``) and the lease's end, epoch seconds.
+TAG_EPHEMERAL = "cabructl:ephemeral"
+TAG_LEASE_UNTIL = "cabructl:lease-until"
+
 OFFLINE_ACCOUNT = "123456789012"  # the account examples and the local endpoint use (moto's default)
 
 
@@ -207,6 +216,26 @@ def in_view(owned: bool, name: str, topology: Topology, desired: Iterable[Resour
     else is someone else's and invisible to cabructl.
     """
     return owned or name.startswith(topology.prefix) or name in {resource.name for resource in desired}
+
+
+def ephemeral_tags(made_by: str, lease_until: float) -> dict[str, str]:
+    """The tags that mark a resource as ``made_by``'s (``tail``), leased until ``lease_until`` (epoch seconds)."""
+    return {TAG_EPHEMERAL: made_by, TAG_LEASE_UNTIL: str(int(lease_until))}
+
+
+def ephemeral_from_tags(tags: Mapping[str, str]) -> dict[str, Any] | None:
+    """The :data:`EPHEMERAL` identity that ``tags`` describe, or None for a lasting resource.
+
+    A lease tag that is missing or unreadable counts as ended: a leftover is deleted rather than kept forever.
+    """
+    made_by = tags.get(TAG_EPHEMERAL)
+    if not made_by:
+        return None
+    try:
+        until = float(tags.get(TAG_LEASE_UNTIL, "0"))
+    except ValueError:
+        until = 0.0
+    return {"made_by": f"cabructl {made_by}", "lease_until": until}
 
 
 def is_owned_by(tags: Mapping[str, str], topology: Topology) -> bool:

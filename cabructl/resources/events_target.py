@@ -24,7 +24,8 @@ from cabructl.constants import RETRY_DEFAULTS
 from cabructl.errors import AwsError
 from cabructl.resources import events_rule
 from cabructl.resources.arns import target_arn, queue_arn
-from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
+from cabructl.resources.base import EPHEMERAL, Context, Handler, Resource, address, canonical_json, compact_json, ephemeral_from_tags
+from cabructl.resources.tags import tags_of
 from cabructl.resources.delivery_grants import TARGETS_ROLE_ADDRESS, delivery_role_arn, function_grants, targets_role_arn
 from cabructl.resources.targets import DEAD_LETTER, kind_of_arn, target_kind
 from cabructl.resources.importing import Field, Form, KindImporter
@@ -104,7 +105,8 @@ class TargetHandler(Handler):
         identity = {"rule": rule.name, "bus": bus}
         return [
             Resource(target_address(rule_logical, target["Id"]), KIND, target["Id"], live_attributes(target),
-                     granted_by(topology, context, rule_logical, target["Arn"]), identity, parent=rule.address)
+                     granted_by(topology, context, rule_logical, target["Arn"]),
+                     {**identity, **ephemeral_identity(aws, topology, target)}, parent=rule.address)
             for target in listed
         ]
 
@@ -130,6 +132,52 @@ class TargetHandler(Handler):
         # NotFound means the rule, and with it the target, is gone: deleted already.
         response = aws.find(lambda: aws.client("events").remove_targets(**request))
         raise_failed_entries(response, f"removing target {live.address}")
+
+
+# A command's temporary target (``cabructl tail``) has an id with this prefix and delivers to a
+# temporary queue, whose tags carry the lease (resources.base.EPHEMERAL): targets cannot be tagged.
+EPHEMERAL_TARGET_PREFIX = "cabructl-tail-"
+
+
+def ephemeral_identity(aws: Any, topology: Topology, target: Mapping[str, Any]) -> dict[str, Any]:
+    """``{EPHEMERAL: …}`` for a temporary target, its queue's lease; nothing for a lasting one.
+
+    A temporary target whose queue is gone is a leftover (its lease ended); one whose queue carries
+    no lease is no temporary target at all, but an undeclared one (deleted as such).
+    """
+    if not str(target.get("Id", "")).startswith(EPHEMERAL_TARGET_PREFIX) or not str(target.get("Arn", "")).startswith("arn:"):
+        return {}
+    arn = str(target["Arn"])
+    if arn.split(":")[2:3] != ["sqs"]:
+        return {}
+    tags = tags_of(aws, topology, arn, lambda: _queue_tags(aws, arn))
+    if tags is None:
+        return {EPHEMERAL: {"made_by": "cabructl tail", "lease_until": 0.0}}
+    record = ephemeral_from_tags(tags)
+    return {EPHEMERAL: record} if record else {}
+
+
+def _queue_tags(aws: Any, arn: str) -> dict[str, str] | None:
+    """A queue's tags by its ARN, or None when the queue does not exist."""
+    _, _, _, _, account, name = arn.split(":", 5)
+    client = aws.client("sqs")
+    found = aws.find(lambda: client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account))
+    if not found:
+        return None
+    return aws.find(lambda: client.list_queue_tags(QueueUrl=found["QueueUrl"]).get("Tags", {}))
+
+
+def ephemeral_target(rule: Resource, target_id: str, queue: Resource) -> Resource:
+    """A temporary target on the live ``rule`` that delivers every matched event, as it is, to ``queue``.
+
+    In the canonical form discovery reads back (AWS's retry defaults, no input, no role: SQS is
+    reached through the queue's policy), so the apply's read-back finds it as written.
+    """
+    attributes = live_attributes({"Id": target_id, "Arn": queue.identity["arn"]})
+    identity = {"rule": rule.name, "bus": rule.identity["bus"]}
+    rule_logical = rule.address[len(events_rule.KIND) + 1:]
+    return Resource(target_address(rule_logical, target_id), KIND, target_id, attributes, (rule.address, queue.address),
+                    identity, parent=rule.address)
 
 
 def granted_by(topology: Topology, context: Context, rule_logical: str, arn: str) -> tuple[str, ...]:
