@@ -76,7 +76,9 @@ def cost(file: str, env: str | None, region: str | None, profile: str | None, en
     Reads the last N days of rule matches and published events, prices them
     with the same profile as `policy check`, and projects the month: events so
     far, projected month, events left in the budget, and a warning once the
-    projection passes the alert share.
+    projection passes the alert share. Per agent type, it adds the events the
+    agent SDK counted (EventsPublished in the topology's agent metrics namespace)
+    and what they cost, or says that no SDK metrics exist for the window.
     """
     from cabructl.aws import Aws, describe_aws_error, is_botocore_error
     from cabructl.output.policy import render_usage, usage_data
@@ -91,7 +93,7 @@ def cost(file: str, env: str | None, region: str | None, profile: str | None, en
         observed = read_usage(aws, topology, days)
     except Exception as error:
         if is_botocore_error(error):
-            raise describe_aws_error(error, "reading AWS/Events metrics (cloudwatch:GetMetricData)") from error
+            raise describe_aws_error(error, "reading AWS/Events and agent SDK metrics (cloudwatch:GetMetricData)") from error
         raise
     report = usage_report(observed, model, topology)
     click.echo(json.dumps(usage_data(report), indent=2) if output_format == "json" else render_usage(report))

@@ -10,7 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from cabructl.policy.report import Finding, PolicyReport
-from cabructl.policy.traffic import CASES, EXPECTED, WORST
+from cabructl.policy.traffic import CASES, EXPECTED, TABLE_WRITES_PER_EVENT, WORST
 from cabructl.policy.units import count, money, plural, usd
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,9 +58,22 @@ def report_data(report: PolicyReport) -> dict[str, Any]:
         },
         "schemas": {name: {"event_bytes": size.bytes, "basis": size.basis} for name, size in model.schema_sizes.items()},
         "limits": _limits_data(report),
+        "outside_eventbridge": {"idempotency_table": _table_data(report),
+                                "agent_metrics": report.sdk_metrics.to_json() if report.sdk_metrics else None},
         "ok": report.ok,
         "findings": [finding.to_json() for finding in report.findings],
     }
+
+
+def _table_data(report: PolicyReport) -> dict[str, Any] | None:
+    """The idempotency table's month, apart from ``projected_monthly_usd``: it is DynamoDB, not EventBridge."""
+    table = report.model.idempotency
+    if table is None:
+        return None
+    return {"name": table.name, "service": "dynamodb", "in_budget_total": False, "writes_per_event": TABLE_WRITES_PER_EVENT,
+            "events_handled": dict(table.handled), "write_request_units": dict(table.write_request_units),
+            "usd_per_million_write_request_units": report.model.profile.prices.dynamodb_write_requests_per_million,
+            "cost_usd": dict(table.cost)}
 
 
 def _limits_data(report: PolicyReport) -> dict[str, Any] | None:
@@ -77,6 +90,10 @@ def render_text(report: PolicyReport) -> str:
     """The cost table, the projection against the budget, each finding with file:line, a verdict."""
     data = report_data(report)
     sections = [_heading(data), _table(*_agent_table(data)), _table(*_rule_table(data)), _projection_line(data)]
+    if data["outside_eventbridge"]["idempotency_table"]:
+        sections.append(_table_line(data))
+    if data["outside_eventbridge"]["agent_metrics"]:
+        sections.append(_sdk_metrics_line(data))
     if data["limits"]:
         sections.append(_limits_line(data))
     sections.append("\n".join(finding.render() for finding in report.findings) or "no findings")
@@ -116,6 +133,28 @@ def _rule_table(data: dict[str, Any]) -> Table:
 def _projection_line(data: dict[str, Any]) -> str:
     parts = [f"{CASE_TITLES[case]} {usd(data['projected_monthly_usd'][case])}{_share(data, case)}" for case in CASES]
     return "projected month: " + ", ".join(parts)
+
+
+def _table_line(data: dict[str, Any]) -> str:
+    """The idempotency table on a line of its own, saying it is not in the projection above."""
+    table = data["outside_eventbridge"]["idempotency_table"]
+    costs = ", ".join(f"{CASE_TITLES[case]} {usd(table['cost_usd'][case])}" for case in CASES)
+    return (f"outside EventBridge, not in the budget's total: idempotency table {table['name']} (DynamoDB on-demand): "
+            f"{costs} a month ({table['writes_per_event']} writes per event handled, {count(table['events_handled'][WORST])} "
+            f"worst case and {count(table['events_handled'][EXPECTED])} expected delivered to consumed queues, at "
+            f"{table['usd_per_million_write_request_units']:g} USD per million write request units)")
+
+
+def _sdk_metrics_line(data: dict[str, Any]) -> str:
+    """The SDK's CloudWatch metrics on a line of their own, saying they are not in the projection above."""
+    metrics = data["outside_eventbridge"]["agent_metrics"]
+    publish, consume = metrics["publish"], metrics["consume"]
+    free = f", {metrics['free_metrics']:g} free" if metrics["free_metrics"] else ""
+    return (f"outside EventBridge, not in the budget's total: agent SDK metrics in {metrics['namespace']} (CloudWatch custom "
+            f"metrics): {usd(metrics['cost_usd'])} a month at most ({metrics['custom_metrics']} custom metrics: "
+            f"{publish['metrics']} publish metrics × {publish['agent_detail_type_pairs']} agent × detail-type pairs, "
+            f"{consume['metrics']} consume metrics × {consume['agent_detail_type_pairs']} consumer × detail-type pairs, at "
+            f"{metrics['usd_per_metric_month']:g} USD per metric-month{free})")
 
 
 def _share(data: dict[str, Any], case: str) -> str:
@@ -174,6 +213,10 @@ def render_markdown(report: PolicyReport) -> str:
              f"{_projection_line(data)} under the `{data['pricing']['name']}` prices, {data['days_per_month']:g} days a month; "
              + ("no budget." if data["budget_usd"] is None else f"budget {usd(data['budget_usd'])}, {_alert(data)}."),
              "", _markdown_table(*_agent_table(data)), "", _markdown_table(*_rule_table(data)), ""]
+    if data["outside_eventbridge"]["idempotency_table"]:
+        lines += [_table_line(data) + ".", ""]
+    if data["outside_eventbridge"]["agent_metrics"]:
+        lines += [_sdk_metrics_line(data) + ".", ""]
     if data["limits"]:
         lines += [_limits_line(data) + ".", ""]
     lines += [f"- **{f.severity}** `{f.id}` `{f.file}:{f.line}` `{_path(f)}`: {f.message}" + (f" — {f.hint}" if f.hint else "")
@@ -238,6 +281,11 @@ def usage_data(report: "UsageReport") -> dict[str, Any]:
         "budget_events_per_month": report.budget_events,
         "remaining_events": report.remaining_events,
         "over_alert": report.over_alert,
+        "per_agent": {
+            "source": f"EventsPublished in {observed.metrics_namespace} (the agent SDK's metrics)",
+            "sdk_metrics_found": bool(observed.agent_published),
+            "agents": {agent.agent: {"published_events": agent.published, "cost_usd": agent.usd} for agent in report.agents},
+        },
     }
 
 
@@ -259,7 +307,21 @@ def render_usage(report: "UsageReport") -> str:
     lines += [f"  {label.ljust(widths[0])}  {value.ljust(widths[1])}  {note}" for label, value, note in rows]
     if report.over_alert and report.alert_usd is not None:
         lines += ["", f"warning: the projected month ({usd(report.projected_usd)}) is past the alert share of the budget ({usd(report.alert_usd)})"]
-    return "\n".join(lines)
+    return "\n".join(lines + ["", *_agent_usage_lines(report)])
+
+
+def _agent_usage_lines(report: "UsageReport") -> list[str]:
+    """Per agent type, from the SDK's EventsPublished; said plainly when the window holds none."""
+    observed = report.observed
+    if not observed.agent_published:
+        return [f"per agent: no SDK metrics in {observed.metrics_namespace} for these {plural(observed.days, 'day')} "
+                "(agents publish them with telemetry=\"emf\" or \"put_metric_data\", or CABRUCTL_AGENT_METRICS)"]
+    width = max(len(agent.agent) for agent in report.agents)
+    lines = [f"per agent (EventsPublished in {observed.metrics_namespace}, {report.profile_name} prices):"]
+    for agent in report.agents:
+        shown = "no data" if agent.published is None else f"{count(agent.published)} events  {usd(agent.usd)}"
+        lines.append(f"  {agent.agent.ljust(width)}  {shown}")
+    return lines
 
 
 def render_schema_verdicts(verdicts: Any) -> str:

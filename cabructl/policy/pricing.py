@@ -27,6 +27,10 @@ class Prices:
     schema_discovery_per_million: float
     schema_discovery_free_million_per_month: float
     cross_account_delivery_per_million: float
+    dynamodb_write_requests_per_million: float  # the idempotency table: outside EventBridge and its budget total
+    # The agent SDK's own metrics (monitoring.agent_metrics): CloudWatch, outside EventBridge and its budget total.
+    cloudwatch_custom_metrics_per_month: float
+    cloudwatch_custom_metrics_free_per_month: float
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,17 @@ class PricingProfile:
             archive_processed_usd=volume.archived_bytes / self.bytes_per_gb * prices.archive_processed_per_gb,
             archive_stored_usd=volume.stored_byte_months / self.bytes_per_gb * prices.archive_stored_per_gb_month,
         )
+
+    def table_writes_cost(self, write_request_units: float) -> float:
+        """USD for a month of the idempotency table's writes: DynamoDB, so never part of :meth:`cost`
+        (whose total is what the EventBridge budget is compared with)."""
+        return write_request_units / MILLION * self.prices.dynamodb_write_requests_per_million
+
+    def custom_metrics_cost(self, metrics: int) -> float:
+        """USD a month for ``metrics`` CloudWatch custom metrics (each name × dimension values is one), past
+        the free ones: CloudWatch, so never part of :meth:`cost` either."""
+        billed = max(0.0, metrics - self.prices.cloudwatch_custom_metrics_free_per_month)
+        return billed * self.prices.cloudwatch_custom_metrics_per_month
 
     def to_json(self) -> dict[str, object]:
         return {

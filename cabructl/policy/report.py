@@ -14,6 +14,7 @@ from cabructl.diagnostics import Diagnostic, did_you_mean, format_path
 from cabructl.policy.checks import Violation, all_checks
 from cabructl.policy.constraints import constraint_violations
 from cabructl.policy.data import PolicyDataError, PolicySet, load_policy_set, load_pricing, policy_folder_for
+from cabructl.policy.sdk_metrics import SdkMetricsCost, sdk_metrics_cost
 from cabructl.policy.traffic import ModelParameters, TrafficModel, VolumeLimits, build_model
 from cabructl.topology.model import Topology
 
@@ -53,6 +54,7 @@ class PolicyReport:
     model: TrafficModel
     limits: VolumeLimits | None
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    sdk_metrics: "SdkMetricsCost | None" = None  # the agent SDK's CloudWatch metrics: beside the budget, not in it
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -91,7 +93,7 @@ def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_fo
     findings = tuple(sorted(found, key=lambda f: (f.file, f.line, f.column, f.id)))
     budget = topology.budget
     return PolicyReport(topology.file, topology.project, topology.environment, budget.monthly_usd if budget else None,
-                        budget.alert_ratio if budget else None, model, limits, findings)
+                        budget.alert_ratio if budget else None, model, limits, findings, sdk_metrics_cost(topology, model.profile))
 
 
 def project(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None) -> tuple[TrafficModel, PolicySet]:

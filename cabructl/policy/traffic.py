@@ -23,6 +23,7 @@ WORST = "worst_case"
 EXPECTED = "expected"
 CASES = (WORST, EXPECTED)
 HOURS_PER_DAY = 24
+TABLE_WRITES_PER_EVENT = 2  # the idempotency table: a conditional PutItem (claim) and an UpdateItem (done)
 SECONDS_PER_DAY = 86_400
 
 # What each AWS/Events metric of the bus counts, in the model's terms.
@@ -77,6 +78,21 @@ class RuleProjection:
 
 
 @dataclass(frozen=True)
+class TableProjection:
+    """The idempotency table's month: DynamoDB, beside the bus, so never in the EventBridge total.
+
+    Every message delivered to a queue an agent ``consumes`` is one event handled: the SDK claims
+    its id with one conditional PutItem and records it done with one UpdateItem, each one write
+    request unit (the records are far under 1 KB).
+    """
+
+    name: str  # the table's AWS name
+    handled: Mapping[str, float]  # case → messages delivered to consumed queues per month
+    write_request_units: Mapping[str, float]  # case → per month
+    cost: Mapping[str, float]  # case → USD per month
+
+
+@dataclass(frozen=True)
 class VolumeLimits:
     """The volume a budget pays for, derived the way the seed derived its guidelines."""
 
@@ -96,6 +112,7 @@ class TrafficModel:
     agents: Mapping[str, AgentProjection]
     rules: Mapping[str, RuleProjection]
     schema_sizes: Mapping[str, EventSize] = field(default_factory=dict)
+    idempotency: TableProjection | None = None  # outside EventBridge: not in :meth:`total`
 
     def total(self, case: str) -> CostBreakdown:
         result = CostBreakdown()
@@ -166,7 +183,23 @@ def build_model(topology: Topology, profile: PricingProfile, parameters: ModelPa
         for agent in topology.agents.values()
     }
     rules = {rule.logical: _project_rule(rule.logical, len(rule.targets), agents, shares, profile) for rule in topology.rules.values()}
-    return TrafficModel(profile, parameters, agents, rules, sizes)
+    return TrafficModel(profile, parameters, agents, rules, sizes, _project_table(topology, rules, profile))
+
+
+def _project_table(topology: Topology, rules: Mapping[str, RuleProjection], profile: PricingProfile) -> TableProjection | None:
+    """The idempotency table's writes: two per message a rule delivers to a consumed queue (one per such target)."""
+    if topology.idempotency is None:
+        return None
+    from cabructl.resources.targets.queue import QUEUE
+
+    consumed = {queue for agent in topology.agents.values() for queue in agent.consumes}
+    handled = {case: 0.0 for case in CASES}
+    for rule in topology.rules.values():
+        deliveries = sum(1 for target in rule.targets if target.kind == QUEUE.key and target.ref in consumed)
+        for case in CASES:
+            handled[case] += rules[rule.logical].matched[case] * deliveries
+    units = {case: handled[case] * TABLE_WRITES_PER_EVENT for case in CASES}
+    return TableProjection(topology.idempotency.name, handled, units, {case: profile.table_writes_cost(units[case]) for case in CASES})
 
 
 def _agent_shares(agent: Agent, tables: Mapping[str, MatchTable], patterns: Mapping[str, Any]) -> dict[str, dict[str, float]]:

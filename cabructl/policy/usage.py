@@ -6,17 +6,23 @@ rule of the bus (``MatchedEvents`` with ``EventBusName`` and ``RuleName``), the 
 ``GetMetricData`` call reads the last N days of all of them; the same
 :class:`PricingProfile` and per-event averages as the model turn them into money,
 so "projected" and "actual" are comparable line by line.
+
+The agent SDK's own ``EventsPublished`` (in the topology's metrics namespace, per
+Agent and DetailType) is read in the same call, for the per-agent lines: what each
+agent type published and what that cost at the profile's per-event price. Agents
+publish it only with telemetry on, so it may well be absent.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from cabructl.constants import EVENTS_NAMESPACE
 from cabructl.policy.pricing import CostBreakdown, Volume
 from cabructl.policy.traffic import EXPECTED, SECONDS_PER_DAY, TrafficModel
+from cabructl.resources.agent_metrics import AGENT_DIMENSION, DETAIL_TYPE_DIMENSION, EVENTS_PUBLISHED, agent_detail_types
 from cabructl.topology.model import Topology
 
 # The window ends a minute ahead: CloudWatch (and moto, which drops the sub-second part of
@@ -36,6 +42,17 @@ class ObservedUsage:
     published: float | None
     bus_matched: float | None
     rule_matches: Mapping[str, float]
+    metrics_namespace: str = ""
+    agent_published: Mapping[str, float] = field(default_factory=dict)  # SDK EventsPublished per agent with datapoints
+
+
+@dataclass(frozen=True)
+class AgentUsage:
+    """One agent type's events as the SDK counted them, priced per event."""
+
+    agent: str
+    published: float | None  # None: no SDK datapoints for this agent in the window
+    usd: float
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ class UsageReport:
     budget_usd: float | None
     alert_usd: float | None
     budget_events: float | None  # events a month the budget pays for, at the observed mix
+    agents: tuple[AgentUsage, ...] = ()  # per agent type, from the SDK's own metrics
 
     @property
     def remaining_events(self) -> float | None:
@@ -70,13 +88,22 @@ def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None
     rules = list(topology.rules.values())
     queries = [_query("published", PUBLISHED_METRIC, {}), _query("bus", MATCHED_METRIC, {"EventBusName": bus})]
     queries += [_query(f"rule{index}", MATCHED_METRIC, {"EventBusName": bus, "RuleName": rule.name}) for index, rule in enumerate(rules)]
+    pairs = [(agent, detail_type) for agent, types in agent_detail_types(topology).items() for detail_type in types]
+    queries += [_query(f"sdk{index}", EVENTS_PUBLISHED, {AGENT_DIMENSION: agent, DETAIL_TYPE_DIMENSION: detail_type},
+                       namespace=topology.metrics_namespace) for index, (agent, detail_type) in enumerate(pairs)]
     sums = _metric_sums(aws, queries, start, end)
+    agent_published: dict[str, float] = {}
+    for index, (agent, _) in enumerate(pairs):
+        if f"sdk{index}" in sums:
+            agent_published[agent] = agent_published.get(agent, 0.0) + sums[f"sdk{index}"]
     return ObservedUsage(
         bus=bus,
         days=days,
         published=sums.get("published"),
         bus_matched=sums.get("bus"),
         rule_matches={rule.logical: sums[f"rule{index}"] for index, rule in enumerate(rules) if f"rule{index}" in sums},
+        metrics_namespace=topology.metrics_namespace,
+        agent_published=agent_published,
     )
 
 
@@ -116,11 +143,12 @@ def _rule_sums(aws: Any, topology: Topology, rules: list[str], metrics: tuple[st
     return {pair: sums[f"q{index}"] for index, pair in enumerate(pairs) if f"q{index}" in sums}
 
 
-def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY) -> dict[str, Any]:
+def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY,
+           namespace: str = EVENTS_NAMESPACE) -> dict[str, Any]:
     return {
         "Id": query_id,
         "MetricStat": {
-            "Metric": {"Namespace": EVENTS_NAMESPACE, "MetricName": metric,
+            "Metric": {"Namespace": namespace, "MetricName": metric,
                        "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()]},
             "Period": period,
             "Stat": SUM,
@@ -169,7 +197,16 @@ def usage_report(observed: ObservedUsage, model: TrafficModel, topology: Topolog
         budget_usd=budget.monthly_usd if budget else None,
         alert_usd=budget.monthly_usd * budget.alert_ratio if budget else None,
         budget_events=budget_events,
+        agents=tuple(AgentUsage(name, observed.agent_published.get(name), _event_cost(model, name, observed.agent_published.get(name)))
+                     for name in topology.agents),
     )
+
+
+def _event_cost(model: TrafficModel, agent: str, events: float | None) -> float:
+    """What publishing ``events`` of ``agent`` cost under the profile: each event × its 64 KB chunks, as the model sizes them."""
+    projection = model.agents.get(agent)
+    chunks = projection.chunks if projection is not None else 1
+    return model.profile.cost(Volume(billed_events=(events or 0.0) * chunks)).published_usd
 
 
 def _published(observed: ObservedUsage, model: TrafficModel, rule_matches: float) -> tuple[float, str]:

@@ -5,6 +5,12 @@ EventBridge metric (one line per rule on the bus) and a graph per DLQ metric (on
 line per dead-letter queue), at the topology's period. Adding a rule or a DLQ
 updates the dashboard on the next apply.
 
+When the topology declares ``monitoring.agent_metrics``, six more graphs read the
+agent SDK's own metrics (``resources.agent_metrics``): events published, handled and
+failed per agent, the peak hourly rate, and publish and end-to-end latency at p50 and p99. Their lines
+name every declared agent × detail-type explicitly rather than through a SEARCH, so
+the body is a function of the topology alone and a plan after apply stays empty.
+
 Dashboards cannot be tagged, so ownership is by name: a dashboard under the
 topology's name prefix is the topology's. One with a desired name outside the
 prefix is someone else's (a conflict). A topology has at most one dashboard, so
@@ -21,6 +27,10 @@ from typing import Any
 
 from cabructl.aws import parallel_map
 from cabructl.constants import DASHBOARD_GRID_WIDTH, DASHBOARD_WIDGET_HEIGHT, EVENTS_NAMESPACE, SQS_NAMESPACE
+from cabructl.resources.agent_metrics import (AGENT_DIMENSION, DETAIL_TYPE_DIMENSION, END_TO_END_LATENCY, EVENTS_DEAD_LETTERED,
+                                              EVENTS_DUPLICATE, EVENTS_FAILED, EVENTS_HANDLED, EVENTS_PUBLISHED,
+                                              METRICS_BY_NAME, PUBLISH_FAILED, PUBLISH_LATENCY, agent_detail_types,
+                                              consumer_detail_types)
 from cabructl.resources.base import Context, Handler, Resource, address, canonical_json, compact_json
 from cabructl.resources.importing import KindImporter
 from cabructl.resources.tags import singleton_address
@@ -43,6 +53,9 @@ DLQ_GRAPHS = (
     ("Dead-letter queues: messages received", "NumberOfMessagesSent", "Sum"),
 )
 WIDGET_WIDTH = DASHBOARD_GRID_WIDTH // 2
+HOUR = 3600
+# Failures of an agent's events, wherever they happened: refused by PutEvents, failed in a handler, dead-lettered.
+FAILURE_METRICS = (PUBLISH_FAILED, EVENTS_FAILED, EVENTS_DEAD_LETTERED)
 
 
 class DashboardHandler(Handler):
@@ -108,8 +121,86 @@ def dashboard_body(topology: Topology, context: Context) -> dict[str, Any]:
         if dlqs
     ]
     period = topology.dashboard.period
-    return {"widgets": [_widget(index, title, statistic, metrics, context.region, period)
-                        for index, (title, statistic, metrics) in enumerate(graphs)]}
+    widgets = [_widget(index, title, statistic, metrics, context.region, period)
+               for index, (title, statistic, metrics) in enumerate(graphs)]
+    if topology.agent_metrics is not None:
+        for extra, (title, statistic, metrics, graph_period, more) in enumerate(agent_graphs(topology), start=len(widgets)):
+            widget = _widget(extra, title, statistic, metrics, context.region, graph_period or period)
+            widget["properties"].update(more)
+            widgets.append(widget)
+    return {"widgets": widgets}
+
+
+Graph = tuple[str, str, list[list[Any]], int | None, dict[str, Any]]  # title, stat, metrics, period (None: the dashboard's), extra
+Lines = dict[str, list[tuple[str, str]]]  # agent → (metric, detail-type) of its lines
+
+
+def agent_graphs(topology: Topology) -> list[Graph]:
+    """The SDK's graphs, in the order they appear: volume, peak hour, latencies, consumption, failures."""
+    namespace = topology.metrics_namespace
+    publishers = agent_detail_types(topology)
+    consumers = consumer_detail_types(topology)
+
+    def lines(*metrics: str) -> Lines:
+        """Per agent, its series of ``metrics``: publishers' own detail-types, or what consumers receive."""
+        merged: Lines = {}
+        for metric in metrics:
+            by_agent = publishers if METRICS_BY_NAME[metric].side == "publish" else consumers
+            for agent, detail_types in by_agent.items():
+                merged.setdefault(agent, []).extend((metric, detail_type) for detail_type in detail_types)
+        return merged
+
+    declared = sum(agent.per_hour for agent in topology.agents.values())
+    return [
+        ("Agents: events published per agent", "Sum", _per_agent(namespace, lines(EVENTS_PUBLISHED)), None, {}),
+        ("Agents: peak hourly events (published, all agents)", "Sum", _peak_hour(namespace, publishers), HOUR,
+         {"annotations": {"horizontal": [{"label": f"declared volume: {declared:,} per hour", "value": declared}]}}),
+        ("Agents: publish latency p50 / p99 (ms)", "p50", _percentiles(namespace, publishers, PUBLISH_LATENCY), None, {}),
+        ("Agents: events handled per agent (and duplicates skipped)", "Sum",
+         _per_agent(namespace, lines(EVENTS_HANDLED), "handled")
+         + _per_agent(namespace, lines(EVENTS_DUPLICATE), "duplicate", prefix="d"), None, {}),
+        ("Agents: end-to-end latency p50 / p99 (ms)", "p50", _percentiles(namespace, consumers, END_TO_END_LATENCY), None, {}),
+        ("Agents: failures per agent (publish, handler, dead-lettered)", "Sum",
+         _per_agent(namespace, lines(*FAILURE_METRICS)), None, {}),
+    ]
+
+
+def _line(namespace: str, metric: str, agent: str, detail_type: str, **options: Any) -> list[Any]:
+    return [namespace, metric, AGENT_DIMENSION, agent, DETAIL_TYPE_DIMENSION, detail_type, options]
+
+
+def _per_agent(namespace: str, lines: Lines, what: str = "", prefix: str = "a") -> list[list[Any]]:
+    """One line per agent: the sum of its series as a math expression over hidden lines."""
+    rows: list[list[Any]] = []
+    for index, (agent, series) in enumerate(lines.items()):
+        ids = [f"{prefix}{index}m{n}" for n in range(len(series))]
+        rows += [_line(namespace, metric, agent, detail_type, id=id_, visible=False) for id_, (metric, detail_type) in zip(ids, series)]
+        if ids:
+            label = f"{agent} {what}" if what else agent
+            rows.append([{"expression": f"SUM([{','.join(ids)}])", "label": label, "id": f"{prefix}{index}"}])
+    return rows
+
+
+def _peak_hour(namespace: str, series: dict[str, list[str]]) -> list[list[Any]]:
+    """Hourly totals of every agent, and their maximum over the range as a flat line (MAX of a series is one number)."""
+    pairs = [(agent, detail_type) for agent, detail_types in series.items() for detail_type in detail_types]
+    ids = [f"h{n}" for n in range(len(pairs))]
+    if not ids:
+        return []
+    lines = [_line(namespace, EVENTS_PUBLISHED, agent, detail_type, id=id_, visible=False) for id_, (agent, detail_type) in zip(ids, pairs)]
+    lines.append([{"expression": f"SUM([{','.join(ids)}])", "label": "events per hour", "id": "hourly"}])
+    lines.append([{"expression": "MAX(hourly)", "label": "peak hour in the range", "id": "peak"}])
+    return lines
+
+
+def _percentiles(namespace: str, series: dict[str, list[str]], metric: str) -> list[list[Any]]:
+    """p50 and p99 per agent × detail-type: percentiles cannot be added up, so each series keeps its own line."""
+    lines = []
+    for agent, detail_types in series.items():
+        for detail_type in detail_types:
+            name = agent if len(detail_types) == 1 else f"{agent} {detail_type}"
+            lines += [_line(namespace, metric, agent, detail_type, stat=stat, label=f"{name} {stat}") for stat in ("p50", "p99")]
+    return lines
 
 
 def dead_letter_queue_names(topology: Topology) -> list[str]:
