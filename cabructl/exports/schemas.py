@@ -2,8 +2,7 @@
 
 The example is made by the agent SDK's own generator (:mod:`cabructl.agents.generate`, what
 ``cabructl loadtest`` publishes), seeded by the schema's name and with a fixed clock, so a
-catalogue or an AsyncAPI document in git changes only when the schema does. The generator is
-extended here with what examples need and load tests did not: local ``$ref``s and numeric bounds.
+catalogue or an AsyncAPI document in git changes only when the schema does.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from typing import Any, Mapping
 from cabructl.agents.generate import DetailGenerator
 from cabructl.policy.routes import envelope
 from cabructl.topology.model import EventSchema, Topology
+from cabructl.topology.openapi import numeric_bound, resolved_reference
 
 # Examples must not change from one run to the next (a catalogue in git, a diff in review).
 EXAMPLE_TIME = "2026-01-01T12:00:00Z"
@@ -47,50 +47,10 @@ def example_event(topology: Topology, schema: EventSchema, json_schema: Mapping[
 
 
 class _FixedClockGenerator(DetailGenerator):
-    """The SDK's generator with one fixed instant for ``date-time`` fields (reproducible examples),
-    following local ``$ref``s (``#``, ``#/$defs/X``), which the SDK's generator takes for strings."""
-
-    MAX_REFERENCES = 8  # a recursive schema stops here rather than recursing forever
-
-    _followed = 0
-
-    def _value(self, node: Mapping[str, Any], field: str | None = None, top_level: bool = False) -> Any:
-        reference = node.get("$ref")
-        if isinstance(reference, str) and self._followed < self.MAX_REFERENCES:
-            target, _ = _resolved(self.schema, node, frozenset())
-            self._followed += 1
-            try:
-                return super()._value(target, field, top_level)
-            finally:
-                self._followed -= 1
-        if node.get("type") in ("number", "integer") and "enum" not in node and ("minimum" in node or "maximum" in node):
-            return self._bounded(node)
-        return super()._value(node, field, top_level)
-
-    def _bounded(self, node: Mapping[str, Any]) -> float | int:
-        """A number inside the schema's bounds (either dialect's ``exclusive*``), which the SDK's generator ignores."""
-        low, high = _bound(node, "minimum", "exclusiveMinimum"), _bound(node, "maximum", "exclusiveMaximum")
-        low_value = low[0] if low else (high[0] - 100 if high else 0)
-        high_value = high[0] if high else low_value + 100
-        if node.get("type") == "integer":
-            first = int(low_value) + (1 if low and (low[1] or low_value != int(low_value)) else 0)
-            last = int(high_value) - (1 if high and high[1] and high_value == int(high_value) else 0)
-            return self.rng.randint(first, max(first, last))
-        value = round(self.rng.uniform(low_value, high_value), 2)
-        return value if low_value < value < high_value else (low_value + high_value) / 2
+    """The SDK's generator with one fixed instant for ``date-time`` fields (reproducible examples)."""
 
     def _string(self, node: Mapping[str, Any]) -> str:
         return EXAMPLE_TIME if node.get("format") == "date-time" else super()._string(node)
-
-
-def _bound(node: Mapping[str, Any], inclusive: str, exclusive: str) -> tuple[float, bool] | None:
-    """(limit, exclusive?) from ``minimum`` + boolean ``exclusiveMinimum`` (draft 4, OpenAPI 3.0) or a numeric one."""
-    flag = node.get(exclusive)
-    if isinstance(flag, (int, float)) and not isinstance(flag, bool):
-        return float(flag), True
-    if isinstance(node.get(inclusive), (int, float)):
-        return float(node[inclusive]), flag is True
-    return None
 
 
 def schema_fields(schema: Mapping[str, Any]) -> list[FieldFacts]:
@@ -101,13 +61,13 @@ def schema_fields(schema: Mapping[str, Any]) -> list[FieldFacts]:
 
 
 def _walk(root: Mapping[str, Any], node: Mapping[str, Any], prefix: str, rows: list[FieldFacts], seen: frozenset[str]) -> None:
-    node, seen = _resolved(root, node, seen)
+    node, seen = resolved_reference(root, node, seen)
     required = set(node.get("required", []) or [])
     for name, child in (node.get("properties") or {}).items():
         if not isinstance(child, dict):
             continue
         path = f"{prefix}{name}"
-        resolved, child_seen = _resolved(root, child, seen)
+        resolved, child_seen = resolved_reference(root, child, seen)
         rows.append(FieldFacts(path, _type_of(child, resolved), name in required,
                                _allowed(resolved),
                                str(resolved.get("format", "")), str(resolved.get("description", child.get("description", "")))))
@@ -115,20 +75,11 @@ def _walk(root: Mapping[str, Any], node: Mapping[str, Any], prefix: str, rows: l
             _walk(root, resolved, path + ".", rows, child_seen)
         items = resolved.get("items")
         if isinstance(items, dict):
-            item, item_seen = _resolved(root, items, child_seen)
+            item, item_seen = resolved_reference(root, items, child_seen)
             if isinstance(item.get("properties"), dict):
                 _walk(root, item, path + "[].", rows, item_seen)
 
 
-def _resolved(root: Mapping[str, Any], node: Mapping[str, Any], seen: frozenset[str]) -> tuple[Mapping[str, Any], frozenset[str]]:
-    """The schema a local ``$ref`` names (``#`` or ``#/$defs/X``); a cycle stops at the reference."""
-    reference = node.get("$ref")
-    if not isinstance(reference, str) or reference in seen:
-        return node, seen
-    target: Any = root
-    for part in reference.lstrip("#").strip("/").split("/") if reference != "#" else []:
-        target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
-    return (target if isinstance(target, dict) else {}), seen | {reference}
 
 
 def _type_of(node: Mapping[str, Any], resolved: Mapping[str, Any]) -> str:
@@ -155,7 +106,7 @@ def _allowed(node: Mapping[str, Any]) -> tuple[str, ...]:
         return tuple(_text(value) for value in node["enum"])
     found = []
     for inclusive, exclusive, strict, loose in (("minimum", "exclusiveMinimum", ">", "≥"), ("maximum", "exclusiveMaximum", "<", "≤")):
-        bound = _bound(node, inclusive, exclusive)
+        bound = numeric_bound(node, inclusive, exclusive)
         if bound:
             found.append(f"{strict if bound[1] else loose} {bound[0]:g}")
     for keyword, text in (("minLength", "at least {} characters"), ("maxLength", "at most {} characters"),

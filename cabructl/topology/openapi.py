@@ -8,7 +8,7 @@ is exactly the schema that validates.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from cabructl.constants import SCHEMA_CONTENT_CHARS
 from cabructl.diagnostics import Path
@@ -204,4 +204,41 @@ def _translate(node: Any, root_name: str) -> Any:
             result[key] = _translate(value, root_name)
     if node.get("nullable") is True and isinstance(result.get("type"), str):
         result["type"] = [result["type"], "null"]
+    for inclusive, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        _exclusive_as_number(result, inclusive, exclusive)
     return result
+
+
+def _exclusive_as_number(node: dict[str, Any], inclusive: str, exclusive: str) -> None:
+    """OpenAPI 3.0's ``exclusiveMaximum: true`` beside ``maximum`` → 2020-12's ``exclusiveMaximum: <limit>``
+    (JSON Schema 2020-12 refuses a boolean there, so the schema would not even compile)."""
+    flag = node.get(exclusive)
+    if not isinstance(flag, bool):
+        return
+    del node[exclusive]
+    if flag and inclusive in node:
+        node[exclusive] = node.pop(inclusive)
+
+
+def resolved_reference(root: Mapping[str, Any], node: Mapping[str, Any],
+                       seen: frozenset[str] = frozenset()) -> tuple[Mapping[str, Any], frozenset[str]]:
+    """The detail schema a local ``$ref`` names (``#`` or ``#/$defs/X``, as :func:`detail_json_schema`
+    writes them) and the references followed so far; a cycle stops at the reference itself."""
+    reference = node.get("$ref")
+    if not isinstance(reference, str) or reference in seen:
+        return node, seen
+    target: Any = root
+    for part in reference.lstrip("#").strip("/").split("/") if reference != "#" else []:
+        target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+    return (target if isinstance(target, dict) else {}), seen | {reference}
+
+
+def numeric_bound(node: Mapping[str, Any], inclusive: str, exclusive: str) -> tuple[float, bool] | None:
+    """(limit, exclusive?) from ``minimum`` plus a boolean ``exclusiveMinimum`` (draft 4, OpenAPI 3.0)
+    or a numeric one (2020-12); likewise for the maximum. None when the node sets no bound."""
+    flag = node.get(exclusive)
+    if isinstance(flag, (int, float)) and not isinstance(flag, bool):
+        return float(flag), True
+    if isinstance(node.get(inclusive), (int, float)) and not isinstance(node.get(inclusive), bool):
+        return float(node[inclusive]), flag is True
+    return None

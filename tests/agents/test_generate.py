@@ -34,3 +34,25 @@ def test_the_same_seed_gives_the_same_details(topology: Topology) -> None:
     first, second = (DetailGenerator(schema, random.Random(5)).detail() for _ in range(2))
     first.pop("timestamp"), second.pop("timestamp")  # the time of generation, not random
     assert first == second
+
+
+def test_details_follow_references_and_numeric_bounds_so_a_load_test_publishes_valid_events() -> None:
+    from cabructl.agents.catalog import validator_for
+    from cabructl.topology.openapi import detail_json_schema
+
+    content = {"openapi": "3.0.0", "info": {"title": "Job", "version": "1"}, "paths": {}, "components": {"schemas": {
+        "Job": {"type": "object", "required": ["owner", "retries", "score", "ratio", "tree"], "properties": {
+            "owner": {"$ref": "#/components/schemas/Owner"},
+            "retries": {"type": "integer", "minimum": 3, "maximum": 5},
+            "score": {"type": "number", "minimum": 0, "maximum": 1, "exclusiveMaximum": True},
+            "ratio": {"type": "integer", "maximum": -10},
+            "tree": {"$ref": "#/components/schemas/Node"}}},
+        "Owner": {"type": "object", "required": ["team"], "properties": {"team": {"type": "string", "enum": ["a", "b"]}}},
+        "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node"}}}}}}
+    schema = detail_json_schema("OpenApi3", content, "Job")
+    validator = validator_for(schema)
+    generator = DetailGenerator(schema, random.Random(3))
+    details = [generator.detail() for _ in range(300)]
+    assert [error.message for detail in details for error in validator.iter_errors(detail)] == []
+    assert {detail["retries"] for detail in details} == {3, 4, 5}
+    assert {detail["owner"]["team"] for detail in details} == {"a", "b"}
