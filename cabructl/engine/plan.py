@@ -39,6 +39,7 @@ class Reason(str, enum.Enum):
     ADOPTED = "adopted"              # update: take over an unowned resource (--adopt) and tag it
     CANNOT_UPDATE = "cannot_update"  # replace: replace_fields cannot change in place (a new name among them)
     NOT_DECLARED = "not_declared"    # delete: owned, and no declaration claims it (or destroy)
+    LEFT_OVER = "left_over"          # delete: a temporary resource whose command died (its lease ended)
 
 
 @dataclass(frozen=True)
@@ -267,8 +268,9 @@ def plan_states(
     for addr, have in live.items():
         if addr not in desired and have.owned and (destroy or not is_running(have, now)):
             loss = data_at_risk(handlers[have.kind], have)
+            reason = Reason.LEFT_OVER if lease_of(have) is not None and not is_running(have, now) else Reason.NOT_DECLARED
             changes.append(Change(addr, have.kind, Action.DELETE, have, None, attribute_changes(have.attributes, {}),
-                                  Reason.NOT_DECLARED, data_loss=loss, note=leftover_note(have, now)))
+                                  reason, data_loss=loss, note=leftover_note(have, now)))
     return _hold_containers(changes, conflicts, live)
 
 

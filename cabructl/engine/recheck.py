@@ -58,7 +58,7 @@ def _recheck(change: Change, now: Resource | None, handler: Handler) -> tuple[st
     if change.action is Action.DELETE:
         loss = data_at_risk(handler, now)
         return None, Change(change.address, change.kind, Action.DELETE, now, None, attribute_changes(now.attributes, {}),
-                            Reason.NOT_DECLARED, data_loss=loss)
+                            change.reason or Reason.NOT_DECLARED, data_loss=loss)
     assert change.after is not None
     rederived = compare(change.after, now, handler, adopting=not now.owned)
     if rederived is None:

@@ -55,6 +55,7 @@ def test_after_the_lease_the_leftovers_are_deleted_without_a_data_loss_guard(dep
     assert set(deletions) == set(tail.addresses) and plan.ephemeral == ()
     assert all("left over by a `cabructl tail` that did not clean up" in (change.explanation or "") for change in deletions.values())
     assert all(change.data_loss is None for change in deletions.values())
+    assert {change.to_json()["reason"] for change in deletions.values()} == {"left_over"}  # what a tool switches on
     result = engine.apply(plan)  # no --allow-data-loss: what a tail's queue holds is a copy
     assert result.ok and [outcome.change.address for outcome in result.done] == [tail.target_address, tail.queue_address]
     assert engine.verify([outcome.change for outcome in result.done]) == []
