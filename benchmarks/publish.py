@@ -1,17 +1,24 @@
-"""Publishing: the SDK's batched publish against a one-call-per-event client like the seed's, same run.
+"""Publishing: the SDK's batched, concurrent publish against a one-call-per-event client like the seed's, same run.
 
-    python benchmarks/publish.py [--events 2000] [--latency 0.0] [--seed 7]
+    python benchmarks/publish.py [--events 2000] [--latency 0,0.02] [--in-flight 8] [--seed 7]
 
 Both clients publish the same generated events (the topology's four schemas) to
-the topology's bus on an in-process local endpoint (``LocalAws``). The seed's
-client made one PutEvents call per event and validated nothing; the SDK
-validates every event against its schema, then sends 10 per call. The bus has
-no rules, so the endpoint does the same small work per event for both and the
-figures measure the client and its round trips. ``--latency`` adds a fixed
-delay to every call of both clients, to model the round trip to real AWS.
+the topology's bus on an in-process local endpoint (``LocalAws``, loopback only).
+The seed's client made one PutEvents call per event, one after another, and
+validated nothing; the SDK validates every event against its schema, sends 10 per
+call and keeps ``--in-flight`` calls outstanding. The bus has no rules, so the
+endpoint does the same small work per event for both and the figures measure the
+clients and their round trips.
 
-Prints PutEvents calls per event and events per second for each; the last line
-is ``ratio: <sdk/seed>x`` (events per second).
+Each ``--latency`` value (seconds) is one run: a botocore ``before-call`` hook sleeps
+that long in every PutEvents call of every client, to model the round trip to real AWS
+(20 ms is a typical in-region figure). With added latency the seed-style client
+publishes at most ``--baseline-events`` of the events (its rate is one round trip per
+event whatever the count), so a run stays short.
+
+Per run: PutEvents calls per event and events per second for the seed-style client,
+the SDK one call at a time (``max_in_flight=1``) and the SDK concurrent; the run's
+last line is ``ratio: <sdk/seed>x`` (events per second).
 """
 
 from __future__ import annotations
@@ -82,21 +89,54 @@ def run_seed_style(client: SeedStyleClient, topology: Any, events: list[Any]) ->
     return published, time.perf_counter() - started
 
 
-def run_sdk(agent: Any, events: list[Any]) -> tuple[int, float]:
+def run_sdk(agent: Any, events: list[Any]) -> tuple[int, float, int]:
+    calls_before = agent.metrics.put_events_calls
     started = time.perf_counter()
     result = agent.publish_many(events)
-    return result.published, time.perf_counter() - started
+    return result.published, time.perf_counter() - started, agent.metrics.put_events_calls - calls_before
+
+
+def line(name: str, published: int, calls: int, seconds: float, note: str) -> str:
+    return (f"{name:<26}{published:>6,} published  {calls:>6,} PutEvents calls  {calls / max(published, 1):.2f} calls/event  "
+            f"{published / seconds:>8,.0f} events/s  ({note})")
+
+
+def one_run(endpoint_url: str, topology: Any, events: list[Any], latency: float, in_flight: int, baseline_events: int) -> None:
+    """Seed-style, SDK sequential and SDK concurrent against the endpoint, at ``latency`` seconds per call."""
+    from cabructl.agents import EventBridgeAgent
+    from cabructl.aws import Aws, AwsSettings
+
+    baseline = events if not latency else events[:baseline_events]
+    aws = Aws(AwsSettings(region=REGION, endpoint_url=endpoint_url, latency=latency))
+    # Guards off: the hourly budget would (rightly) refuse this burst; this measures transport.
+    agents = {n: EventBridgeAgent("benchmark", topology=topology, aws=aws, guards=False, any_agent=True, max_in_flight=n)
+              for n in (1, in_flight)}
+    seed_client = SeedStyleClient(endpoint_url, topology.bus.name, latency)
+    for agent in agents.values():  # warm every client (sessions, connections, threads) outside the timing
+        agent.publish_many(events[:10 * in_flight])
+    run_seed_style(seed_client, topology, events[:1])
+    seed_client.calls = 0
+    seed_published, seed_seconds = run_seed_style(seed_client, topology, baseline)
+    sequential = run_sdk(agents[1], events)
+    concurrent = run_sdk(agents[in_flight], events)
+    print(f"publish benchmark: {len(events):,} events of {len(topology.schemas)} schemas, local endpoint, "
+          f"+{latency * 1000:.0f} ms per call")
+    print(line("seed-style client", seed_published, seed_client.calls, seed_seconds, "one call per event, no validation"))
+    print(line("cabructl SDK, 1 in flight", sequential[0], sequential[2], sequential[1], "every event validated"))
+    print(line(f"cabructl SDK, {in_flight} in flight", concurrent[0], concurrent[2], concurrent[1], "every event validated"))
+    print(f"ratio: {(concurrent[0] / concurrent[1]) / (seed_published / seed_seconds):.1f}x")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="events per client (bounded: 1–20,000)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every PutEvents call of both clients")
+    parser.add_argument("--latency", default="0,0.02", help="comma-separated seconds added to every PutEvents call; one run each")
+    parser.add_argument("--in-flight", type=int, default=8, help="max_in_flight of the concurrent SDK client")
+    parser.add_argument("--baseline-events", type=int, default=500, help="events the seed-style client sends when latency is added")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args()
     count = max(1, min(args.events, 20_000))
 
-    from cabructl.agents import EventBridgeAgent
     from cabructl.aws import Aws, AwsSettings
     from cabructl.local import LocalAws
     from cabructl.topology import load_topology
@@ -104,27 +144,12 @@ def main() -> None:
     topology = load_topology(str(ROOT / "topology.yaml"))
     events = generated_events(topology, count, args.seed)
     with LocalAws(port=0, region=REGION) as local:
-        aws = Aws(AwsSettings(region=REGION, endpoint_url=local.endpoint_url, latency=args.latency))
-        aws.client("events").create_event_bus(Name=topology.bus.name)
-        # Guards off: the hourly budget would (rightly) refuse this burst; this measures transport.
-        agent = EventBridgeAgent("benchmark", topology=topology, aws=aws, guards=False, any_agent=True)  # every agent's events
-        seed_client = SeedStyleClient(local.endpoint_url, topology.bus.name, args.latency)
-        agent.publish_many(events[:1])  # warm both clients (sessions, connections) outside the timing
-        run_seed_style(seed_client, topology, events[:1])
-        seed_client.calls, calls_before = 0, agent.metrics.put_events_calls
-
-        seed_published, seed_seconds = run_seed_style(seed_client, topology, events)
-        sdk_published, sdk_seconds = run_sdk(agent, events)
-        sdk_calls = agent.metrics.put_events_calls - calls_before
-
-    seed_rate, sdk_rate = seed_published / seed_seconds, sdk_published / sdk_seconds
-    print(f"publish benchmark: {count:,} events of {len(topology.schemas)} schemas, local endpoint, "
-          f"+{args.latency * 1000:.0f} ms per call")
-    print(f"seed-style client  {seed_published:>6,} published  {seed_client.calls:>6,} PutEvents calls  "
-          f"{seed_client.calls / count:.2f} calls/event  {seed_rate:>8,.0f} events/s  (no validation)")
-    print(f"cabructl SDK       {sdk_published:>6,} published  {sdk_calls:>6,} PutEvents calls  "
-          f"{sdk_calls / count:.2f} calls/event  {sdk_rate:>8,.0f} events/s  (every event validated)")
-    print(f"ratio: {sdk_rate / seed_rate:.1f}x")
+        Aws(AwsSettings(region=REGION, endpoint_url=local.endpoint_url)).client("events").create_event_bus(Name=topology.bus.name)
+        for index, latency in enumerate(float(value) for value in args.latency.split(",") if value.strip()):
+            if index:
+                print()
+            one_run(local.endpoint_url, topology, events, latency, max(1, args.in_flight),
+                    max(1, args.baseline_events))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,11 @@ the request left is *not* retried here: the events may have been published,
 and a duplicate is worse than a reported failure (botocore has already retried
 what was safe).
 
-Every entry ends in exactly one :class:`Outcome`.
+Every entry ends in exactly one :class:`Outcome`, with the seconds from the first
+attempt to that outcome (what telemetry reports as PublishLatency).
+
+A :class:`Delivery` is one caller's send and is not shared between threads; the
+publisher runs several at once (``max_in_flight``), each on its own entries.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class Outcome:
     error_code: str | None
     error_message: str | None
     attempts: int
+    seconds: float = 0.0  # from the first attempt to this outcome, backoff included
 
 
 @dataclass
@@ -68,15 +73,21 @@ class Delivery:
     """One send of many entries: batching, per-entry retry, and a count of calls made."""
 
     def __init__(self, put_events: PutEvents, policy: RetryPolicy, *, rng: random.Random,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.perf_counter) -> None:
         self.put_events = put_events
         self.policy = policy
         self.rng = rng
         self.sleep = sleep
+        self.clock = clock
         self.calls = 0
         self.retried = 0
+        self._started = 0.0
+
+    def _outcome(self, event_id: str | None, code: str | None, message: str | None, attempts: int) -> Outcome:
+        return Outcome(event_id, code, message, attempts, self.clock() - self._started)
 
     def send(self, entries: Sequence[Entry]) -> list[Outcome]:
+        self._started = self.clock()
         outcomes: dict[int, Outcome] = {}
         sizes = [entry_size(entry) for entry in entries]
         pending = [_Pending(position) for position in range(len(entries))]
@@ -88,7 +99,7 @@ class Delivery:
             if not pending:
                 break
         for item in pending:  # retries ran out: report the last error seen
-            outcomes[item.position] = Outcome(None, item.error_code, item.error_message, item.attempts)
+            outcomes[item.position] = self._outcome(None, item.error_code, item.error_message, item.attempts)
         return [outcomes[position] for position in range(len(entries))]
 
     def _attempt(self, entries: Sequence[Entry], sizes: Sequence[int], pending: list[_Pending],
@@ -113,17 +124,17 @@ class Delivery:
         results = response.get("Entries", [])
         if len(results) != len(items):  # AWS promises one result per entry; never lose one if it does not
             for item in items[len(results):]:
-                outcomes[item.position] = Outcome(None, MISSING_RESULT, "PutEvents returned no result for this entry", item.attempts)
+                outcomes[item.position] = self._outcome(None, MISSING_RESULT, "PutEvents returned no result for this entry", item.attempts)
         again = []
         for item, result in zip(items, results):
             if result.get("EventId"):
-                outcomes[item.position] = Outcome(result["EventId"], None, None, item.attempts)
+                outcomes[item.position] = self._outcome(result["EventId"], None, None, item.attempts)
                 continue
             item.error_code, item.error_message = result.get("ErrorCode"), result.get("ErrorMessage")
             if item.error_code in RETRYABLE_ENTRY_CODES:
                 again.append(item)
             else:
-                outcomes[item.position] = Outcome(None, item.error_code, item.error_message, item.attempts)
+                outcomes[item.position] = self._outcome(None, item.error_code, item.error_message, item.attempts)
         return again
 
     def _call_failed(self, items: list[_Pending], error: Exception, outcomes: dict[int, Outcome]) -> list[_Pending]:
@@ -133,7 +144,7 @@ class Delivery:
         if is_throttling(error) or code in TRANSIENT_SERVER_CODES or _status(error) >= 500:
             return items
         for item in items:
-            outcomes[item.position] = Outcome(None, code, message, item.attempts)
+            outcomes[item.position] = self._outcome(None, code, message, item.attempts)
         return []
 
 

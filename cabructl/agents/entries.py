@@ -118,9 +118,11 @@ def split_batches(sizes: Iterable[int], max_entries: int = PUT_EVENTS_MAX_ENTRIE
                   max_bytes: int = PUT_EVENTS_MAX_BYTES) -> list[Batch]:
     """Group entries in order into calls of at most ``max_entries`` and ``max_bytes`` in total.
 
-    Order is kept (greedy, no packing) so that events from one agent arrive in
-    the order it published them. An entry larger than ``max_bytes`` on its own
-    must have been refused before this point.
+    Order is kept (greedy, no packing): the entries of a call are in the caller's
+    order and the calls follow each other in it. That is all the order there is: a
+    client with ``max_in_flight > 1`` has several calls outstanding, so a later call
+    may be accepted first, and EventBridge promises no delivery order anyway. An
+    entry larger than ``max_bytes`` on its own must have been refused before this point.
     """
     batches: list[Batch] = []
     current: list[int] = []

@@ -117,7 +117,7 @@ def test_a_missing_bus_fails_every_event_visibly(make_agent: Callable[..., Event
 
 
 def test_the_batch_context_sends_full_calls_as_it_goes_and_the_rest_on_exit(make_agent: Callable[..., EventBridgeAgent], backbone: Backbone) -> None:
-    agent = make_agent()
+    agent = make_agent(max_in_flight=1)  # one call at a time: each full call is answered before the next event
     with agent.batch(correlation_id="run-42") as batch:
         for _ in range(23):
             batch.add(issue())
