@@ -4,11 +4,19 @@ An event goes through the same steps whichever way it is published:
 
     prepare  — detail + envelope, validated against the topology's schema, size-checked
     admit    — sampling (non-critical events only) and the hourly budget
-    send     — PutEvents calls of ≤ 10 entries / 256 KB, failed entries retried alone
+    send     — PutEvents calls of ≤ 10 entries / 256 KB, failed entries retried alone,
+               up to ``max_in_flight`` calls at once
 
 Preparing raises on a bad event before anything is sent (for ``publish_many``,
 before *any* event is sent). Admitting and sending never lose an event: each
-ends as exactly one :class:`EventResult`.
+ends as exactly one :class:`EventResult`, in the order given, and as one
+``telemetry.published(...)`` call.
+
+Order: the entries of one call keep their order, and calls *start* in the order they
+filled; with ``max_in_flight > 1`` a later call may be accepted before an earlier one
+(and a retried entry after later ones, as before). EventBridge itself promises no
+delivery order, so consumers that care order by the envelope's ``timestamp``;
+``max_in_flight=1`` sends one call at a time, as the seed did.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -26,12 +36,18 @@ from cabructl.agents.entries import CORRELATION_FIELD, Entry, build_entry, entry
 from cabructl.agents.errors import EventTooLargeError, RateLimitExceeded
 from cabructl.agents.events import CodeChangeEvent, Event, FeatureRequestEvent, GenericEvent, IssueDetectionEvent, TestResultsEvent
 from cabructl.agents.guards import BudgetGuard, Sampler
+from cabructl.agents.listener import ListenerMixin
 from cabructl.agents.results import AgentMetrics, BatchResult, EventResult, MetricsCounter, Status
+from cabructl.agents.telemetry import Telemetry, make_telemetry
 from cabructl.constants import PUT_EVENTS_MAX_BYTES, PUT_EVENTS_MAX_ENTRIES
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.aws import Aws
     from cabructl.topology.model import Agent, Topology
+
+# PutEvents calls one client keeps in flight: at 20 ms a call, 8 × 10 entries is ~4,000 events/s,
+# well under the default PutEvents quota of the smallest regions, and 8 idle threads cost nothing.
+DEFAULT_MAX_IN_FLIGHT = 8
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,7 @@ class _AgentGuards:
         self.budget = BudgetGuard(agent.name, agent.per_hour, agent.on_limit, clock=clock, sleep=sleep)
 
 
-class EventBridgeAgent:
+class EventBridgeAgent(ListenerMixin):
     """Publishes an agent's events to the topology's bus.
 
     ``EventBridgeAgent(agent_id="monitor-001")`` reads ``$CABRUCTL_FILE`` or
@@ -74,6 +90,12 @@ class EventBridgeAgent:
     declares its schema. ``guards=False`` turns off sampling and the hourly budget
     (operator tools: the CLI, load tests, DLQ redrive). ``seed``, ``clock`` and ``sleep``
     make sampling, jitter and waiting deterministic in tests.
+
+    ``max_in_flight`` is how many PutEvents calls a batch keeps outstanding (1: one at a
+    time). ``telemetry`` is ``"off"``, ``"emf"`` (JSON lines to ``metrics_output``, a stream
+    or logger, stdout by default), ``"put_metric_data"``, or a :class:`Telemetry`; unset, it
+    is ``$CABRUCTL_AGENT_METRICS``, else off. Metrics go to the topology's
+    ``monitoring.agent_metrics`` namespace.
     """
 
     def __init__(
@@ -93,6 +115,9 @@ class EventBridgeAgent:
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        telemetry: "str | Telemetry | None" = None,
+        metrics_output: Any = None,
     ) -> None:
         self.agent_id = agent_id
         self.topology = topology if topology is not None else cached_topology(topology_file, env)
@@ -109,6 +134,12 @@ class EventBridgeAgent:
         self._guards: dict[str, _AgentGuards] = {}
         self._guards_lock = threading.Lock()
         self._metrics = MetricsCounter()
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+        self.max_in_flight = max_in_flight
+        self._executor: ThreadPoolExecutor | None = None
+        self.telemetry = make_telemetry(telemetry, self.topology.metrics_namespace,
+                                        cloudwatch=lambda: self.aws.client("cloudwatch"), output=metrics_output)
         if agent is not None:
             self.catalog.agent(agent)  # fail now, not at the first publish
 
@@ -211,12 +242,13 @@ class EventBridgeAgent:
             return None
         guards = self._guards_for(prepared.agent)
         if not guards.sampler.keep(prepared.kind.name, prepared.detail):
-            return self._record(_unsent(prepared, Status.SAMPLED_OUT))
+            return self._refuse(prepared, Status.SAMPLED_OUT)
         if not guards.budget.admit(lambda: self._metrics.add("rate_limited")):
-            return self._record(_unsent(prepared, Status.DROPPED))
+            return self._refuse(prepared, Status.DROPPED)
         return None
 
     def _send(self, prepared: list[Prepared]) -> list[EventResult]:
+        """Send now, in this thread (any thread: counters and telemetry are thread-safe)."""
         client = self.aws.client("events")
         delivery = Delivery(lambda entries: client.put_events(Entries=entries), self.retry, rng=self._rng, sleep=self._sleep)
         outcomes = delivery.send([item.entry for item in prepared])
@@ -228,10 +260,26 @@ class EventBridgeAgent:
             for item, outcome in zip(prepared, outcomes)
         ]
         self._metrics.record(results)
+        for item, result, outcome in zip(prepared, results, outcomes):
+            self.telemetry.published(item.agent.name, result.detail_type, result.status.value, outcome.seconds)
         return results
 
-    def _record(self, result: EventResult) -> EventResult:
+    def _submit(self, prepared: list[Prepared]) -> "Future[list[EventResult]]":
+        """``_send`` on the client's pool of ``max_in_flight`` threads; inline (already done) when that is 1."""
+        if self.max_in_flight == 1:  # as before: an error raises here, at the add that filled the call
+            done: Future[list[EventResult]] = Future()
+            done.set_result(self._send(prepared))
+            return done
+        with self._guards_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="cabructl-publish")
+        return self._executor.submit(self._send, prepared)
+
+    def _refuse(self, prepared: Prepared, status: Status) -> EventResult:
+        """The result of an event the guards kept from sending (sampled out, dropped): counted, not sent."""
+        result = _unsent(prepared, status)
         self._metrics.record([result])
+        self.telemetry.published(prepared.agent.name, result.detail_type, result.status.value, 0.0)
         return result
 
     def _guards_for(self, agent: "Agent") -> _AgentGuards:
@@ -246,12 +294,14 @@ class EventBridgeAgent:
 
 
 class EventBatch:
-    """Events collected and sent in full PutEvents calls; ``result`` has one entry per ``add``.
+    """Events collected and sent in full PutEvents calls; ``result`` has one entry per ``add``, in order.
 
     A call is sent as soon as it is full (10 entries, or the next entry would pass
-    256 KB), so memory stays bounded; the remainder goes on ``flush()`` or when
-    the ``with`` block ends — also when it ends with an exception, because events
-    already accepted must not vanish.
+    256 KB), without waiting for its answer: up to the agent's ``max_in_flight`` calls
+    are outstanding, and a full call beyond that waits for the oldest, so memory stays
+    bounded. ``flush()`` sends the remainder and waits for every call; so does the end
+    of the ``with`` block — also when it ends with an exception, because events already
+    accepted must not vanish. One batch belongs to one thread (the agent may be shared).
     """
 
     def __init__(self, agent: EventBridgeAgent, correlation_id: str | None = None) -> None:
@@ -260,6 +310,7 @@ class EventBatch:
         self._results: list[EventResult | None] = []
         self._queued: list[tuple[int, Prepared]] = []
         self._queued_bytes = 0
+        self._in_flight: deque[tuple[list[int], Future[list[EventResult]]]] = deque()
 
     def add(self, event: Event) -> int:
         """Validate and queue ``event``; returns its position in :attr:`result`."""
@@ -271,17 +322,29 @@ class EventBatch:
         self._results.append(refused)
         if refused is None:
             if self._queued and (len(self._queued) >= PUT_EVENTS_MAX_ENTRIES or self._queued_bytes + prepared.size > PUT_EVENTS_MAX_BYTES):
-                self.flush()
+                self._dispatch()
             self._queued.append((position, prepared))
             self._queued_bytes += prepared.size
         return position
 
-    def flush(self) -> None:
-        if not self._queued:
-            return
+    def _dispatch(self) -> None:
+        """Start the queued call, after the oldest outstanding one if ``max_in_flight`` are out."""
         queued, self._queued, self._queued_bytes = self._queued, [], 0
-        for (position, _), result in zip(queued, self.agent._send([prepared for _, prepared in queued])):
+        while len(self._in_flight) >= self.agent.max_in_flight:
+            self._collect_oldest()
+        self._in_flight.append(([position for position, _ in queued], self.agent._submit([prepared for _, prepared in queued])))
+
+    def _collect_oldest(self) -> None:
+        positions, future = self._in_flight.popleft()
+        for position, result in zip(positions, future.result()):
             self._results[position] = result
+
+    def flush(self) -> None:
+        """Send what is queued and wait for every outstanding call's results."""
+        if self._queued:
+            self._dispatch()
+        while self._in_flight:
+            self._collect_oldest()
 
     def close(self) -> BatchResult:
         self.flush()
@@ -289,12 +352,18 @@ class EventBatch:
 
     @property
     def result(self) -> BatchResult:
-        """Results so far; events still queued (before ``flush``) are not in it yet."""
+        """Results so far; events still queued or in flight (before ``flush``) are not in it yet."""
         return BatchResult(tuple(result for result in self._results if result is not None))
 
     @property
     def pending(self) -> int:
+        """Events accepted but not yet in a call (they go with the next full call or ``flush``)."""
         return len(self._queued)
+
+    @property
+    def in_flight(self) -> int:
+        """Calls started whose results this batch has not collected yet (at most ``max_in_flight``)."""
+        return len(self._in_flight)
 
     def __enter__(self) -> "EventBatch":
         return self

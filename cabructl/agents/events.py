@@ -14,7 +14,7 @@ can complete them; :func:`enum_drift` compares the two and a test keeps them equ
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Union
@@ -123,6 +123,18 @@ class TypedEvent:
     def to_detail(self) -> Dict[str, Any]:
         """The event's ``detail``; unset optional fields are left out, as the seed did."""
         return {key: value for key, value in asdict(self).items() if value is not None}  # type: ignore[call-overload]
+
+    @classmethod
+    def from_detail(cls, detail: Dict[str, Any]) -> Any:
+        """The typed event a received ``detail`` describes (the consumer's direction of ``to_detail``).
+
+        Fields the class does not declare (a schema that grew, ``additionalProperties``) are
+        left out rather than refused: the detail was validated against the topology's schema,
+        which is the contract; the dataclass is a convenience. Raises TypeError when a field
+        the class requires is missing (a topology whose schema of this name differs).
+        """
+        names = {item.name for item in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{key: value for key, value in detail.items() if key in names})
 
 
 @dataclass
