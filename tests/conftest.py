@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from cabructl.local.sqs_redrive_allow import install_redrive_allow_read_back
+from cabructl.local.sqs_retention import install_direct_retention_check
 from cabructl.local.tag_index import install_rule_tag_index
 
 # CI runs the property tests on a fixed seed so a landing never depends on luck; on a
@@ -23,6 +24,7 @@ if os.environ.get("CI"):
 # counts do not depend on whether some earlier test started a local endpoint in this process.
 install_rule_tag_index()
 install_redrive_allow_read_back()  # moto stores a queue's RedriveAllowPolicy but never returns it; AWS does
+install_direct_retention_check()  # moto's receive is quadratic in the queue's depth without it
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPOLOGY = ROOT / "topology.yaml"

@@ -240,6 +240,7 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     from cabructl.local.invocations import install_function_handlers
     from cabructl.local.sns_loopback import install_sns_loopback_only
     from cabructl.local.sqs_redrive_allow import install_redrive_allow_read_back
+    from cabructl.local.sqs_retention import install_direct_retention_check
     from cabructl.local.tag_index import install_rule_tag_index
 
     install_event_routing()
@@ -247,6 +248,7 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     install_sns_loopback_only()
     install_rule_tag_index()
     install_redrive_allow_read_back()
+    install_direct_retention_check()
     install_jsonpath_cache()
     router = ServiceRouter(DomainDispatcherApplication(create_backend_app), {SERVICE_NAME: schemas_app()}, control=control)
     return OriginGuard(router, allowed_origins, loopback_hosts_only=loopback_hosts_only)
