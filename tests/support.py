@@ -39,3 +39,8 @@ def create_function(iam: Any, lambda_client: Any, name: str) -> str:
         archive.writestr("handler.py", "def handle(event, context):\n    return event\n")
     return lambda_client.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handle",
                                          Code={"ZipFile": code.getvalue()})["FunctionArn"]
+
+
+def every_item(client: Any, operation: str, key: str, **request: Any) -> list[Any]:
+    """Every item of a paginated listing: tests share one account, so a first page may not hold theirs."""
+    return [item for page in client.get_paginator(operation).paginate(**request) for item in page[key]]

@@ -7,7 +7,8 @@ from typing import Sequence
 
 from cabructl.policy.routes import Delivery, EventRoute, RoutesReport, deliveries_of, warnings
 from cabructl.resources.targets import target_kind
-from cabructl.topology.model import Topology, format_duration
+from cabructl.topology.durations import format_duration
+from cabructl.topology.model import Topology
 
 
 def render_event_routes(routes: Sequence[EventRoute]) -> str:

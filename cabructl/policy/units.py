@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cabructl.topology.model import format_duration as duration  # noqa: F401 - periods written as topology.yaml writes them
+from cabructl.topology.durations import format_duration as duration  # noqa: F401 - periods written as topology.yaml writes them
 
 
 def usd(amount: float) -> str:

@@ -151,7 +151,7 @@ def check_ranges(topology: Topology) -> Iterator[Finding]:
                 yield (group.path + ("retention",), "invalid-retention", f"log retention must be one of CloudWatch Logs' values in days: {allowed}", _nearest_retention(group.retention_seconds / 86_400))
     archive = topology.bus.archive
     if archive is not None and topology.document.get("bus", {}).get("archive", {}).get("retention") is not None:
-        from cabructl.topology.model import parse_duration
+        from cabructl.topology.durations import parse_duration
 
         if parse_duration(topology.document["bus"]["archive"]["retention"]) % 86_400:
             yield (archive.path + ("retention",), "invalid-retention", "archive retention is counted in whole days", None)

@@ -11,11 +11,10 @@ from typing import Any, Mapping
 
 from cabructl.constants import DEFAULT_NAME_PREFIX
 from cabructl.diagnostics import Path
+from cabructl.topology.durations import parse_duration, parse_ratio
 from cabructl.topology.model import (
-    AgentMetrics,
-    IdempotencyTable,
-    default_metrics_namespace,
     Agent,
+    AgentMetrics,
     ApiDestination,
     Archive,
     Budget,
@@ -25,6 +24,7 @@ from cabructl.topology.model import (
     Dashboard,
     EventSchema,
     HttpParameters,
+    IdempotencyTable,
     InputTransformer,
     Key,
     LogGroup,
@@ -38,8 +38,7 @@ from cabructl.topology.model import (
     Topic,
     QUEUE_ENCRYPTIONS,
     Topology,
-    parse_duration,
-    parse_ratio,
+    default_metrics_namespace,
 )
 
 

@@ -27,8 +27,8 @@ from cabructl.diagnostics import Path
 from cabructl.errors import CabructlError
 from cabructl.topology.files import line_ending, read_input_bytes, write_through
 from cabructl.topology.layout import append_entry, append_item, has_child, position, position_of_container
-from cabructl.topology.model import DURATION_PATTERN, DURATION_UNITS
-from cabructl.topology.model import format_duration as largest_unit_duration
+from cabructl.topology.durations import DURATION_PATTERN, DURATION_UNITS
+from cabructl.topology.durations import format_duration as largest_unit_duration
 
 # Indentations tried, in order, until one dumps the untouched file byte for byte:
 # (mapping, sequence, offset), the cabructl style first.

@@ -31,7 +31,8 @@ GROUPS = [()] + sorted({path[:-1] for path in COMMANDS if len(path) > 1})
 
 # Arguments a command needs before it reads the topology (the rest of its input is valid).
 NEEDS = {("publish",): ["--agent", "monitor", "--detail", "{}"], ("dlq", "show"): ["eventbridge-dlq"],
-         ("dlq", "redrive"): ["eventbridge-dlq"], ("replay", "start"): ["--from", "-1h", "--to", "now"]}
+         ("dlq", "redrive"): ["eventbridge-dlq"], ("replay", "start"): ["--from", "-1h", "--to", "now"],
+         ("consume",): ["--handler", "json:dumps"]}
 
 
 def required_arguments(path: tuple[str, ...], command: click.Command) -> list[str]:

@@ -10,6 +10,7 @@ import json
 
 from cabructl.engine.drift import detect_drift
 from drift_support import Deploy
+from support import every_item
 
 ADDRESS = "iam.policy.monitor-publisher"
 
@@ -17,7 +18,7 @@ ADDRESS = "iam.policy.monitor-publisher"
 def test_a_widened_agent_policy_is_reported_as_changed_and_apply_restores_it(deploy: Deploy) -> None:
     deployment = deploy()
     iam = deployment.client("iam")
-    arn = next(policy["Arn"] for policy in iam.list_policies(Scope="Local")["Policies"]
+    arn = next(policy["Arn"] for policy in every_item(iam, "list_policies", "Policies", Scope="Local")
                if policy["PolicyName"] == f"{deployment.prefix}monitor-publisher")
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]

@@ -19,7 +19,7 @@ import pytest
 
 from cabructl.topology import load_topology
 from e2e_driver import REGION, Cli
-from support import edit_topology
+from support import edit_topology, every_item
 
 DELIVERY_TIMEOUT = 10.0
 
@@ -60,7 +60,7 @@ def test_apply_then_plan_is_empty(cli: Cli) -> None:
 def live_policy(endpoint: str, name: str) -> dict[str, Any]:
     """The default version of a managed policy as IAM holds it (the document apply wrote)."""
     iam = client("iam", endpoint)
-    arn = next(p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"] if p["PolicyName"] == name)
+    arn = next(p["Arn"] for p in every_item(iam, "list_policies", "Policies", Scope="Local") if p["PolicyName"] == name)
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
     return json.loads(document) if isinstance(document, str) else document

@@ -13,7 +13,7 @@ import pytest
 from cabructl.engine import Action, Engine
 from cabructl.local.demo import deliver_demo_events
 from cabructl.resources import handlers
-from support import edit_topology
+from support import edit_topology, every_item
 
 # kind → (the address renamed, text in the topology, its renamed form); "{bus}" is the deployment's bus name.
 RENAMES: dict[str, tuple[str, str, str]] = {
@@ -60,8 +60,8 @@ EXISTS: dict[str, Exists] = {
                                           for bus in (t.bus.name, d.bus)),
     "cloudwatch.dashboard": lambda d, name, t: _listed(d.client("cloudwatch").list_dashboards()["DashboardEntries"], "DashboardName", name),
     "cloudwatch.alarm": lambda d, name, t: _listed(d.client("cloudwatch").describe_alarms()["MetricAlarms"], "AlarmName", name),
-    "dynamodb.table": lambda d, name, t: name in d.client("dynamodb").list_tables()["TableNames"],
-    "iam.policy": lambda d, name, t: _listed(d.client("iam").list_policies(Scope="Local")["Policies"], "PolicyName", name),
+    "dynamodb.table": lambda d, name, t: name in every_item(d.client("dynamodb"), "list_tables", "TableNames"),
+    "iam.policy": lambda d, name, t: _listed(every_item(d.client("iam"), "list_policies", "Policies", Scope="Local"), "PolicyName", name),
 }
 
 KINDS = [handler.kind for handler in handlers()]

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import pytest
 
 from cabructl.resources import handlers
-from support import create_function, edit_topology
+from support import create_function, edit_topology, every_item
 
 NEW_QUEUE = "  test-investigation:\n    retention: 14d"
 
@@ -101,7 +101,7 @@ def _retitle_dashboard(d: Any) -> None:
 
 def _new_policy_version(d: Any) -> None:
     iam = d.client("iam")
-    arn = _first(iam.list_policies(Scope="Local")["Policies"], "PolicyName", d.prefix)["Arn"]
+    arn = _first(every_item(iam, "list_policies", "Policies", Scope="Local"), "PolicyName", d.prefix)["Arn"]
     document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": "*"}]}
     iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
 

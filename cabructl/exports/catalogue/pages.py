@@ -12,7 +12,7 @@ from cabructl.exports.catalogue.diagram import routing_svg
 from cabructl.exports.catalogue.html import (code_block, count, definitions, e, link, paragraph, section, share, table,
                                              tags_html, usd)
 from cabructl.exports.facts import EXPECTED, WORST, Catalogue, DeliveryFacts, EventFacts
-from cabructl.topology.model import format_duration
+from cabructl.topology.durations import format_duration
 
 Page = tuple[str, str, str]
 
