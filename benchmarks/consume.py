@@ -1,13 +1,13 @@
 """Consuming: the SDK's consumer against a naive one (one message per receive, one delete each), same run.
 
-    python benchmarks/consume.py [--messages 2000] [--backlog 100] [--workers 4] [--latency 0.0] [--seed 7]
+    python benchmarks/consume.py [--messages 2000] [--backlog N] [--workers 4] [--latency 0.0] [--seed 7]
 
 Both drain the same queue (the topology's cicd-changes, on an in-process local endpoint,
 ``LocalAws``) of the same events, written as EventBridge writes them into a queue
-target, in rounds of ``--backlog`` messages: the queue is filled (not timed), then
-drained (timed). moto's SQS scans the whole queue for every message it returns, so a
-deep queue would measure moto rather than the consumers; a backlog of a hundred keeps
-that cost small and equal for both. The naive consumer receives one message per call, parses it and deletes it
+target: the queue is filled with all of them (not timed), then drained (timed);
+``--backlog`` fills and drains it in rounds of that many instead. moto's SQS still
+looks at every queued message once per receive (the endpoint's fix made it linear, not
+quadratic), which costs the naive consumer, with ten times the receives, more. The naive consumer receives one message per call, parses it and deletes it
 with its own call, validating nothing; the SDK validates every event against its
 schema, dedupes by event id (in-process store: this measures SQS, not DynamoDB),
 receives ten a call and deletes in batches of ten. ``--latency`` adds a fixed delay to
@@ -65,20 +65,15 @@ class NaiveConsumer:
     """What a hand-written loop often is: receive one, handle it, delete it, repeat."""
 
     def __init__(self, endpoint_url: str, url: str, latency: float) -> None:
-        import boto3
+        from cabructl.aws import Aws, AwsSettings
 
-        self.sqs = boto3.client("sqs", region_name=REGION, endpoint_url=endpoint_url)
+        self.aws = Aws(AwsSettings(region=REGION, endpoint_url=endpoint_url, latency=latency))  # its call log counts
+        self.sqs = self.aws.client("sqs")
         self.url = url
-        self.calls = 0
-        self.sqs.meta.events.register("before-call.sqs.*", self._count(latency))
 
-    def _count(self, latency: float) -> Callable[..., None]:
-        def before_call(**_: Any) -> None:
-            self.calls += 1
-            if latency:
-                time.sleep(latency)
-
-        return before_call
+    @property
+    def calls(self) -> int:
+        return self.aws.calls.total
 
     def drain(self, count: int, handle: Callable[[dict[str, Any]], None]) -> int:
         handled = 0
@@ -94,12 +89,13 @@ class NaiveConsumer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=DEFAULT_MESSAGES, help="messages per consumer (bounded: 1–20,000)")
-    parser.add_argument("--backlog", type=int, default=100, help="messages in the queue at the start of each round")
+    parser.add_argument("--backlog", type=int, default=None, help="messages in the queue at the start of each round (default: all)")
     parser.add_argument("--workers", type=int, default=4, help="the SDK consumer's handler threads")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every SQS call of both consumers")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args()
     count = max(1, min(args.messages, 20_000))
+    backlog = max(1, args.backlog or count)
 
     from cabructl.agents import EventBridgeAgent, MemoryStore
     from cabructl.aws import Aws, AwsSettings
@@ -118,8 +114,8 @@ def main() -> None:
         agent = EventBridgeAgent("developer-benchmark", topology=topology, aws=aws)
         store = MemoryStore()
         naive_handled, naive_seconds, sdk_handled, sdk_calls, sdk_seconds = 0, 0.0, 0, 0, 0.0
-        for start in range(0, count, max(1, args.backlog)):
-            round_bodies = bodies[start:start + max(1, args.backlog)]
+        for start in range(0, count, backlog):
+            round_bodies = bodies[start:start + backlog]
             fill(setup.client("sqs"), url, round_bodies)
             started = time.perf_counter()
             naive_handled += naive.drain(len(round_bodies), lambda event: None)
@@ -133,7 +129,7 @@ def main() -> None:
             sdk_handled, sdk_calls = sdk_handled + stats.handled, sdk_calls + stats.sqs_calls
 
     naive_rate, sdk_rate = naive_handled / naive_seconds, sdk_handled / sdk_seconds
-    print(f"consume benchmark: {count:,} Code Change Events in rounds of {args.backlog}, local endpoint, "
+    print(f"consume benchmark: {count:,} Code Change Events in rounds of {backlog:,}, local endpoint, "
           f"+{args.latency * 1000:.0f} ms per call")
     print(f"naive consumer  {naive_handled:>6,} handled  {naive.calls:>6,} SQS calls  "
           f"{naive.calls / count:.2f} calls/message  {naive_rate:>8,.0f} messages/s  (no validation, no dedupe)")

@@ -30,7 +30,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,20 +61,15 @@ class SeedStyleClient:
     """What the seed's ``EventBridgeAgent._publish_event`` did: one PutEvents call per event, no validation."""
 
     def __init__(self, endpoint_url: str, bus: str, latency: float) -> None:
-        import boto3
+        from cabructl.aws import Aws, AwsSettings
 
-        self.client = boto3.client("events", region_name=REGION, endpoint_url=endpoint_url)
+        self.aws = Aws(AwsSettings(region=REGION, endpoint_url=endpoint_url, latency=latency))  # its call log counts
+        self.client = self.aws.client("events")
         self.bus = bus
-        self.calls = 0
-        self.client.meta.events.register("before-call.events.PutEvents", self._count(latency))
 
-    def _count(self, latency: float) -> Callable[..., None]:
-        def before_call(**_: Any) -> None:
-            self.calls += 1
-            if latency:
-                time.sleep(latency)
-
-        return before_call
+    @property
+    def calls(self) -> int:
+        return self.aws.calls.total
 
     def publish(self, source: str, detail_type: str, detail: dict[str, Any]) -> bool:
         entry = {"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": self.bus}
@@ -115,7 +110,7 @@ def one_run(endpoint_url: str, topology: Any, events: list[Any], latency: float,
     for agent in agents.values():  # warm every client (sessions, connections, threads) outside the timing
         agent.publish_many(events[:10 * in_flight])
     run_seed_style(seed_client, topology, events[:1])
-    seed_client.calls = 0
+    seed_client.aws.calls.reset()
     seed_published, seed_seconds = run_seed_style(seed_client, topology, baseline)
     sequential = run_sdk(agents[1], events)
     concurrent = run_sdk(agents[in_flight], events)
