@@ -41,14 +41,7 @@ def asyncapi(file: str, env: str | None, output: str | None, fmt: str | None, pr
 
     chosen = fmt or ("json" if output and output.lower().endswith(".json") else "yaml")
     text = render(asyncapi_document(load_catalogue(file, env, pricing)), chosen)
-    if output is None:
-        click.echo(text, nl=False)
-        return EXIT_OK
-    from cabructl.exports.catalogue.files import write_file_atomically
-
-    write_file_atomically(output, text)
-    click.echo(f"wrote {output} (AsyncAPI 3.0.0, {chosen})", err=True)
-    return EXIT_OK
+    return _emit(text, output, f"AsyncAPI 3.0.0, {chosen}")
 
 
 @export.command("cloudformation")
@@ -73,14 +66,18 @@ def cloudformation(file: str, env: str | None, output: str | None) -> int:
     from cabructl.topology import load_topology
 
     template = cloudformation_template(load_topology(file, env))
-    text = render_template(template)
+    return _emit(render_template(template), output, f"CloudFormation, {len(template['Resources'])} resources")
+
+
+def _emit(text: str, output: str | None, what: str) -> int:
+    """An export to standard output, or to ``output`` all or nothing (saying so on stderr)."""
     if output is None:
         click.echo(text, nl=False)
         return EXIT_OK
     from cabructl.exports.catalogue.files import write_file_atomically
 
     write_file_atomically(output, text)
-    click.echo(f"wrote {output} (CloudFormation, {len(template['Resources'])} resources)", err=True)
+    click.echo(f"wrote {output} ({what})", err=True)
     return EXIT_OK
 
 
