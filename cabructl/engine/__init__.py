@@ -84,18 +84,13 @@ class Engine:
         changes, conflicts, kept = plan_states(wanted_desired, live, self.by_kind, adopt=adopt, now=now, destroy=destroy)
         running = [] if destroy else ephemeral.running_ephemeral(desired, live, now)
         exact = set(only)
-        if exact:
-            changes = [change for change in changes if change.address in exact]
-            conflicts = [conflict for conflict in conflicts if conflict.address in exact]
-            kept = [item for item in kept if item.address in exact]
-            running = [item for item in running if item.address in exact]
+        scopes = [exact] if exact else []
         if targets:
             _check_addresses("--target", targets, desired, live)
-            scope = with_dependencies(targets, {a: r.depends_on for a, r in desired.items()})
-            changes = [change for change in changes if change.address in scope]
-            conflicts = [conflict for conflict in conflicts if conflict.address in scope]
-            kept = [item for item in kept if item.address in scope]
-            running = [item for item in running if item.address in scope]
+            scopes.append(with_dependencies(targets, {a: r.depends_on for a, r in desired.items()}))
+        for scope in scopes:
+            changes, conflicts, kept, running = ([item for item in items if item.address in scope]
+                                                 for items in (changes, conflicts, kept, running))
         ordered = sorted(changes, key=lambda change: (self.kind_order.get(change.kind, 99), change.address))
         return Plan(self.topology.file, self.topology.environment, self.context.region, tuple(ordered), tuple(conflicts),
                     live_fingerprint(live), kept=tuple(kept), account=self.context.account_id, ephemeral=tuple(running))
