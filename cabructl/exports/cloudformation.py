@@ -211,16 +211,10 @@ def _order(layout: _Layout, owner: str, resources: dict[str, Any]) -> None:
 
 def _ordered_before(logical: set[str], built: Mapping[str, Any]) -> set[str]:
     """``logical`` and everything the built resources among them reference or depend on, transitively."""
-    seen: set[str] = set()
-    pending = list(logical)
-    while pending:
-        item = pending.pop()
-        if item in seen:
-            continue
-        seen.add(item)
-        entry = built.get(item) or {}
-        pending += [*referenced(entry.get("Properties", {})), *entry.get("DependsOn", [])]
-    return seen
+    from cabructl.engine.graph import with_dependencies
+
+    edges = {item: [*referenced(entry.get("Properties", {})), *entry.get("DependsOn", [])] for item, entry in built.items()}
+    return with_dependencies(sorted(logical), edges)
 
 
 def _outputs(topology: Topology, desired: Mapping[str, Resource], layout: _Layout) -> dict[str, Any]:
