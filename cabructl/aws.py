@@ -160,7 +160,7 @@ class Aws:
         self._lock = threading.RLock()
         self._session_object: Any = None
         self._clients: dict[str, Any] = {}
-        self._memo: dict[Any, _Once] = {}
+        self._memo: dict[Any, Once] = {}
 
     # -- configuration ---------------------------------------------------------------
     @property
@@ -263,7 +263,7 @@ class Aws:
         Concurrent askers wait for the first one's answer; a failure is not remembered.
         """
         with self._lock:
-            once = self._memo.setdefault(key, _Once())
+            once = self._memo.setdefault(key, Once())
         return once.get(compute)
 
     def forget(self) -> None:
@@ -322,7 +322,7 @@ class Aws:
         return items
 
 
-class _Once:
+class Once:
     """A value computed at most once, even when several threads ask at the same time."""
 
     def __init__(self) -> None:

@@ -70,15 +70,11 @@ class _Runtime:
 
 
 def _runtime_factory(topology: Any, aws: Any, store: Any, telemetry: Any) -> Callable[[], _Runtime]:
-    lock, made = threading.Lock(), []
+    """The handler's runtime, made on its first invocation (not at import) and once only."""
+    from cabructl.aws import Once
 
-    def runtime() -> _Runtime:
-        with lock:
-            if not made:
-                made.append(_Runtime(topology, aws, store, telemetry))
-            return made[0]
-
-    return runtime
+    once = Once()
+    return lambda: once.get(lambda: _Runtime(topology, aws, store, telemetry))
 
 
 def sqs_handler(fn: Callable[[Any, EventContext], Any] | None = None, *, topology: Any = None, aws: Any = None,

@@ -74,10 +74,7 @@ def _info(catalogue: Catalogue, contract: Mapping[str, Any]) -> dict[str, Any]:
 def _server(catalogue: Catalogue) -> dict[str, Any]:
     server = {"host": f"events.{catalogue.region}.amazonaws.com", "protocol": PROTOCOL, "title": catalogue.bus_name,
               "x-eventbridge-event-bus": catalogue.bus_name, "x-aws-region": catalogue.region}
-    if catalogue.bus_description:
-        server["description"] = catalogue.bus_description
-    if catalogue.bus_tags:
-        server["tags"] = tags(catalogue.bus_tags)
+    described(server, catalogue.bus_description, catalogue.bus_tags)
     if catalogue.registry:
         server["x-eventbridge-schema-registry"] = catalogue.registry
     return server
@@ -86,6 +83,15 @@ def _server(catalogue: Catalogue) -> dict[str, Any]:
 def tags(mapping: Mapping[str, str]) -> list[dict[str, str]]:
     """Topology tags (key → value) as AsyncAPI tags: the name is ``key:value``, unique as AsyncAPI asks."""
     return [{"name": f"{name}:{value}"} for name, value in sorted(mapping.items())]
+
+
+def described(item: dict[str, Any], description: str, topology_tags: Mapping[str, str]) -> dict[str, Any]:
+    """``item`` with the topology's description and tags, each only when the topology gives one."""
+    if description:
+        item["description"] = description
+    if topology_tags:
+        item["tags"] = tags(topology_tags)
+    return item
 
 
 def _channel(event: EventFacts, server: str) -> dict[str, Any]:
@@ -99,11 +105,7 @@ def _channel(event: EventFacts, server: str) -> dict[str, Any]:
         "servers": [{"$ref": f"#/servers/{server}"}],
         "x-eventbridge-source": event.source, "x-eventbridge-detail-type": event.detail_type,
     }
-    if event.description:
-        channel["description"] = event.description
-    if event.tags:
-        channel["tags"] = tags(event.tags)
-    return channel
+    return described(channel, event.description, event.tags)
 
 
 def _message(event: EventFacts) -> dict[str, Any]:
@@ -116,11 +118,7 @@ def _message(event: EventFacts) -> dict[str, Any]:
         "x-cabructl-schema": {"name": event.name, "version": event.version, "compatibility": event.compatibility,
                               "format": event.schema_type},
     }
-    if event.description:
-        message["description"] = event.description
-    if event.tags:
-        message["tags"] = tags(event.tags)
-    return message
+    return described(message, event.description, event.tags)
 
 
 def envelope_schema(event: EventFacts) -> dict[str, Any]:
