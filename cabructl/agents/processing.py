@@ -12,8 +12,7 @@ The consumer (or the Lambda wrapper) does the SQS side of each verdict.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from cabructl.agents.envelopes import DETAIL, EVENT, Decoded, RawMessage, Shape,
 from cabructl.agents.errors import EventValidationError, UnknownEventError
 from cabructl.agents.events import TYPED_EVENTS, GenericEvent
 from cabructl.agents.idempotency import ACQUIRED, COMPLETED, IdempotencyStore, claim_key
+from cabructl.agents.results import Counters
 from cabructl.agents.telemetry import DEAD_LETTERED, DUPLICATE, FAILED, HANDLED, Telemetry
 from cabructl.constants import (
     CONSUMER_AGENT_ATTRIBUTE,
@@ -124,24 +124,11 @@ class ConsumerStats:
         return self.sqs_calls / self.received if self.received else 0.0
 
 
-class StatsCounter:
-    """Thread-safe counters behind :class:`ConsumerStats`."""
-
-    _NAMES = frozenset(item.name for item in fields(ConsumerStats))
+class StatsCounter(Counters[ConsumerStats]):
+    """The counters behind :class:`ConsumerStats`."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
-
-    def add(self, name: str, amount: int = 1) -> None:
-        if name not in self._NAMES:
-            raise KeyError(name)
-        with self._lock:
-            self._counts[name] = self._counts.get(name, 0) + amount
-
-    def snapshot(self) -> ConsumerStats:
-        with self._lock:
-            return ConsumerStats(**self._counts)
+        super().__init__(ConsumerStats)
 
 
 class Pipeline:

@@ -13,7 +13,10 @@ import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
-from typing import Any, Iterator, Sequence
+from typing import Any, Generic, Iterator, Sequence, TypeVar
+
+
+Snapshot = TypeVar("Snapshot")
 
 
 class Status(str, Enum):
@@ -122,25 +125,35 @@ class AgentMetrics:
     retried: int = 0           # entries sent again after a retryable failure
 
 
-class MetricsCounter:
-    """Thread-safe counters behind :class:`AgentMetrics`: agents may be shared by threads."""
+class Counters(Generic[Snapshot]):
+    """Thread-safe named counts behind a frozen dataclass of ints: agents and consumers are shared by threads.
 
-    _NAMES = frozenset(field.name for field in fields(AgentMetrics))
+    ``add`` refuses a name the dataclass lacks, so a misspelt counter fails loudly instead of vanishing.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, snapshot_type: type[Snapshot]) -> None:
+        self._type = snapshot_type
+        self._names = frozenset(item.name for item in fields(snapshot_type))  # type: ignore[arg-type]
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
 
     def add(self, name: str, amount: int = 1) -> None:
-        if name not in self._NAMES:
+        if name not in self._names:
             raise KeyError(name)
         with self._lock:
             self._counts[name] += amount
 
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return self._type(**self._counts)
+
+
+class MetricsCounter(Counters[AgentMetrics]):
+    """The counters behind :class:`AgentMetrics`, with each result's status counted."""
+
+    def __init__(self) -> None:
+        super().__init__(AgentMetrics)
+
     def record(self, results: Sequence[EventResult]) -> None:
         for result in results:
             self.add(result.status.value)
-
-    def snapshot(self) -> AgentMetrics:
-        with self._lock:
-            return AgentMetrics(**self._counts)
