@@ -12,6 +12,9 @@ The consumer (or the Lambda wrapper) does the SQS side of each verdict.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -142,15 +145,23 @@ class Pipeline:
         self.telemetry = telemetry
         self.agent = agent
         self.stats = stats
+        self._handling: Counter[str] = Counter()  # claim keys this pipeline's handlers hold right now
+        self._handled_here = threading.Condition()
 
     def open(self, message: Message) -> Verdict:
         try:
             delivery = self._delivery(message, decode(message.body, self.queue.shapes))
         except (UndecodableMessage, UnknownEventError, EventValidationError) as error:
             return Verdict(INVALID, reason=_one_line(str(error)), detail_type=getattr(error, "detail_type", "unknown"))
-        claim = self.store.claim(delivery.key, self.queue.in_progress_expiry)
+        self._hold_locally(delivery.key)
+        try:
+            claim = self.store.claim(delivery.key, self.queue.in_progress_expiry)
+        except BaseException:
+            self._let_go_locally(delivery.key)
+            raise
         if claim == ACQUIRED:
             return Verdict(HANDLE, delivery, detail_type=_detail_type(delivery))
+        self._let_go_locally(delivery.key)
         if claim == COMPLETED:
             self.outcome(DUPLICATE, delivery)
             return Verdict(DUPLICATE, delivery, detail_type=_detail_type(delivery))
@@ -158,14 +169,34 @@ class Pipeline:
         return Verdict(BUSY, delivery, detail_type=_detail_type(delivery))
 
     def succeeded(self, delivery: Delivery) -> None:
-        self.store.complete(delivery.key, self.queue.retention)
+        try:
+            self.store.complete(delivery.key, self.queue.retention)
+        finally:
+            self._let_go_locally(delivery.key)
         self.outcome(HANDLED, delivery)
 
     def failed(self, delivery: Delivery) -> None:
         try:
             self.store.release(delivery.key)
         finally:
+            self._let_go_locally(delivery.key)
             self.outcome(FAILED, delivery)
+
+    def _hold_locally(self, key: str) -> None:
+        """A copy of an event this process is handling waits for that handler (at most the claim's expiry),
+        so that it is then a plain duplicate, rather than racing the store and being left as busy."""
+        deadline = time.monotonic() + self.queue.in_progress_expiry
+        with self._handled_here:
+            while self._handling[key] and (left := deadline - time.monotonic()) > 0:
+                self._handled_here.wait(left)
+            self._handling[key] += 1
+
+    def _let_go_locally(self, key: str) -> None:
+        with self._handled_here:
+            self._handling[key] -= 1
+            if self._handling[key] <= 0:
+                del self._handling[key]
+            self._handled_here.notify_all()
 
     def outcome(self, outcome: str, delivery: Delivery | None, detail_type: str = "unknown") -> None:
         self.stats.add({HANDLED: "handled", DUPLICATE: "duplicates", FAILED: "failed", DEAD_LETTERED: "dead_lettered"}[outcome])
