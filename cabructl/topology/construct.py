@@ -226,7 +226,7 @@ def _queue(logical: str, spec: dict[str, Any], namer: _Namer) -> Queue:
 
 def _topic(logical: str, spec: dict[str, Any], namer: _Namer) -> Topic:
     return Topic(logical, namer.name(spec, logical), spec.get("display_name", ""), spec.get("kms_key"), dict(spec.get("tags", {})), ("topics", logical),
-                 key=spec.get("encryption"))
+                 key=spec.get("encryption"), subscribers=dict(spec.get("subscribers", {})))
 
 
 def _log_group(logical: str, spec: dict[str, Any], namer: _Namer) -> LogGroup:
@@ -261,7 +261,8 @@ def _accounts(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 def _budget(spec: dict[str, Any] | None) -> Budget | None:
     if spec is None:
         return None
-    return Budget(float(spec["monthly_usd"]), parse_ratio(spec.get("alert_at", 0.9)), spec.get("pricing", "seed"))
+    return Budget(float(spec["monthly_usd"]), parse_ratio(spec.get("alert_at", 0.9)), spec.get("pricing", "seed"),
+                  spec.get("scope", "eventbridge"))
 
 
 def _dashboard(spec: dict[str, Any] | None, namer: _Namer) -> Dashboard | None:

@@ -176,6 +176,7 @@ class Topic:
     tags: dict[str, str]
     path: Path
     key: str | None = None  # ``encryption: <a key in keys>``
+    subscribers: dict[str, int] = field(default_factory=dict)  # protocol → subscriptions made outside cabructl (cost usage)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ class Budget:
     monthly_usd: float
     alert_ratio: float
     pricing: str
+    scope: str = "eventbridge"  # what the gate totals: "eventbridge" (the bus's bill) or "backbone" (every service)
     path: Path = ("budget",)
 
 
