@@ -25,6 +25,12 @@ def pricing_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Pricing profile from policies/pricing.yaml (default: the topology's budget.pricing).")(func)
 
 
+def free_tier_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--free-tier/--no-free-tier", "free_tier", default=None,
+                        help="Deduct AWS's monthly free-tier allowances (pricing.yaml free_tier), or not; default: the "
+                             "profile's own free_tier flag, off in the built-in profiles (the whole account shares them).")(func)
+
+
 @click.group()
 def policy() -> None:
     """Cost and safety policy checks, offline: budget, alarm, retention, delivery, quotas."""
@@ -36,28 +42,36 @@ def policy() -> None:
               help="text: cost table and FILE:LINE findings; json: one document; github: workflow annotations; "
                    "markdown: a PR comment.")
 @pricing_option
+@free_tier_option
+@click.option("--explain", is_flag=True, default=False,
+              help="Text format: add every line item's worked formula (quantity × price = USD), service by service.")
 @click.option("--against", "against", default=None, metavar="GIT_REF",
               help="Also compare each event schema with its version at this git revision (e.g. the pull request's base) "
                    "and fail on changes its `compatibility` mode forbids (SCHEMA001).")
 @run_command
-def check(file: str, env: str | None, output_format: str, pricing: str | None, against: str | None) -> int:
+def check(file: str, env: str | None, output_format: str, pricing: str | None, free_tier: bool | None, explain: bool,
+          against: str | None) -> int:
     """Prove, from topology.yaml alone, that the topology stays in budget and can deliver its events.
 
     Projects a month of traffic (worst case and expected) under the pricing
-    profile, then runs the checks policies/policy.yaml enables. No AWS call is
+    profile and prices every service the topology provisions (EventBridge,
+    CloudWatch Logs, SQS, SNS, CloudWatch, KMS, DynamoDB) for its region; both
+    totals are shown, and the gate uses the one `budget.scope` names
+    (eventbridge by default, or backbone). What the model does not price is
+    listed. Then it runs the checks policies/policy.yaml enables. No AWS call is
     made. With --against, a schema change that breaks its consumers (a new
     required field under `backward`, a new enum value under `forward`, …) is an
     error at the schema's line. Exit 0 when no finding is an error, 1 otherwise.
     """
-    from cabructl.output.policy import RENDERERS
+    from cabructl.output.policy import RENDERERS, render_text
     from cabructl.policy import evaluate_policy
     from cabructl.topology import load_topology
     from cabructl.topology.revision import load_topology_at
 
     topology = load_topology(file, env)
     baseline = load_topology_at(file, env, against) if against else None
-    report = evaluate_policy(topology, pricing, baseline=baseline)
-    click.echo(RENDERERS[output_format](report))
+    report = evaluate_policy(topology, pricing, baseline=baseline, free_tier=free_tier)
+    click.echo(render_text(report, explain=True) if explain and output_format == "text" else RENDERERS[output_format](report))
     return EXIT_OK if report.ok else EXIT_ERROR
 
 

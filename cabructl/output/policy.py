@@ -10,13 +10,14 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from cabructl.policy.report import Finding, PolicyReport
-from cabructl.policy.traffic import CASES, EXPECTED, TABLE_WRITES_PER_EVENT, WORST
+from cabructl.output.bill import agents_table, bill_data, explain_lines, not_modelled_lines, scope_line, services_table
+from cabructl.policy.traffic import CASES, EXPECTED, WORST
 from cabructl.policy.units import count, money, plural, usd
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.policy.usage import UsageReport
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every service's bill (services, totals_usd, per_agent_usd, not_modelled, scope)
 CASE_TITLES = {WORST: "worst case", EXPECTED: "expected"}
 
 
@@ -58,22 +59,10 @@ def report_data(report: PolicyReport) -> dict[str, Any]:
         },
         "schemas": {name: {"event_bytes": size.bytes, "basis": size.basis} for name, size in model.schema_sizes.items()},
         "limits": _limits_data(report),
-        "outside_eventbridge": {"idempotency_table": _table_data(report),
-                                "agent_metrics": report.sdk_metrics.to_json() if report.sdk_metrics else None},
+        **bill_data(report),
         "ok": report.ok,
         "findings": [finding.to_json() for finding in report.findings],
     }
-
-
-def _table_data(report: PolicyReport) -> dict[str, Any] | None:
-    """The idempotency table's month, apart from ``projected_monthly_usd``: it is DynamoDB, not EventBridge."""
-    table = report.model.idempotency
-    if table is None:
-        return None
-    return {"name": table.name, "service": "dynamodb", "in_budget_total": False, "writes_per_event": TABLE_WRITES_PER_EVENT,
-            "events_handled": dict(table.handled), "write_request_units": dict(table.write_request_units),
-            "usd_per_million_write_request_units": report.model.profile.prices.dynamodb_write_requests_per_million,
-            "cost_usd": dict(table.cost)}
 
 
 def _limits_data(report: PolicyReport) -> dict[str, Any] | None:
@@ -86,14 +75,16 @@ def _limits_data(report: PolicyReport) -> dict[str, Any] | None:
 
 
 # -- text ----------------------------------------------------------------------------------
-def render_text(report: PolicyReport) -> str:
-    """The cost table, the projection against the budget, each finding with file:line, a verdict."""
+def render_text(report: PolicyReport, *, explain: bool = False) -> str:
+    """The cost tables (EventBridge per agent and rule, every service, every agent's share), the projection
+    against the budget, what is not modelled, each finding with file:line, a verdict. ``explain`` adds
+    every line item's worked formula."""
     data = report_data(report)
     sections = [_heading(data), _table(*_agent_table(data)), _table(*_rule_table(data)), _projection_line(data)]
-    if data["outside_eventbridge"]["idempotency_table"]:
-        sections.append(_table_line(data))
-    if data["outside_eventbridge"]["agent_metrics"]:
-        sections.append(_sdk_metrics_line(data))
+    if data["services"]:
+        sections += [_table(*services_table(data)), _table(*agents_table(data)), scope_line(data, data["budget_usd"])]
+        sections += ["\n".join(explain_lines(data))] if explain else []
+        sections += ["\n".join(not_modelled_lines(data))] if data["not_modelled"] else []
     if data["limits"]:
         sections.append(_limits_line(data))
     sections.append("\n".join(finding.render() for finding in report.findings) or "no findings")
@@ -118,8 +109,8 @@ def _agent_table(data: dict[str, Any]) -> Table:
              money(a["cost_usd"][WORST]), money(a["cost_usd"][EXPECTED])] for name, a in data["per_agent"].items()]
     events = data["events_per_month"]
     rows.append(["total", count(events["published"]), "", "", count(events["rule_matches"][WORST]),
-                 count(events["rule_matches"][EXPECTED]), money(data["projected_monthly_usd"][WORST]),
-                 money(data["projected_monthly_usd"][EXPECTED])])
+                 count(events["rule_matches"][EXPECTED]), money(data["cost_breakdown_usd"][WORST]["total_usd"]),
+                 money(data["cost_breakdown_usd"][EXPECTED]["total_usd"])])
     return headers, rows
 
 
@@ -132,29 +123,7 @@ def _rule_table(data: dict[str, Any]) -> Table:
 
 def _projection_line(data: dict[str, Any]) -> str:
     parts = [f"{CASE_TITLES[case]} {usd(data['projected_monthly_usd'][case])}{_share(data, case)}" for case in CASES]
-    return "projected month: " + ", ".join(parts)
-
-
-def _table_line(data: dict[str, Any]) -> str:
-    """The idempotency table on a line of its own, saying it is not in the projection above."""
-    table = data["outside_eventbridge"]["idempotency_table"]
-    costs = ", ".join(f"{CASE_TITLES[case]} {usd(table['cost_usd'][case])}" for case in CASES)
-    return (f"outside EventBridge, not in the budget's total: idempotency table {table['name']} (DynamoDB on-demand): "
-            f"{costs} a month ({table['writes_per_event']} writes per event handled, {count(table['events_handled'][WORST])} "
-            f"worst case and {count(table['events_handled'][EXPECTED])} expected delivered to consumed queues, at "
-            f"{table['usd_per_million_write_request_units']:g} USD per million write request units)")
-
-
-def _sdk_metrics_line(data: dict[str, Any]) -> str:
-    """The SDK's CloudWatch metrics on a line of their own, saying they are not in the projection above."""
-    metrics = data["outside_eventbridge"]["agent_metrics"]
-    publish, consume = metrics["publish"], metrics["consume"]
-    free = f", {metrics['free_metrics']:g} free" if metrics["free_metrics"] else ""
-    return (f"outside EventBridge, not in the budget's total: agent SDK metrics in {metrics['namespace']} (CloudWatch custom "
-            f"metrics): {usd(metrics['cost_usd'])} a month at most ({metrics['custom_metrics']} custom metrics: "
-            f"{publish['metrics']} publish metrics × {publish['agent_detail_type_pairs']} agent × detail-type pairs, "
-            f"{consume['metrics']} consume metrics × {consume['agent_detail_type_pairs']} consumer × detail-type pairs, at "
-            f"{metrics['usd_per_metric_month']:g} USD per metric-month{free})")
+    return ("projected month: " if data["scope"] == "eventbridge" else "projected month, whole backbone: ") + ", ".join(parts)
 
 
 def _share(data: dict[str, Any], case: str) -> str:
@@ -213,10 +182,10 @@ def render_markdown(report: PolicyReport) -> str:
              f"{_projection_line(data)} under the `{data['pricing']['name']}` prices, {data['days_per_month']:g} days a month; "
              + ("no budget." if data["budget_usd"] is None else f"budget {usd(data['budget_usd'])}, {_alert(data)}."),
              "", _markdown_table(*_agent_table(data)), "", _markdown_table(*_rule_table(data)), ""]
-    if data["outside_eventbridge"]["idempotency_table"]:
-        lines += [_table_line(data) + ".", ""]
-    if data["outside_eventbridge"]["agent_metrics"]:
-        lines += [_sdk_metrics_line(data) + ".", ""]
+    if data["services"]:
+        lines += [_markdown_table(*services_table(data)), "", _markdown_table(*agents_table(data)), "",
+                  scope_line(data, data["budget_usd"]), ""]
+        lines += [line.replace("  - ", "- ", 1) for line in not_modelled_lines(data)] + ([""] if data["not_modelled"] else [])
     if data["limits"]:
         lines += [_limits_line(data) + ".", ""]
     lines += [f"- **{f.severity}** `{f.id}` `{f.file}:{f.line}` `{_path(f)}`: {f.message}" + (f" — {f.hint}" if f.hint else "")

@@ -23,20 +23,25 @@ class AlarmReach:
 
     case: str
     periods_per_month: float
-    usd_per_unit: float  # monthly cost per unit of the metric, at the projected mix
+    usd_per_unit: float  # monthly cost per unit of the metric, at the projected mix (what grows with traffic)
     trigger_usd: float  # monthly spend at which the threshold is reached
+    fixed_usd: float = 0.0  # monthly prices in the budget's scope that do not grow with traffic
 
     def threshold_for(self, spend_usd: float) -> float:
         """The threshold that fires exactly at ``spend_usd`` a month."""
-        return spend_usd / self.usd_per_unit / self.periods_per_month
+        return max(0.0, spend_usd - self.fixed_usd) / self.usd_per_unit / self.periods_per_month
 
 
 class AlarmUnmeasurable(Exception):
     """The model cannot tie this alarm to spend; the message says why (for ALARM001)."""
 
 
-def alarm_reach(alarm: CostAlarm, model: TrafficModel) -> list[AlarmReach]:
-    """The alarm's trigger spend in each case, or AlarmUnmeasurable."""
+def alarm_reach(alarm: CostAlarm, model: TrafficModel, scope: str = "eventbridge") -> list[AlarmReach]:
+    """The alarm's trigger spend in each case, in the budget's ``scope``, or AlarmUnmeasurable.
+
+    Monthly prices (a dashboard, a key) are spent whatever the traffic, so they are added to the
+    trigger spend rather than spread over the metric's units.
+    """
     if alarm.statistic != VOLUME_STATISTIC:
         raise AlarmUnmeasurable(f"statistic {alarm.statistic} of {alarm.metric} does not add up a volume; only {VOLUME_STATISTIC} does")
     periods_per_month = model.parameters.days_per_month * SECONDS_PER_DAY / alarm.period
@@ -47,8 +52,10 @@ def alarm_reach(alarm: CostAlarm, model: TrafficModel) -> list[AlarmReach]:
             raise AlarmUnmeasurable(f"the cost model cannot relate {alarm.metric} to spend; alarm on MatchedEvents, TriggeredRules or Invocations")
         if units == 0:
             raise AlarmUnmeasurable(f"no rule matches what the agents publish, so {alarm.metric} never grows and the alarm cannot fire")
-        usd_per_unit = model.total(case).total / units
-        reaches.append(AlarmReach(case, periods_per_month, usd_per_unit, alarm.threshold * periods_per_month * usd_per_unit))
+        fixed = model.bill.fixed(case, scope) if model.bill is not None else 0.0
+        usd_per_unit = (model.budget_total(case, scope) - fixed) / units
+        reaches.append(AlarmReach(case, periods_per_month, usd_per_unit,
+                                  fixed + alarm.threshold * periods_per_month * usd_per_unit, fixed))
     return reaches
 
 

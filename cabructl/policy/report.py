@@ -7,14 +7,15 @@ with the check's severity, naming the exception, and the other checks go on.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from cabructl.diagnostics import Diagnostic, did_you_mean, format_path
+from cabructl.policy.bill.items import EVENTBRIDGE_SCOPE
 from cabructl.policy.checks import Violation, all_checks
 from cabructl.policy.constraints import constraint_violations
 from cabructl.policy.data import PolicyDataError, PolicySet, load_policy_set, load_pricing, policy_folder_for
-from cabructl.policy.sdk_metrics import SdkMetricsCost, sdk_metrics_cost
 from cabructl.policy.traffic import ModelParameters, TrafficModel, VolumeLimits, build_model
 from cabructl.topology.model import Topology
 
@@ -54,7 +55,7 @@ class PolicyReport:
     model: TrafficModel
     limits: VolumeLimits | None
     findings: tuple[Finding, ...] = field(default_factory=tuple)
-    sdk_metrics: "SdkMetricsCost | None" = None  # the agent SDK's CloudWatch metrics: beside the budget, not in it
+    scope: str = EVENTBRIDGE_SCOPE  # what the budget pays for (budget.scope): the gate's total
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -69,41 +70,56 @@ class PolicyReport:
         """True when nothing is an error: what lets ``apply`` write."""
         return not self.errors
 
-    def projected(self, case: str) -> float:
-        return self.model.total(case).total
+    def projected(self, case: str, scope: str | None = None) -> float:
+        """The month in ``scope`` (the budget's own by default)."""
+        return self.model.budget_total(case, scope or self.scope)
 
 
 def evaluate_policy(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None,
-                    baseline: Topology | None = None, allow_breaking: Iterable[str] = ()) -> PolicyReport:
+                    baseline: Topology | None = None, allow_breaking: Iterable[str] = (),
+                    free_tier: bool | None = None) -> PolicyReport:
     """Project the topology's month and run the policy set on it; offline, no AWS call.
 
     ``pricing`` names a profile other than the topology's ``budget.pricing`` (the
     ``--pricing`` flag); ``policy_folder`` overrides ``policies/`` beside the file.
     ``baseline`` (the topology at an earlier revision) adds the schema compatibility
     gate: every change a schema's ``compatibility`` forbids is an error, except for the
-    schemas named in ``allow_breaking`` (``--allow-breaking-schema``).
+    schemas named in ``allow_breaking`` (``--allow-breaking-schema``). ``free_tier`` overrides
+    the profile's free-tier flag (``--free-tier``).
     """
     from cabructl.policy.compatibility import SCHEMA_CHECK_ID, schema_violations
 
-    model, policy_set = project(topology, pricing, policy_folder=policy_folder)
-    limits = model.limits(topology.budget.monthly_usd, topology.agents) if topology.budget else None
+    model, policy_set = project(topology, pricing, policy_folder=policy_folder, free_tier=free_tier)
+    scope = budget_scope(topology)
+    limits = model.limits(topology.budget.monthly_usd, topology.agents, scope) if topology.budget else None
     found = run_checks(topology, model, policy_set)
     if baseline is not None:
         found += _located(topology, SCHEMA_CHECK_ID, "error", lambda: schema_violations(baseline, topology, allow_breaking))
     findings = tuple(sorted(found, key=lambda f: (f.file, f.line, f.column, f.id)))
     budget = topology.budget
     return PolicyReport(topology.file, topology.project, topology.environment, budget.monthly_usd if budget else None,
-                        budget.alert_ratio if budget else None, model, limits, findings, sdk_metrics_cost(topology, model.profile))
+                        budget.alert_ratio if budget else None, model, limits, findings, scope)
 
 
-def project(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None) -> tuple[TrafficModel, PolicySet]:
-    """The traffic model under the chosen profile, and the policy set that parametrised it."""
+def project(topology: Topology, pricing: str | None = None, *, policy_folder: str | None = None,
+            free_tier: bool | None = None) -> tuple[TrafficModel, PolicySet]:
+    """The traffic model under the chosen profile, with every service's bill, and the policy set that parametrised it."""
+    from cabructl.policy.bill import BackboneParameters, build_bill
+
     folder = policy_folder or policy_folder_for(topology.file)
     policy_set = load_policy_set(folder)
     book = load_pricing(folder)
     named_at = None if pricing else _pricing_location(topology)
-    profile = book.profile(pricing or _topology_pricing(topology), topology.region, named_at=named_at)
-    return build_model(topology, profile, ModelParameters.from_policy(policy_set.model)), policy_set
+    profile = book.profile(pricing or _topology_pricing(topology), topology.region, named_at=named_at, free_tier=free_tier)
+    parameters = ModelParameters.from_policy(policy_set.model)
+    model = build_model(topology, profile, parameters)
+    bill = build_bill(topology, model, profile, parameters, BackboneParameters.from_policy(policy_set.model))
+    return dataclasses.replace(model, bill=bill), policy_set
+
+
+def budget_scope(topology: Topology) -> str:
+    """What the topology's budget pays for: EventBridge alone unless it says ``backbone``."""
+    return topology.budget.scope if topology.budget else EVENTBRIDGE_SCOPE
 
 
 def run_checks(topology: Topology, model: TrafficModel, policy_set: PolicySet) -> list[Finding]:
@@ -160,4 +176,4 @@ def _pricing_location(topology: Topology) -> Diagnostic | None:
     return topology.source_map.diagnostic(("budget", "pricing"), "")
 
 
-__all__ = ["Finding", "PolicyReport", "evaluate_policy", "project", "run_checks"]
+__all__ = ["Finding", "PolicyReport", "budget_scope", "evaluate_policy", "project", "run_checks"]

@@ -48,16 +48,28 @@ def event_size(schema: EventSchema, region: str, parameters: SizeParameters) -> 
     """The size of one event of ``schema``, from the best source available."""
     if schema.typical_size_bytes is not None:
         return EventSize(schema.typical_size_bytes, "declared")
+    basis = "example" if "example" in detail_json_schema(schema.type, schema.content, schema.name) else "estimated"
+    return EventSize(_bytes(representative_event(schema, region, parameters)), basis)
+
+
+def representative_event(schema: EventSchema, region: str, parameters: SizeParameters) -> dict[str, Any]:
+    """The event :func:`event_size` measures: the schema's example as detail, else the estimate.
+
+    What a target receives of it (its input settings applied) is what the other services bill.
+    """
     json_schema = detail_json_schema(schema.type, schema.content, schema.name)
     if "example" in json_schema:
-        return EventSize(envelope_bytes(schema, region, json_schema["example"]), "example")
-    detail = _Estimator(json_schema.get("$defs", {}), parameters).value(json_schema, 0)
-    return EventSize(envelope_bytes(schema, region, detail), "estimated")
+        return _envelope(schema, region, json_schema["example"])
+    return _envelope(schema, region, _Estimator(json_schema.get("$defs", {}), parameters).value(json_schema, 0))
 
 
 def envelope_bytes(schema: EventSchema, region: str, detail: Any) -> int:
     """UTF-8 bytes of the event EventBridge builds around ``detail``."""
-    event = {
+    return _bytes(_envelope(schema, region, detail))
+
+
+def _envelope(schema: EventSchema, region: str, detail: Any) -> dict[str, Any]:
+    return {
         "version": "0",
         "id": _UUID,
         "detail-type": schema.detail_type,
@@ -68,6 +80,9 @@ def envelope_bytes(schema: EventSchema, region: str, detail: Any) -> int:
         "resources": [],
         "detail": detail,
     }
+
+
+def _bytes(event: Any) -> int:
     return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 

@@ -12,18 +12,20 @@ agents' declared ``mix``). The archive takes every published event. One
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from cabructl.policy.candidates import EventSpace, FieldPath, MatchTable, pattern_paths
 from cabructl.policy.pricing import CostBreakdown, PricingProfile, Volume
 from cabructl.policy.sizes import EventSize, SizeParameters, event_size
 from cabructl.topology.model import Agent, Topology
 
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.policy.bill.items import Bill
+
 WORST = "worst_case"
 EXPECTED = "expected"
 CASES = (WORST, EXPECTED)
 HOURS_PER_DAY = 24
-TABLE_WRITES_PER_EVENT = 2  # the idempotency table: a conditional PutItem (claim) and an UpdateItem (done)
 SECONDS_PER_DAY = 86_400
 
 # What each AWS/Events metric of the bus counts, in the model's terms.
@@ -78,21 +80,6 @@ class RuleProjection:
 
 
 @dataclass(frozen=True)
-class TableProjection:
-    """The idempotency table's month: DynamoDB, beside the bus, so never in the EventBridge total.
-
-    Every message delivered to a queue an agent ``consumes`` is one event handled: the SDK claims
-    its id with one conditional PutItem and records it done with one UpdateItem, each one write
-    request unit (the records are far under 1 KB).
-    """
-
-    name: str  # the table's AWS name
-    handled: Mapping[str, float]  # case → messages delivered to consumed queues per month
-    write_request_units: Mapping[str, float]  # case → per month
-    cost: Mapping[str, float]  # case → USD per month
-
-
-@dataclass(frozen=True)
 class VolumeLimits:
     """The volume a budget pays for, derived the way the seed derived its guidelines."""
 
@@ -112,13 +99,20 @@ class TrafficModel:
     agents: Mapping[str, AgentProjection]
     rules: Mapping[str, RuleProjection]
     schema_sizes: Mapping[str, EventSize] = field(default_factory=dict)
-    idempotency: TableProjection | None = None  # outside EventBridge: not in :meth:`total`
+    bill: "Bill | None" = None  # every service's month (policy.bill), attached by policy.report.project
 
     def total(self, case: str) -> CostBreakdown:
+        """EventBridge's publishes, matches, replays and archive: the traffic-driven part of its bill."""
         result = CostBreakdown()
         for agent in self.agents.values():
             result = result + agent.cost[case]
         return result
+
+    def budget_total(self, case: str, scope: str) -> float:
+        """What the budget's scope costs a month: EventBridge's bill, or every service's (``backbone``)."""
+        if self.bill is None:
+            return self.total(case).total
+        return self.bill.total(case, scope)
 
     @property
     def published(self) -> float:
@@ -145,11 +139,21 @@ class TrafficModel:
             unmatched = unmatched + agent.base
         return unmatched.scaled(1 / published) + Volume(rule_matches=matches_per_event)
 
-    def limits(self, budget_usd: float, agents: Mapping[str, Agent]) -> VolumeLimits:
-        """Events per month/day/hour the budget pays for, and what the agents declare."""
+    def limits(self, budget_usd: float, agents: Mapping[str, Agent], scope: str = "eventbridge") -> VolumeLimits:
+        """Events per month/day/hour the budget pays for, and what the agents declare.
+
+        In the ``backbone`` scope the other services' monthly prices come off the budget first and
+        their traffic-driven cost per published event (worst case) is added to EventBridge's.
+        """
         matches_per_event = self._guideline_matches_per_event()
         unit_usd = self.profile.cost(self.unit_volume(matches_per_event)).total
-        per_month = budget_usd / unit_usd if unit_usd else float("inf")
+        available = budget_usd
+        if self.bill is not None and scope != "eventbridge" and self.published:
+            fixed = self.bill.fixed(WORST, scope)
+            beyond = self.bill.total(WORST, scope) - fixed - self.bill.total(WORST, "eventbridge")
+            available = max(0.0, budget_usd - fixed)
+            unit_usd += beyond / self.published
+        per_month = available / unit_usd if unit_usd else float("inf")
         per_day = per_month / self.parameters.days_per_month
         return VolumeLimits(
             matches_per_event=matches_per_event,
@@ -183,23 +187,7 @@ def build_model(topology: Topology, profile: PricingProfile, parameters: ModelPa
         for agent in topology.agents.values()
     }
     rules = {rule.logical: _project_rule(rule.logical, len(rule.targets), agents, shares, profile) for rule in topology.rules.values()}
-    return TrafficModel(profile, parameters, agents, rules, sizes, _project_table(topology, rules, profile))
-
-
-def _project_table(topology: Topology, rules: Mapping[str, RuleProjection], profile: PricingProfile) -> TableProjection | None:
-    """The idempotency table's writes: two per message a rule delivers to a consumed queue (one per such target)."""
-    if topology.idempotency is None:
-        return None
-    from cabructl.resources.targets.queue import QUEUE
-
-    consumed = {queue for agent in topology.agents.values() for queue in agent.consumes}
-    handled = {case: 0.0 for case in CASES}
-    for rule in topology.rules.values():
-        deliveries = sum(1 for target in rule.targets if target.kind == QUEUE.key and target.ref in consumed)
-        for case in CASES:
-            handled[case] += rules[rule.logical].matched[case] * deliveries
-    units = {case: handled[case] * TABLE_WRITES_PER_EVENT for case in CASES}
-    return TableProjection(topology.idempotency.name, handled, units, {case: profile.table_writes_cost(units[case]) for case in CASES})
+    return TrafficModel(profile, parameters, agents, rules, sizes)
 
 
 def _agent_shares(agent: Agent, tables: Mapping[str, MatchTable], patterns: Mapping[str, Any]) -> dict[str, dict[str, float]]:

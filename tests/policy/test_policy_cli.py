@@ -28,7 +28,7 @@ def test_text_shows_the_cost_table_and_findings_with_lines() -> None:
     assert "projected month: worst case 6.70 USD (67% of budget), expected 5.12 USD (51% of budget)" in output
     assert "the budget pays for 6,097,561 events a month, 203,252 a day, 8,469 an hour" in output
     assert f"{TOPOLOGY}:{line_of(TOPOLOGY, 'per_day: 5000, per_hour: 200')}:" in output
-    assert "policy check: passed (0 errors, 1 warning)" in output
+    assert "policy check: passed (0 errors, 2 warnings)" in output  # VOL002, and COST004: the backbone is over 10 USD
 
 
 def test_json_contract() -> None:
@@ -75,7 +75,7 @@ def test_markdown_for_a_pull_request() -> None:
 def test_error_exits_one(topology_copy: Path) -> None:
     edit_topology(topology_copy, *HOURLY_ABOVE_DAILY)
     code, output = policy_check(topology_copy)
-    assert code == 1 and "policy check: failed (1 error, 1 warning)" in output
+    assert code == 1 and "policy check: failed (1 error, 2 warnings)" in output
 
 
 def test_environment(topology_copy: Path) -> None:
@@ -111,7 +111,7 @@ def test_policy_module_imports_only_click() -> None:
 def test_apply_gate_api(topology_copy: Path) -> None:
     report = evaluate_policy(load_topology(str(TOPOLOGY)))
     assert isinstance(report, PolicyReport) and report.ok
-    assert [f.id for f in report.warnings] == ["VOL002"] and report.errors == ()
+    assert sorted(f.id for f in report.warnings) == ["COST004", "VOL002"] and report.errors == ()
     assert "apply may write." in render_paragraph(report) and "\n" not in render_paragraph(report)
 
     edit_topology(topology_copy, *HOURLY_ABOVE_DAILY)

@@ -21,7 +21,7 @@ def test_both_profiles_are_shipped() -> None:
     aws, seed = book.profile("aws", "sa-east-1"), book.profile("seed", "sa-east-1")
     assert (aws.prices.published_events_per_million, aws.prices.rule_matches_per_million) == (1.00, 0.00)
     assert (aws.prices.archive_processed_per_gb, aws.prices.archive_stored_per_gb_month) == (0.10, 0.023)
-    assert (aws.prices.schema_discovery_per_million, aws.prices.schema_discovery_free_million_per_month) == (0.10, 5)
+    assert aws.prices.schema_discovery_per_million == 0.10 and aws.allowances["eventbridge"]["schema_discovery_per_million"] == 5e6
     assert aws.prices.cross_account_delivery_per_million == 0.05
     assert (seed.prices.published_events_per_million, seed.prices.rule_matches_per_million) == (1.00, 0.64)
     assert aws.event_chunk_bytes == seed.event_chunk_bytes == 64 * 1024

@@ -49,9 +49,9 @@ def test_cheaper_rule_matches(evaluate, topology_copy: Path, policies_copy: Path
 def test_regional_override(evaluate, topology_copy: Path, policies_copy: Path) -> None:
     pricing = policies_copy / "pricing.yaml"
     text = pricing.read_text(encoding="utf-8")
-    seed_regions = text.rindex("regions: {}")  # the seed profile's, the last one
-    pricing.write_text(text[:seed_regions] + "regions:\n      sa-east-1: {prices: {published_events_per_million: 1.50}}\n"
-                       + text[seed_regions + len("regions: {}"):], encoding="utf-8")
+    # São Paulo gets EventBridge prices of its own (it shared us-east-1's through a YAML alias).
+    pricing.write_text(text.replace("        prices: *eventbridge", "        prices: {<<: *eventbridge, published_events_per_million: 1.50}"),
+                       encoding="utf-8")
     worst, _ = projections(evaluate, topology_copy)
     assert worst == pytest.approx(SEED_WORST + PUBLISHED * 0.50 / 1e6, abs=1e-9)  # +1.575
     edit_topology(topology_copy, "region: sa-east-1", "region: us-east-1")

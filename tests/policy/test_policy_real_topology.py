@@ -42,10 +42,11 @@ def test_real_topology_per_rule_and_per_agent(evaluate) -> None:
 
 
 def test_real_topology_passes_with_the_seeds_known_warning(evaluate) -> None:
-    """The seed's product caps (5,000 a day, 200 an hour) cannot both be reached: a warning, kept as the seed's fact."""
+    """The seed's product caps (5,000 a day, 200 an hour) cannot both be reached: a warning, kept as the seed's fact.
+    The whole backbone costs more than the EventBridge budget of 10 USD: a finding, said plainly (COST004)."""
     report = evaluate(TOPOLOGY)
     assert report.ok and not report.errors
-    assert sorted(finding.id for finding in report.warnings) == ["VOL002"]
+    assert sorted(finding.id for finding in report.warnings) == ["COST004", "VOL002"]
 
 
 def test_seed_guidelines_are_derived_not_written_down(evaluate) -> None:

@@ -19,6 +19,8 @@ from moto import mock_aws
 from cabructl.agents.telemetry import PutMetricDataTelemetry
 from cabructl.cli import cli
 from cabructl.output.policy import render_json, render_markdown, render_text
+from cabructl.policy import evaluate_policy
+from cabructl.topology import load_topology
 from support import TOPOLOGY, edit_topology
 
 NAMESPACE = "Cabruca/prod/Agents"
@@ -71,26 +73,32 @@ def test_cost_says_plainly_when_no_sdk_metrics_exist(cloudwatch: object) -> None
     assert json.loads(cost("--format", "json")[1])["per_agent"]["sdk_metrics_found"] is False
 
 
-def test_policy_check_prices_the_sdk_metrics_on_their_own_line(evaluate) -> None:
+def custom_metrics(report) -> dict:
+    return json.loads(render_json(report))["services"]["cloudwatch"]["items"]["custom_metrics"]
+
+
+def test_policy_check_prices_the_sdk_metrics_as_cloudwatch(evaluate) -> None:
     report = evaluate(TOPOLOGY)
     data = json.loads(render_json(report))
-    metrics = data["outside_eventbridge"]["agent_metrics"]
+    metrics = custom_metrics(report)
     # 3 publish metrics × 4 agents with one event type each, 5 consume metrics × 3 consumer × received type
-    # pairs (product: feature requests; developer: code changes, test results), at 0.30 USD (seed: no free tier).
-    assert (metrics["custom_metrics"], metrics["in_budget_total"]) == (27, False)
-    assert metrics["cost_usd"] == pytest.approx(27 * 0.30)
+    # pairs (product: feature requests; developer: code changes, test results), at 0.30 USD (no free tier by default).
+    assert (metrics["quantity"]["worst_case"], metrics["fixed"]) == (27, True)
+    assert metrics["cost_usd"]["worst_case"] == pytest.approx(27 * 0.30)
+    assert data["services"]["cloudwatch"]["in_eventbridge_scope"] is False
     assert data["projected_monthly_usd"]["worst_case"] == pytest.approx(report.model.total("worst_case").total)  # not added
-    assert "agent SDK metrics in Cabruca/prod/Agents (CloudWatch custom metrics): 8.10 USD a month at most" in render_text(report)
-    assert "agent SDK metrics" in render_markdown(report)
+    assert "custom_metrics: 27 metrics × 0.3 USD per metric = 8.10 USD (27 series in Cabruca/prod/Agents" in render_text(report, explain=True)
+    assert "Amazon CloudWatch" in render_markdown(report)
 
 
-def test_the_aws_profile_counts_the_free_tier(evaluate) -> None:
-    metrics = json.loads(render_json(evaluate(TOPOLOGY, pricing="aws")))["outside_eventbridge"]["agent_metrics"]
-    assert metrics["cost_usd"] == pytest.approx((27 - 10) * 0.30)
+def test_the_free_tier_is_opt_in(evaluate) -> None:
+    assert custom_metrics(evaluate(TOPOLOGY, pricing="aws"))["cost_usd"]["worst_case"] == pytest.approx(27 * 0.30)
+    report = evaluate_policy(load_topology(str(TOPOLOGY)), "aws", free_tier=True)
+    assert custom_metrics(report)["cost_usd"]["worst_case"] == pytest.approx((27 - 10) * 0.30)
 
 
-def test_no_line_without_agent_metrics(evaluate, topology_copy: Path) -> None:
+def test_no_metrics_without_agent_metrics(evaluate, topology_copy: Path) -> None:
     edit_topology(topology_copy, '  agent_metrics:\n    namespace: "Cabruca/{environment}/Agents"\n', "")
     report = evaluate(topology_copy)
-    assert json.loads(render_json(report))["outside_eventbridge"]["agent_metrics"] is None
-    assert "agent SDK metrics" not in render_text(report)
+    assert custom_metrics(report)["quantity"]["worst_case"] == 0
+    assert "custom_metrics:" not in render_text(report, explain=True)

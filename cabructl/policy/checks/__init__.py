@@ -12,6 +12,7 @@ def all_checks() -> dict[str, type[Check]]:
     from cabructl.policy.checks import (
         actions_fit_resources,
         agents_publish_as_themselves,
+        backbone_within_budget,
         alarm_fires_at_alert_share,
         alarm_fires_before_budget,
         archive_retention_bounded,
@@ -33,6 +34,7 @@ def all_checks() -> dict[str, type[Check]]:
     classes: tuple[type[Check], ...] = (
         cost_within_budget.CostWithinBudget,
         cost_under_alert.CostUnderAlert,
+        backbone_within_budget.BackboneWithinBudget,
         volume_within_limits.VolumeWithinLimits,
         hourly_cap_within_daily.HourlyCapWithinDaily,
         daily_cap_reachable.DailyCapReachable,

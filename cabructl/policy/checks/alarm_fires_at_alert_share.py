@@ -24,7 +24,7 @@ class AlarmFiresAtAlertShare(Check):
         if alarm is None or budget is None:
             return
         try:
-            reach = latest(alarm_reach(alarm, model))
+            reach = latest(alarm_reach(alarm, model, topology.budget.scope if topology.budget else "eventbridge"))
         except AlarmUnmeasurable:
             return  # reported by ALARM001
         alert_usd = budget.monthly_usd * budget.alert_ratio

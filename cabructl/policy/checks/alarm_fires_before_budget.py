@@ -31,7 +31,7 @@ class AlarmFiresBeforeBudget(Check):
         if budget is None:
             return
         try:
-            reach = latest(alarm_reach(alarm, model))
+            reach = latest(alarm_reach(alarm, model, budget.scope))
         except AlarmUnmeasurable as problem:
             yield Violation(alarm.path + ("metric",), f"the cost alarm cannot track spend: {problem}")
             return

@@ -22,19 +22,25 @@ class CostWithinBudget(Check):
             yield Violation(("budget",), "no budget: declare `budget.monthly_usd` so the projected cost can be checked")
             return
         case = self.parameters["case"]
-        projected = model.total(case).total
+        projected = model.budget_total(case, budget.scope)
         if projected > budget.monthly_usd:
             yield Violation(
                 budget.path + ("monthly_usd",),
-                f"the {CASE_LABELS[case]} projection is {usd(projected)} a month under the {model.profile.name} prices, "
-                f"over the budget of {usd(budget.monthly_usd)}",
-                hint=largest_spender(model, case),
+                f"the {CASE_LABELS[case]} projection{scope_words(budget.scope)} is {usd(projected)} a month under the "
+                f"{model.profile.name} prices, over the budget of {usd(budget.monthly_usd)}",
+                hint=largest_spender(model, case, budget.scope),
             )
 
 
-def largest_spender(model: TrafficModel, case: str) -> str | None:
-    """Where to look first: the agent whose events cost the most."""
+def scope_words(scope: str) -> str:
+    """How a message names the budget's scope: nothing for the seed's EventBridge budget."""
+    return " of the whole backbone" if scope == "backbone" else ""
+
+
+def largest_spender(model: TrafficModel, case: str, scope: str = "eventbridge") -> str | None:
+    """Where to look first: the agent whose events cost the most in the budget's scope."""
     if not model.agents:
         return None
-    agent = max(model.agents.values(), key=lambda projection: projection.cost[case].total)
-    return f"agent {agent.name} costs the most ({usd(agent.cost[case].total)}); lower its volume or narrow the rules it matches"
+    costs = model.bill.agent_usd(case, scope) if model.bill is not None else {name: a.cost[case].total for name, a in model.agents.items()}
+    name = max(model.agents, key=lambda agent: costs.get(agent, 0.0))
+    return f"agent {name} costs the most ({usd(costs.get(name, 0.0))}); lower its volume or narrow the rules it matches"

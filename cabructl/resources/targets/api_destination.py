@@ -158,4 +158,6 @@ API_DESTINATION = TargetKind(
     resolve_arn=full_arn,
     watch=watch,
     send=send,
+    billed_as="api_destination",
+    unpriced="what the HTTP endpoint behind it costs (outside AWS or in another service)",
 )

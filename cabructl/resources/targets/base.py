@@ -108,3 +108,10 @@ class TargetKind:
     canonical_arn: Callable[[str], str] = lambda arn: arn
     offline_arn: Callable[[str], str] = lambda arn: arn  # the canonical ARN completed as AWS would (offline proofs)
     resolve_arn: Callable[[Any, str], str] | None = None
+    # What the cost model (policy.bill) bills a delivery to this kind as, beside EventBridge's own price:
+    # ``sqs`` (a SendMessage request), ``sns`` (a publish), ``logs`` (ingestion), ``api_destination``
+    # (an EventBridge invocation); None: nothing more that the model prices.
+    billed_as: str | None = None
+    # What a delivery costs that the model does not price (inside a function, a state machine…): every report
+    # lists it as not modelled, never as zero.
+    unpriced: str | None = None

@@ -71,4 +71,5 @@ EVENT_BUS = TargetKind(
     role_action="events:PutEvents",
     watch=watch,
     send=send,
+    unpriced="what the receiving bus bills and does with the event (its rules and targets are priced where that bus is declared)",
 )

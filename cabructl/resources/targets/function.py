@@ -103,4 +103,5 @@ FUNCTION = TargetKind(
     watch=watch,
     send=send,
     live_policy=live_policy,
+    unpriced="the function's requests and duration (AWS Lambda) and whatever it calls",
 )

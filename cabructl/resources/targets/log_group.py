@@ -82,4 +82,5 @@ LOG_GROUP = TargetKind(
     send=send,
     live_policy=live_policy,
     live_request_arn=delivery_stream_arn,
+    billed_as="logs",
 )

@@ -76,4 +76,5 @@ QUEUE = TargetKind(
     service="sqs",
     send=send,
     live_policy=live_policy,
+    billed_as="sqs",
 )

@@ -52,4 +52,5 @@ STATE_MACHINE = TargetKind(
     role_action="states:StartExecution",
     watch=watch,
     send=send,
+    unpriced="the executions and state transitions it starts (AWS Step Functions)",
 )

@@ -63,4 +63,5 @@ STREAM = TargetKind(
     role_action="kinesis:PutRecord",
     watch=watch,
     send=send,
+    unpriced="the stream's shard hours and PUT payload units (Amazon Kinesis Data Streams)",
 )

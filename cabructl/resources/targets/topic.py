@@ -44,4 +44,5 @@ TOPIC = TargetKind(
     service="sns",
     send=send,
     live_policy=live_policy,
+    billed_as="sns",
 )

@@ -1,0 +1,44 @@
+"""DynamoDB's month: the idempotency table consuming agents share (``idempotency:``).
+
+Every message a consuming agent handles is claimed with one conditional PutItem and recorded done
+with one UpdateItem, one write request unit each (the records are far under 1 KB); a failed handler
+deletes its claim (one more write) before the message is received again. A record is kept until the
+queue's retention ends, so the table holds that many days of records.
+"""
+
+from __future__ import annotations
+
+from cabructl.policy.bill.inputs import BillInputs, add_to
+from cabructl.policy.bill.items import ServiceBill
+from cabructl.policy.pricing import MILLION
+from cabructl.policy.traffic import CASES
+
+SERVICE = "dynamodb"
+WRITES_PER_EVENT = 2  # the claim (conditional PutItem) and its completion (UpdateItem)
+SECONDS_PER_DAY = 86_400
+
+
+def bill(inputs: BillInputs) -> ServiceBill | None:
+    topology, parameters, model = inputs.topology, inputs.parameters, inputs.model
+    if topology.idempotency is None:
+        return None
+    consumers = {queue: [agent.name for agent in topology.agents.values() if queue in agent.consumes] for queue in topology.queues}
+    writes: dict[str, dict[str, float]] = {}
+    stored: dict[str, dict[str, float]] = {}
+    retry_writes = parameters.delivery_failure_rate * 2  # the claim's delete, and the next receive's claim
+    for flow in inputs.flows_billed_as("sqs"):
+        agents = consumers.get(flow.destination, [])
+        days = topology.queues[flow.destination].retention / SECONDS_PER_DAY
+        for agent in agents:
+            handled = {case: flow.deliveries[case] / len(agents) for case in CASES}
+            add_to(writes, agent, handled, WRITES_PER_EVENT + retry_writes)
+            add_to(stored, agent, handled, parameters.idempotency_item_bytes / inputs.profile.bytes_per_gb * days / model.parameters.days_per_month)
+    items = (
+        inputs.item(SERVICE, "writes", "write request units (on demand)", "write units", "write_requests_per_million", MILLION, writes,
+                    f"events handled from consumed queues × {WRITES_PER_EVENT} (+{retry_writes:g} for failures)"),
+        inputs.item(SERVICE, "storage", "storage", "GB-months", "stored_per_gb_month", 1, stored,
+                    f"records of {parameters.idempotency_item_bytes} bytes held for the queue's retention"),
+    )
+    service = inputs.profile.services[SERVICE]
+    return ServiceBill(SERVICE, service.title, items, f"{service.source} (read {service.read})",
+                       assumptions=(f"table {topology.idempotency.name}",))
