@@ -56,6 +56,13 @@ SQS_MAX_RECEIVES_RANGE = (1, 1000)  # RedrivePolicy maxReceiveCount
 SQS_MAX_RECEIVES_DEFAULT = 5
 SQS_RECEIVE_MAX_MESSAGES = 10  # ReceiveMessage MaxNumberOfMessages, and the batch size of DeleteMessageBatch
 SQS_LONG_POLL_SECONDS = 20  # ReceiveMessage WaitTimeSeconds at its maximum
+
+
+def long_poll_seconds(receive_wait: int) -> int:
+    """How long a consumer's ReceiveMessage waits on a queue declaring ``receive_wait`` seconds: that,
+    or the longest wait when the queue does not long-poll (a short poll mostly finds nothing and bills
+    every call). The SDK consumes this way and the cost model counts empty receives this way."""
+    return receive_wait if receive_wait > 0 else SQS_LONG_POLL_SECONDS
 SQS_MESSAGE_ATTRIBUTES_MAX = 10  # message attributes per SQS message
 
 # Message attributes a consumer (the SDK, `cabructl consume`) sets on a message it sends to the
@@ -165,3 +172,9 @@ EVENTS_SERVICE_PRINCIPAL = "events.amazonaws.com"
 # The condition keys PutEvents is authorized on, per entry (the IAM reference for EventBridge).
 PUT_EVENTS_SOURCE_KEY = "events:source"
 PUT_EVENTS_DETAIL_TYPE_KEY = "events:detail-type"
+
+# -- CloudWatch namespaces of the services whose metrics the local endpoint records --
+# (cabructl.local.service_metrics; SQS_NAMESPACE above is the fourth)
+LOGS_NAMESPACE = "AWS/Logs"
+SNS_NAMESPACE = "AWS/SNS"
+DYNAMODB_NAMESPACE = "AWS/DynamoDB"

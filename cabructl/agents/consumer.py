@@ -29,7 +29,7 @@ from cabructl.agents.processing import (
     BUSY, HANDLE, INVALID, ConsumerStats, Delivery, EventContext, Pipeline, QueueInfo, Verdict, dead_letter,
 )
 from cabructl.agents.telemetry import DEAD_LETTERED, DUPLICATE, FAILED, HANDLED
-from cabructl.constants import SQS_LONG_POLL_SECONDS, SQS_RECEIVE_MAX_MESSAGES
+from cabructl.constants import SQS_RECEIVE_MAX_MESSAGES
 
 LEFT = "left"              # held by another consumer, or invalid with nowhere to dead-letter it: left in the queue
 DEFAULT_SHUTDOWN_TIMEOUT = 30.0
@@ -53,7 +53,7 @@ class ConsumerOptions:
     """How a consumer runs; see :meth:`EventBridgeAgent.run` for each."""
 
     workers: int = 1
-    wait_seconds: int = SQS_LONG_POLL_SECONDS
+    wait_seconds: int | None = None  # None: the queue's own long-poll wait (QueueInfo.poll_seconds)
     max_messages: int | None = None
     idle_exit: float | None = None
     failure_visibility: int | None = None
@@ -113,7 +113,7 @@ class Consumer:
         idle = time.monotonic() - self._last_message
         if self.stopping or wanted <= 0 or (options.idle_exit is not None and idle >= options.idle_exit):
             return None
-        wait = options.wait_seconds
+        wait = self.queue.poll_seconds if options.wait_seconds is None else options.wait_seconds
         if options.idle_exit is not None:
             wait = max(0, min(wait, int(options.idle_exit - idle + 0.999)))
         messages = self.client.receive(wanted, wait)

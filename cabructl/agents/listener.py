@@ -29,7 +29,6 @@ from cabructl.agents.idempotency import IdempotencyStore, default_store
 from cabructl.agents.processing import ConsumerStats, Delivery, EventContext, Pipeline, StatsCounter
 from cabructl.agents.queues import resolve_queue
 from cabructl.agents.telemetry import NullTelemetry, Telemetry
-from cabructl.constants import SQS_LONG_POLL_SECONDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.agents.results import EventResult
@@ -89,7 +88,7 @@ class ListenerMixin:
 
         return register
 
-    def consume(self, queue: str, *, with_context: bool = False, wait_seconds: int = SQS_LONG_POLL_SECONDS,
+    def consume(self, queue: str, *, with_context: bool = False, wait_seconds: int | None = None,
                 max_messages: int | None = None, idle_exit: float | None = None, store: IdempotencyStore | None = None,
                 telemetry: Telemetry | None = None) -> Iterator[Any]:
         """Each new, valid event of ``queue`` (a logical name or a URL), as its typed class; ``with_context``
@@ -102,7 +101,7 @@ class ListenerMixin:
         finally:
             self._listener().consumers.remove(consumer)
 
-    def run(self, queue: str, workers: int = 4, *, handler: Handler | None = None, wait_seconds: int = SQS_LONG_POLL_SECONDS,
+    def run(self, queue: str, workers: int = 4, *, handler: Handler | None = None, wait_seconds: int | None = None,
             max_messages: int | None = None, idle_exit: float | None = None, failure_visibility: int | None = None,
             shutdown_timeout: float = 30.0, store: IdempotencyStore | None = None, telemetry: Telemetry | None = None,
             observer: Callable[[Consumed], None] | None = None, install_signals: bool = True) -> ConsumerStats:

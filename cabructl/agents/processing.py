@@ -33,6 +33,7 @@ from cabructl.constants import (
     CONSUMER_REASON_ATTRIBUTE,
     CONSUMER_RECEIVES_ATTRIBUTE,
     IDEMPOTENCY_IN_PROGRESS_EXPIRY,
+    SQS_LONG_POLL_SECONDS,
     SQS_RETENTION_DEFAULT,
     SQS_VISIBILITY_DEFAULT,
 )
@@ -59,6 +60,7 @@ class QueueInfo:
     visibility: int = SQS_VISIBILITY_DEFAULT
     fifo: bool = False
     in_progress_expiry: int = IDEMPOTENCY_IN_PROGRESS_EXPIRY
+    poll_seconds: int = SQS_LONG_POLL_SECONDS  # how long a receive waits (constants.long_poll_seconds of its receive wait)
 
 
 @dataclass(frozen=True)

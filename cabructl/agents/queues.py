@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cabructl.agents.envelopes import queue_shapes
 from cabructl.agents.processing import QueueInfo
-from cabructl.constants import SQS_FIFO_SUFFIX, SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT
+from cabructl.constants import SQS_FIFO_SUFFIX, SQS_RETENTION_DEFAULT, SQS_VISIBILITY_DEFAULT, long_poll_seconds
 from cabructl.errors import CabructlError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +59,7 @@ def resolve_queue(topology: "Topology", aws: Any, queue: str) -> QueueInfo:
         retention=int(attributes.get("MessageRetentionPeriod", SQS_RETENTION_DEFAULT)),
         visibility=int(attributes.get("VisibilityTimeout", SQS_VISIBILITY_DEFAULT)),
         fifo=attributes.get("FifoQueue") == "true" or name.endswith(SQS_FIFO_SUFFIX),
+        poll_seconds=long_poll_seconds(int(attributes.get("ReceiveMessageWaitTimeSeconds", 0))),
         **({"in_progress_expiry": idempotency.in_progress_expiry} if idempotency else {}),
     )
 

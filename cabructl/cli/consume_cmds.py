@@ -89,9 +89,7 @@ def consume(queue: str, file: str, env: str | None, region: str | None, profile:
     aws = Aws(aws_settings(region, profile, endpoint_url, local, topology.region))
     agent = EventBridgeAgent(agent_id, topology=topology, aws=aws, guards=False)
     printer = _Printer(as_json)
-    wait = 20 if idle_exit is None else max(0, min(20, int(idle_exit + 0.999)))
-    stats = agent.run(queue, workers, handler=handler, max_messages=max_messages, idle_exit=idle_exit, wait_seconds=wait,
-                      observer=printer.line)
+    stats = agent.run(queue, workers, handler=handler, max_messages=max_messages, idle_exit=idle_exit, observer=printer.line)
     printer.summary(stats)
     return EXIT_OK
 
