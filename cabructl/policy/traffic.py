@@ -142,15 +142,17 @@ class TrafficModel:
     def limits(self, budget_usd: float, agents: Mapping[str, Agent], scope: str = "eventbridge") -> VolumeLimits:
         """Events per month/day/hour the budget pays for, and what the agents declare.
 
-        In the ``backbone`` scope the other services' monthly prices come off the budget first and
-        their traffic-driven cost per published event (worst case) is added to EventBridge's.
+        What the scope's bill adds beyond publishes, matches and the archive (API-destination invocations,
+        cross-account delivery; in the ``backbone`` scope every other service) counts too: its monthly
+        prices come off the budget first, its traffic-driven cost per published event (worst case) is
+        added to the event's price.
         """
         matches_per_event = self._guideline_matches_per_event()
         unit_usd = self.profile.cost(self.unit_volume(matches_per_event)).total
         available = budget_usd
-        if self.bill is not None and scope != "eventbridge" and self.published:
+        if self.bill is not None and self.published:
             fixed = self.bill.fixed(WORST, scope)
-            beyond = self.bill.total(WORST, scope) - fixed - self.bill.total(WORST, "eventbridge")
+            beyond = self.bill.total(WORST, scope) - fixed - self.total(WORST).total
             available = max(0.0, budget_usd - fixed)
             unit_usd += beyond / self.published
         per_month = available / unit_usd if unit_usd else float("inf")

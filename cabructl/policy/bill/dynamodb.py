@@ -1,8 +1,9 @@
 """DynamoDB's month: the idempotency table consuming agents share (``idempotency:``).
 
-Every message a consuming agent handles is claimed with one conditional PutItem and recorded done
-with one UpdateItem, one write request unit each (the records are far under 1 KB); a failed handler
-deletes its claim (one more write) before the message is received again. A record is kept until the
+Every message a consuming agent handles (whatever put it in the queue: :func:`.flows.arrivals`) is
+claimed with one conditional PutItem and recorded done with one UpdateItem, one write request unit
+each (the records are far under 1 KB); a failed handler deletes its claim (one more write) before the
+message is received again. A record is kept until the
 queue's retention ends, so the table holds that many days of records.
 """
 
@@ -25,13 +26,13 @@ def bill(inputs: BillInputs) -> ServiceBill | None:
     consumers = {queue: [agent.name for agent in topology.agents.values() if queue in agent.consumes] for queue in topology.queues}
     writes: dict[str, dict[str, float]] = {}
     stored: dict[str, dict[str, float]] = {}
-    retry_writes = parameters.delivery_failure_rate * 2  # the claim's delete, and the next receive's claim
-    for flow in inputs.flows_billed_as("sqs"):
-        agents = consumers.get(flow.destination, [])
-        days = topology.queues[flow.destination].retention / SECONDS_PER_DAY
+    retry_writes = writes_per_handled(parameters.delivery_failure_rate) - WRITES_PER_EVENT
+    for arrival in inputs.queue_arrivals():
+        agents = consumers.get(arrival.queue, [])
+        days = topology.queues[arrival.queue].retention / SECONDS_PER_DAY
         for agent in agents:
-            handled = {case: flow.deliveries[case] / len(agents) for case in CASES}
-            add_to(writes, agent, handled, WRITES_PER_EVENT + retry_writes)
+            handled = {case: arrival.messages[case] / len(agents) for case in CASES}
+            add_to(writes, agent, handled, writes_per_handled(parameters.delivery_failure_rate))
             add_to(stored, agent, handled, parameters.idempotency_item_bytes / inputs.profile.bytes_per_gb * days / model.parameters.days_per_month)
     items = (
         inputs.item(SERVICE, "writes", "write request units (on demand)", "write units", "write_requests_per_million", MILLION, writes,
@@ -42,3 +43,9 @@ def bill(inputs: BillInputs) -> ServiceBill | None:
     service = inputs.profile.services[SERVICE]
     return ServiceBill(SERVICE, service.title, items, f"{service.source} (read {service.read})",
                        assumptions=(f"table {topology.idempotency.name}",))
+
+
+def writes_per_handled(failure_rate: float) -> float:
+    """Write units per message handled: the claim and its completion, and for a failure the claim's delete
+    and the next receive's claim."""
+    return WRITES_PER_EVENT + failure_rate * 2

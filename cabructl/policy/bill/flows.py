@@ -6,6 +6,11 @@ target from one agent's events, per case, with the size of what the target recei
 agent's representative event (its schema's example, else the size estimate) rendered through
 the target's input settings, exactly as ``test-event`` renders it. When the topology declares
 ``typical_size_bytes`` instead, no event exists to render and the whole declared size is used.
+
+A queue holds more than its rules deliver: EventBridge sends a failed delivery to the target's
+dead-letter queue, and SQS moves a consumed message that keeps failing to the queue's own
+(``redrive``). :func:`arrivals` lists all three, so every service that bills what a consumer does
+with a queue's messages (SQS's receives, DynamoDB's idempotency writes) counts the same messages.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from cabructl.resources.targets import DEAD_LETTER, TargetKind, target_kind
 from cabructl.topology.model import Agent, Rule, Target, Topology
 
 SizeCache = dict[tuple[str, str, str], int]
+QUEUE_METER = "sqs"  # the ``billed_as`` of targets that put messages in a queue
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,33 @@ def dead_lettered(flows_: list[Flow], failure_rate: float) -> Iterator[tuple[str
                    flow.delivered_bytes)
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """Messages one agent's events put in one queue a month."""
+
+    queue: str                   # the queue's logical name
+    agent: str
+    messages: Mapping[str, float]  # case → messages a month
+    size: int                    # bytes of one message
+    sent: bool                   # EventBridge sent it (a billed SendMessage); False when SQS's redrive moved it
+
+
+def arrivals(topology: Topology, flows_: list[Flow], failure_rate: float) -> list[Arrival]:
+    """Every message a queue receives: rules' deliveries, EventBridge's dead letters, and the failures SQS's
+    redrive moves out of a queue an agent consumes (one hop: a dead-letter queue's own redrive is not followed)."""
+    direct = [Arrival(flow.destination, flow.agent, dict(flow.deliveries), flow.delivered_bytes, True)
+              for flow in flows_ if flow.kind.billed_as == QUEUE_METER]
+    direct += [Arrival(queue, agent, letters, size, True) for queue, agent, letters, size in dead_lettered(flows_, failure_rate)]
+    consumed = {queue for agent in topology.agents.values() for queue in agent.consumes}
+    moved: list[Arrival] = []
+    for arrival in direct:
+        redrive = topology.queues[arrival.queue].redrive_dead_letter
+        if failure_rate > 0 and redrive is not None and arrival.queue in consumed:
+            moved.append(Arrival(redrive, arrival.agent, {case: arrival.messages[case] * failure_rate for case in CASES},
+                                 arrival.size, False))
+    return direct + moved
+
+
 def _delivered_bytes(topology: Topology, rule: Rule, target: Target, agent: Agent, model: TrafficModel,
                      sizes: SizeParameters, cache: SizeCache) -> int:
     """The largest body the target receives of the agent's event types (a declared size is used whole)."""
@@ -96,4 +129,4 @@ def _in_other_account(topology: Topology, kind: TargetKind, target: Target) -> b
     return parts is not None and bool(parts.account) and parts.account != context.account_id
 
 
-__all__ = ["DEAD_LETTER", "Flow", "dead_lettered", "flows"]
+__all__ = ["DEAD_LETTER", "Arrival", "Flow", "arrivals", "dead_lettered", "flows"]

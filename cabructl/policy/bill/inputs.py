@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from cabructl.policy.bill.flows import Flow
+from cabructl.policy.bill.flows import Arrival, Flow, arrivals
 from cabructl.policy.bill.items import SHARED, LineItem, PerCase
 from cabructl.policy.pricing import PricingProfile
 from cabructl.policy.traffic import CASES, SECONDS_PER_DAY, TrafficModel
@@ -55,6 +55,10 @@ class BillInputs:
 
     def flows_billed_as(self, meter: str) -> list[Flow]:
         return [flow for flow in self.flows if flow.kind.billed_as == meter]
+
+    def queue_arrivals(self) -> list[Arrival]:
+        """Every message the queues receive, at policy.yaml's failure rate (see :func:`.flows.arrivals`)."""
+        return arrivals(self.topology, self.flows, self.parameters.delivery_failure_rate)
 
 
 def add_to(totals: dict[str, dict[str, float]], agent: str, amounts: PerCase, factor: float = 1.0) -> None:

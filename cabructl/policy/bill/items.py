@@ -4,14 +4,19 @@ A line item is a quantity a month (per case) in the unit its price is quoted in,
 and how the quantity splits among agents, so one number feeds every view: the service's
 total, a scope's total, an agent's share and the worked formula the docs show. USD is
 always derived, never stored, so the views cannot disagree.
+
+A free-tier allowance belongs to a price, not to a line: AWS grants SQS one million requests a
+month whatever the request, so every item of a service priced at the same key draws on one
+allowance (:func:`share_allowances`, which :class:`ServiceBill` applies), each in proportion to
+its quantity. Deducting it per item would give a service with four request items four million.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from cabructl.policy.traffic import CASES
+from cabructl.policy.traffic import CASES, WORST
 
 SHARED = "(shared)"  # what no one agent causes: a dashboard, a key, an unconsumed queue's polls
 EVENTBRIDGE_SCOPE = "eventbridge"
@@ -37,14 +42,24 @@ class LineItem:
     per: float               # 1,000,000 for a price per million, 1 for a price per GB
     by_agent: Mapping[str, PerCase]  # agent (or SHARED) → case → quantity a month
     basis: str = ""          # how the quantity is made, for the report's formula
-    free: float = 0.0        # units a month the free tier covers (0 unless the profile opts in)
+    free: float = 0.0        # units a month the free tier covers at this price (0 unless the profile opts in)
     fixed: bool = False      # a monthly price that does not grow with traffic
+    # case → quantity of every item of the service priced at ``price_key`` (this one included), which share
+    # ``free``; empty while the item is the only one drawing on it.
+    pool: Mapping[str, float] = field(default_factory=dict)
 
     def quantity(self, case: str) -> float:
         return sum(quantities.get(case, 0.0) for quantities in self.by_agent.values())
 
+    def free_units(self, case: str) -> float:
+        """This item's share of the allowance: all of it alone, else in proportion to its part of the pool."""
+        if not self.pool:
+            return self.free
+        pooled = self.pool.get(case, 0.0)
+        return self.free * self.quantity(case) / pooled if pooled else 0.0
+
     def usd(self, case: str) -> float:
-        billed = max(0.0, self.quantity(case) - self.free)
+        billed = max(0.0, self.quantity(case) - self.free_units(case))
         return billed / self.per * self.price
 
     def agent_usd(self, case: str) -> dict[str, float]:
@@ -55,7 +70,10 @@ class LineItem:
 
     def to_json(self) -> dict[str, object]:
         return {"title": self.title, "unit": self.unit, "quantity": {case: self.quantity(case) for case in CASES},
-                "price_key": self.price_key, "price_usd": self.price, "per": self.per, "free_units": self.free,
+                "price_key": self.price_key, "price_usd": self.price, "per": self.per,
+                # The text formula shows the worst case (the gate's), so ``free_units`` is its share there.
+                "free_units": self.free_units(WORST), "free_units_by_case": {case: self.free_units(case) for case in CASES},
+                "free_allowance_units": self.free,
                 "fixed": self.fixed, "basis": self.basis, "cost_usd": {case: self.usd(case) for case in CASES},
                 "cost_by_agent_usd": {agent: {case: self.agent_usd(case)[agent] for case in CASES} for agent in self.by_agent}}
 
@@ -70,6 +88,9 @@ class ServiceBill:
     source: str = ""  # where the prices were read, and when
     assumptions: tuple[str, ...] = ()
     not_modelled: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", share_allowances(self.items))
 
     def usd(self, case: str) -> float:
         return sum(item.usd(case) for item in self.items)
@@ -92,6 +113,20 @@ class ServiceBill:
                 "in_eventbridge_scope": self.service == EVENTBRIDGE_SCOPE,
                 "items": {item.key: item.to_json() for item in self.items},
                 "assumptions": list(self.assumptions), "not_modelled": list(self.not_modelled)}
+
+
+def share_allowances(items: Iterable[LineItem]) -> tuple[LineItem, ...]:
+    """``items`` with each free allowance pooled among the items priced at its key (see the module docstring)."""
+    items = tuple(items)
+    pools: dict[str, dict[str, float]] = {}
+    drawing: dict[str, int] = {}
+    for item in items:
+        if item.free:
+            drawing[item.price_key] = drawing.get(item.price_key, 0) + 1
+            pool = pools.setdefault(item.price_key, per_case(0.0))
+            for case in CASES:
+                pool[case] += item.quantity(case)
+    return tuple(replace(item, pool=pools[item.price_key]) if item.free and drawing[item.price_key] > 1 else item for item in items)
 
 
 @dataclass(frozen=True)

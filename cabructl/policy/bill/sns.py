@@ -40,5 +40,7 @@ def bill(inputs: BillInputs) -> ServiceBill:
              for logical in sorted(published_topics) if not topology.topics[logical].subscribers]
     notes += [f"{protocol} deliveries of topic {topic.name} (priced per message and country)"
               for topic in topology.topics.values() for protocol in UNPRICED_PROTOCOLS if topic.subscribers.get(protocol)]
+    notes += [f"what the sqs and lambda subscribers of topic {topic.name} themselves bill (their queues' requests, the functions)"
+              for topic in topology.topics.values() if topic.subscribers.get("sqs") or topic.subscribers.get("lambda")]
     service = profile.services[SERVICE]
     return ServiceBill(SERVICE, service.title, tuple(items), f"{service.source} (read {service.read})", not_modelled=tuple(notes))

@@ -2,22 +2,22 @@
 
 - EventBridge's sends: one SendMessage per delivery to a queue target, per 64 KB chunk; and one
   per failed delivery to a target's dead-letter queue, at ``delivery_failure_rate``.
-- Each consuming agent's receives: one ReceiveMessage per ``messages_per_receive`` messages (per
-  64 KB chunk of what it returns), the extra receives of messages that fail until SQS moves them
-  to the queue's dead-letter queue (``max_receives``), and one DeleteMessageBatch per
-  ``messages_per_delete`` messages.
+- Each consuming agent's receives of every message its queue gets (deliveries, dead letters, and
+  what SQS's redrive moves there, which is no request of its own: :func:`.flows.arrivals`): one
+  ReceiveMessage per ``messages_per_receive`` messages (per 64 KB chunk of what it returns), the
+  extra receives of messages that fail until SQS moves them to the queue's dead-letter queue
+  (``max_receives``), and one DeleteMessageBatch per ``messages_per_delete`` messages.
 - Empty receives: every consumer process long-polls all month; a poll that finds nothing lasts
-  the queue's ``receive_wait`` (the SDK waits 20 s on a queue that does not long-poll), so each
-  process makes ``seconds a month / wait`` of them. Polls that return messages are not
-  subtracted: the figure errs high by at most the receives above.
+  the queue's ``receive_wait`` (20 s on a queue that does not long-poll: ``constants.long_poll_seconds``,
+  as the SDK waits), so each process makes ``seconds a month / wait`` of them. Polls that return
+  messages are not subtracted: the figure errs high by at most the receives above.
 
 Standard and FIFO queues have their own price.
 """
 
 from __future__ import annotations
 
-from cabructl.constants import SQS_LONG_POLL_SECONDS
-from cabructl.policy.bill.flows import dead_lettered
+from cabructl.constants import long_poll_seconds
 from cabructl.policy.bill.inputs import BillInputs, add_to, names
 from cabructl.policy.bill.items import LineItem, ServiceBill
 from cabructl.policy.pricing import MILLION
@@ -39,13 +39,12 @@ def bill(inputs: BillInputs) -> ServiceBill:
     requests: dict[bool, Quantities] = {False: {kind: {} for kind in KINDS}, True: {kind: {} for kind in KINDS}}
     arriving: dict[str, dict[str, dict[str, float]]] = {}  # queue → agent → case → messages
     sizes: dict[str, int] = {}
-    for flow in inputs.flows_billed_as(SERVICE):
-        queue = topology.queues[flow.destination]
-        add_to(requests[queue.fifo]["sends"], flow.agent, flow.deliveries, profile.request_chunks(flow.delivered_bytes))
-        add_to(arriving.setdefault(queue.logical, {}), flow.agent, flow.deliveries)
-        sizes[queue.logical] = max(sizes.get(queue.logical, 0), flow.delivered_bytes)
-    for dead_letter, agent, letters, size in dead_lettered(inputs.flows, parameters.delivery_failure_rate):
-        add_to(requests[topology.queues[dead_letter].fifo]["sends"], agent, letters, profile.request_chunks(size))
+    for arrival in inputs.queue_arrivals():
+        queue = topology.queues[arrival.queue]
+        if arrival.sent:
+            add_to(requests[queue.fifo]["sends"], arrival.agent, arrival.messages, profile.request_chunks(arrival.size))
+        add_to(arriving.setdefault(queue.logical, {}), arrival.agent, arrival.messages)
+        sizes[queue.logical] = max(sizes.get(queue.logical, 0), arrival.size)
     consumers = _consumers(inputs)
     for logical, agents in consumers.items():
         _consume(inputs, topology.queues[logical], agents, arriving.get(logical, {}), sizes.get(logical, 0), requests[topology.queues[logical].fifo])
@@ -84,7 +83,7 @@ def _consume(inputs: BillInputs, queue: Queue, agents: list[str], arriving: dict
     messages = {case: sum(counts[case] for counts in arriving.values()) for case in CASES}
     failed_receives = parameters.delivery_failure_rate * max(0, queue.redrive_max_receives - 1) if queue.redrive_dead_letter else 0.0
     receive_chunks = profile.request_chunks(size * parameters.messages_per_receive)
-    wait = queue.receive_wait or SQS_LONG_POLL_SECONDS
+    wait = long_poll_seconds(queue.receive_wait)
     for agent in agents:
         share = {case: messages[case] / len(agents) for case in CASES}
         add_to(requests["receives"], agent, share, receive_chunks * (1 + failed_receives) / parameters.messages_per_receive)

@@ -21,7 +21,7 @@ class VolumeWithinLimits(Check):
     def check(self, topology: Topology, model: TrafficModel) -> Iterable[Violation]:
         if topology.budget is None:
             return
-        limits = model.limits(topology.budget.monthly_usd, topology.agents)
+        limits = model.limits(topology.budget.monthly_usd, topology.agents, topology.budget.scope)
         if limits.declared_per_day > limits.per_day:
             yield Violation(("agents",), f"the agents may publish {count(limits.declared_per_day)} events a day; "
                                          f"{_basis(topology.budget.monthly_usd, limits, model)} pays for {count(limits.per_day)} a day")
