@@ -56,6 +56,7 @@ SQS_MAX_RECEIVES_RANGE = (1, 1000)  # RedrivePolicy maxReceiveCount
 SQS_MAX_RECEIVES_DEFAULT = 5
 SQS_RECEIVE_MAX_MESSAGES = 10  # ReceiveMessage MaxNumberOfMessages, and the batch size of DeleteMessageBatch
 SQS_LONG_POLL_SECONDS = 20  # ReceiveMessage WaitTimeSeconds at its maximum
+SQS_MESSAGE_ATTRIBUTES_MAX = 10  # message attributes per SQS message
 
 
 def long_poll_seconds(receive_wait: int) -> int:
@@ -63,7 +64,7 @@ def long_poll_seconds(receive_wait: int) -> int:
     or the longest wait when the queue does not long-poll (a short poll mostly finds nothing and bills
     every call). The SDK consumes this way and the cost model counts empty receives this way."""
     return receive_wait if receive_wait > 0 else SQS_LONG_POLL_SECONDS
-SQS_MESSAGE_ATTRIBUTES_MAX = 10  # message attributes per SQS message
+
 
 # Message attributes a consumer (the SDK, `cabructl consume`) sets on a message it sends to the
 # dead-letter queue itself (unparseable, or failing its schema); `dlq show` reads them back.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from cabructl.constants import EVENTS_NAMESPACE
 
@@ -48,7 +48,7 @@ class MetricBatch:
         """Write what was counted; a CloudWatch failure never fails a delivery (metrics are best effort on AWS too)."""
         if not self._counts:
             return
-        data = list(_datums(self._counts.items()))
+        data = list(datums(self._counts.items()))
         self._counts.clear()
         try:
             from moto.cloudwatch.models import cloudwatch_backends
@@ -58,13 +58,14 @@ class MetricBatch:
             log.warning("local metrics not recorded: %s", error)
 
 
-def _datums(counts: Iterable[tuple[Key, float]]) -> Iterable[dict[str, object]]:
+def datums(counts: Iterable[tuple[Key, float]], units: Mapping[str, str] | None = None) -> Iterable[dict[str, object]]:
+    """PutMetricData's datapoints for ``counts``, now; a metric's unit is ``Count`` unless ``units`` names another."""
     now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)  # naive UTC, as moto keeps what PutMetricData sends
     for (metric, dimensions), value in counts:
         yield {
             "MetricName": metric,
             "Value": float(value),
-            "Unit": "Count",
+            "Unit": (units or {}).get(metric, "Count"),
             "Timestamp": now,
             "Dimensions": [{"Name": name, "Value": text} for name, text in dimensions],
         }

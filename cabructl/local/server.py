@@ -236,6 +236,7 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     from cabructl.local.origins import OriginGuard
     from cabructl.local.routing import ServiceRouter
     from cabructl.local.schemas import SERVICE_NAME, schemas_app
+    from cabructl.local.service_metrics import install_service_metrics
     from cabructl.local.eventbus import install_event_routing, routed_here
     from cabructl.local.invocations import install_function_handlers
     from cabructl.local.sns_loopback import install_sns_loopback_only
@@ -246,6 +247,7 @@ def build_app(allowed_origins: Iterable[str] = (), *, loopback_hosts_only: bool 
     install_event_routing()
     install_function_handlers(routed_here)
     install_sns_loopback_only()
+    install_service_metrics(routed_here)
     install_rule_tag_index()
     install_redrive_allow_read_back()
     install_direct_retention_check()
