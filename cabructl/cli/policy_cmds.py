@@ -82,33 +82,46 @@ def check(file: str, env: str | None, output_format: str, pricing: str | None, f
               help="How many past days of CloudWatch metrics to read.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pricing_option
+@free_tier_option
 @run_command
 def cost(file: str, env: str | None, region: str | None, profile: str | None, endpoint_url: str | None, local: bool,
-         days: int, output_format: str, pricing: str | None) -> int:
-    """Actual usage of the bus from CloudWatch (AWS/Events) against the model and the budget.
+         days: int, output_format: str, pricing: str | None, free_tier: bool | None) -> int:
+    """Actual usage from CloudWatch against the model and the budget, service by service.
 
     Reads the last N days of rule matches and published events, prices them
     with the same profile as `policy check`, and projects the month: events so
     far, projected month, events left in the budget, and a warning once the
-    projection passes the alert share. Per agent type, it adds the events the
-    agent SDK counted (EventsPublished in the topology's agent metrics namespace)
-    and what they cost, or says that no SDK metrics exist for the window.
+    projection passes the alert share. Per service it sets what CloudWatch
+    counted (AWS/Events, AWS/Logs IncomingBytes, AWS/SQS messages sent,
+    received, deleted and empty receives, AWS/SNS publishes and deliveries,
+    AWS/DynamoDB write units) beside the model's projection for the same window,
+    and their ratio; also beside the model at the observed publish rate. Per
+    agent type, it adds the events the agent SDK counted (EventsPublished in the
+    topology's agent metrics namespace) and what they cost, or says that no SDK
+    metrics exist for the window.
     """
+    import dataclasses
+
     from cabructl.aws import Aws, describe_aws_error, is_botocore_error
     from cabructl.output.policy import render_usage, usage_data
+    from cabructl.policy.meters import projected_meters
     from cabructl.policy.report import project
+    from cabructl.policy.service_usage import compare, read_meters
     from cabructl.policy.usage import read_usage, usage_report
     from cabructl.topology import load_topology
 
     topology = load_topology(file, env)
-    model, _ = project(topology, pricing)
+    model, policy_set = project(topology, pricing, free_tier=free_tier)
+    meters = projected_meters(topology, model, policy_set.model)
     aws = Aws(aws_settings(region, profile, endpoint_url, local, topology.region))
     try:
         observed = read_usage(aws, topology, days)
+        measured = read_meters(aws, meters, days)
     except Exception as error:
         if is_botocore_error(error):
-            raise describe_aws_error(error, "reading AWS/Events and agent SDK metrics (cloudwatch:GetMetricData)") from error
+            raise describe_aws_error(error, "reading the services' and the agent SDK's metrics (cloudwatch:GetMetricData)") from error
         raise
-    report = usage_report(observed, model, topology)
+    readings = compare(meters, measured, days, model.parameters.days_per_month)
+    report = dataclasses.replace(usage_report(observed, model, topology), readings=tuple(readings))
     click.echo(json.dumps(usage_data(report), indent=2) if output_format == "json" else render_usage(report))
     return EXIT_OK

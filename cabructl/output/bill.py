@@ -8,14 +8,15 @@ formula docs/policy.md shows (a test keeps the two equal).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from cabructl.policy.bill.items import BACKBONE_SCOPE, EVENTBRIDGE_SCOPE, SCOPES, SHARED
-from cabructl.policy.traffic import CASES, EXPECTED, WORST
+from cabructl.policy.traffic import EXPECTED, WORST
 from cabructl.policy.units import count, money, usd
 
 if TYPE_CHECKING:  # pragma: no cover
     from cabructl.policy.report import PolicyReport
+    from cabructl.policy.service_usage import Reading
 
 Table = tuple[list[str], list[list[str]]]
 SCOPE_TITLES = {EVENTBRIDGE_SCOPE: "EventBridge", BACKBONE_SCOPE: "whole backbone"}
@@ -100,7 +101,7 @@ def item_formula(key: str, item: dict[str, Any], case: str) -> str:
 
 def quantity(value: float) -> str:
     """Counts with thousands separators, small quantities (GB) to three decimals."""
-    return count(value) if value >= 100 or float(value).is_integer() else f"{value:,.3f}"
+    return count(value) if value >= 100 or abs(value - round(value)) < 1e-9 else f"{value:,.3f}"
 
 
 def _singular(unit: str) -> str:
@@ -111,5 +112,28 @@ def _in_scope(data: dict[str, Any], service: str) -> bool:
     return data["scope"] == BACKBONE_SCOPE or service == EVENTBRIDGE_SCOPE
 
 
-__all__ = ["CASES", "agents_table", "bill_data", "explain_lines", "item_formula", "not_modelled_lines", "scope_line",
-           "services_table"]
+
+
+# -- measured beside the model (cabructl cost) ------------------------------------------------
+def readings_data(readings: Sequence["Reading"]) -> dict[str, list[dict[str, object]]]:
+    """Service → its metrics, measured beside the model (the JSON of ``cost``)."""
+    grouped: dict[str, list[dict[str, object]]] = {}
+    for reading in readings:
+        grouped.setdefault(reading.meter.service, []).append(reading.to_json())
+    return grouped
+
+
+def readings_table(readings: Sequence["Reading"]) -> Table:
+    headers = ["service", "metric", "of", "measured", "model", "ratio", "model at observed rate", "ratio"]
+    rows = [[reading.meter.service, reading.meter.metric, reading.meter.resource, _maybe(reading.measured), quantity(reading.model),
+             _ratio(reading.ratio), _maybe(reading.at_observed_rate), _ratio(reading.ratio_at_observed_rate)]
+            for reading in readings]
+    return headers, rows
+
+
+def _maybe(value: float | None) -> str:
+    return "no data" if value is None else quantity(value)
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3g}"

@@ -10,7 +10,8 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from cabructl.policy.report import Finding, PolicyReport
-from cabructl.output.bill import agents_table, bill_data, explain_lines, not_modelled_lines, scope_line, services_table
+from cabructl.output.bill import (agents_table, bill_data, explain_lines, not_modelled_lines, readings_data, readings_table,
+                                  scope_line, services_table)
 from cabructl.policy.traffic import CASES, EXPECTED, WORST
 from cabructl.policy.units import count, money, plural, usd
 
@@ -215,12 +216,13 @@ RENDERERS: dict[str, Callable[[PolicyReport], str]] = {
 }
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned first column, right-aligned numbers, widths from the content."""
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+    """The first ``left`` columns (names) left-aligned, the numbers right-aligned, widths from the content."""
     widths = [max(len(str(row[index])) for row in [headers, *rows]) for index in range(len(headers))]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.ljust(width) if index == 0 else cell.rjust(width) for index, (cell, width) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(cell.ljust(width) if index < left else cell.rjust(width)
+                         for index, (cell, width) in enumerate(zip(cells, widths))).rstrip()
     return "\n".join([line(headers), *(line(row) for row in rows)])
 
 
@@ -255,6 +257,7 @@ def usage_data(report: "UsageReport") -> dict[str, Any]:
             "sdk_metrics_found": bool(observed.agent_published),
             "agents": {agent.agent: {"published_events": agent.published, "cost_usd": agent.usd} for agent in report.agents},
         },
+        "services": readings_data(report.readings),
     }
 
 
@@ -276,7 +279,12 @@ def render_usage(report: "UsageReport") -> str:
     lines += [f"  {label.ljust(widths[0])}  {value.ljust(widths[1])}  {note}" for label, value, note in rows]
     if report.over_alert and report.alert_usd is not None:
         lines += ["", f"warning: the projected month ({usd(report.projected_usd)}) is past the alert share of the budget ({usd(report.alert_usd)})"]
-    return "\n".join(lines + ["", *_agent_usage_lines(report)])
+    lines += ["", *_agent_usage_lines(report)]
+    if report.readings:
+        lines += ["", f"per service: CloudWatch's sums for these {plural(observed.days, 'day')} beside the model's expected case "
+                      "for the same window, and beside the model at the observed publish rate (PutEventsEntriesCount)",
+                  _table(*readings_table(report.readings), left=3)]
+    return "\n".join(lines)
 
 
 def _agent_usage_lines(report: "UsageReport") -> list[str]:

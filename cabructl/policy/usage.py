@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from cabructl.constants import EVENTS_NAMESPACE
 from cabructl.policy.pricing import CostBreakdown, Volume
 from cabructl.policy.traffic import EXPECTED, SECONDS_PER_DAY, TrafficModel
 from cabructl.resources.agent_metrics import AGENT_DIMENSION, DETAIL_TYPE_DIMENSION, EVENTS_PUBLISHED, agent_detail_types
 from cabructl.topology.model import Topology
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cabructl.policy.service_usage import Reading
 
 # The window ends a minute ahead: CloudWatch (and moto, which drops the sub-second part of
 # EndTime) would leave out datapoints of the last second, those of events just published.
@@ -70,6 +73,7 @@ class UsageReport:
     alert_usd: float | None
     budget_events: float | None  # events a month the budget pays for, at the observed mix
     agents: tuple[AgentUsage, ...] = ()  # per agent type, from the SDK's own metrics
+    readings: tuple["Reading", ...] = ()  # per service metric, measured beside the model (policy.service_usage)
 
     @property
     def remaining_events(self) -> float | None:
@@ -86,12 +90,12 @@ def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None
     start = end - _dt.timedelta(days=days)
     bus = topology.bus.name
     rules = list(topology.rules.values())
-    queries = [_query("published", PUBLISHED_METRIC, {}), _query("bus", MATCHED_METRIC, {"EventBusName": bus})]
-    queries += [_query(f"rule{index}", MATCHED_METRIC, {"EventBusName": bus, "RuleName": rule.name}) for index, rule in enumerate(rules)]
+    queries = [metric_query("published", PUBLISHED_METRIC, {}), metric_query("bus", MATCHED_METRIC, {"EventBusName": bus})]
+    queries += [metric_query(f"rule{index}", MATCHED_METRIC, {"EventBusName": bus, "RuleName": rule.name}) for index, rule in enumerate(rules)]
     pairs = [(agent, detail_type) for agent, types in agent_detail_types(topology).items() for detail_type in types]
-    queries += [_query(f"sdk{index}", EVENTS_PUBLISHED, {AGENT_DIMENSION: agent, DETAIL_TYPE_DIMENSION: detail_type},
+    queries += [metric_query(f"sdk{index}", EVENTS_PUBLISHED, {AGENT_DIMENSION: agent, DETAIL_TYPE_DIMENSION: detail_type},
                        namespace=topology.metrics_namespace) for index, (agent, detail_type) in enumerate(pairs)]
-    sums = _metric_sums(aws, queries, start, end)
+    sums = metric_sums(aws, queries, start, end)
     agent_published: dict[str, float] = {}
     for index, (agent, _) in enumerate(pairs):
         if f"sdk{index}" in sums:
@@ -137,13 +141,13 @@ def _rule_sums(aws: Any, topology: Topology, rules: list[str], metrics: tuple[st
     bus = topology.bus.name
     period = 60 if end - start <= _dt.timedelta(days=15) else 3600
     pairs = [(logical, metric) for logical in rules for metric in metrics]
-    queries = [_query(f"q{index}", metric, {"EventBusName": bus, "RuleName": topology.rules[logical].name}, period=period)
+    queries = [metric_query(f"q{index}", metric, {"EventBusName": bus, "RuleName": topology.rules[logical].name}, period=period)
                for index, (logical, metric) in enumerate(pairs)]
-    sums = _metric_sums(aws, queries, start, end) if queries else {}
+    sums = metric_sums(aws, queries, start, end) if queries else {}
     return {pair: sums[f"q{index}"] for index, pair in enumerate(pairs) if f"q{index}" in sums}
 
 
-def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY,
+def metric_query(query_id: str, metric: str, dimensions: Mapping[str, str], period: int = SECONDS_PER_DAY,
            namespace: str = EVENTS_NAMESPACE) -> dict[str, Any]:
     return {
         "Id": query_id,
@@ -157,7 +161,7 @@ def _query(query_id: str, metric: str, dimensions: Mapping[str, str], period: in
     }
 
 
-def _metric_sums(aws: Any, queries: list[dict[str, Any]], start: _dt.datetime, end: _dt.datetime) -> dict[str, float]:
+def metric_sums(aws: Any, queries: list[dict[str, Any]], start: _dt.datetime, end: _dt.datetime) -> dict[str, float]:
     """Query id → sum of its datapoints; ids with no datapoints are left out."""
     client = aws.client("cloudwatch")
     sums: dict[str, float] = {}

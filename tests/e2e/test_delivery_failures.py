@@ -126,6 +126,23 @@ def test_demo_on_a_running_endpoint_then_cost_reports_what_it_published(tmp_path
         assert usage["rule_matches_by_rule"] == {rule: counts["MatchedEvents"] for rule, counts in demo["metrics"].items()}
         assert usage["published_events"] >= len({row["event"] for row in demo["deliveries"]})
         assert usage["bus"] == topology.bus.name
+        # Per service, the local endpoint's own AWS/Logs, AWS/SQS and AWS/SNS counters beside the model.
+        matched = {rule: counts["MatchedEvents"] for rule, counts in demo["metrics"].items()}
+        services = usage["services"]
+
+        def measured(service: str, metric: str, resource: str) -> float | None:
+            [reading] = [r for r in services[service] if (r["metric"], r["resource"]) == (metric, resource)]
+            assert reading["model"] > 0 and reading["ratio"] == (None if reading["measured"] is None
+                                                                 else pytest.approx(reading["measured"] / reading["model"]))
+            return reading["measured"]
+
+        assert measured("logs", "IncomingLogEvents", "log group agents") == matched["issue-detection-routing"] + matched["test-results-routing"]
+        assert measured("logs", "IncomingBytes", "log group agents") > 0
+        assert measured("sqs", "NumberOfMessagesSent", "queue product-requests") == matched["feature-request-routing"]
+        assert measured("sqs", "NumberOfMessagesSent", "queue test-investigation") == matched["failed-tests"]
+        assert measured("sns", "NumberOfMessagesPublished", "topic critical-alerts") == matched["critical-issues"]
+        text = cli.run("cost", "--local").stdout
+        assert "per service: CloudWatch's sums" in text and "IncomingBytes" in text and "NumberOfMessagesPublished" in text
     finally:
         cli.run("destroy", "--local", "--auto-approve", "--allow-data-loss")
 

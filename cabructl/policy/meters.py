@@ -1,0 +1,124 @@
+"""What CloudWatch would count if the month went as the model says: one meter per service metric.
+
+``cabructl cost`` reads the real counters and sets them beside these, so the model is checked
+against what happened, service by service. Each meter is a CloudWatch metric with its
+dimensions (``AWS/SQS NumberOfMessagesSent`` of one queue), the model's figure for a month
+in each case, and whether it grows with traffic (an empty receive happens whatever is
+published). The figures come from the same flows the bill prices (:mod:`cabructl.policy.bill.flows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from cabructl.constants import DYNAMODB_NAMESPACE, EVENTS_NAMESPACE, LOGS_NAMESPACE, SNS_NAMESPACE, SQS_NAMESPACE, long_poll_seconds
+from cabructl.policy.bill.dynamodb import writes_per_handled
+from cabructl.policy.bill.flows import Flow, arrivals, flows
+from cabructl.policy.bill.inputs import BackboneParameters
+from cabructl.policy.traffic import CASES, SECONDS_PER_DAY, ModelParameters, TrafficModel
+from cabructl.topology.model import Topology
+
+@dataclass(frozen=True)
+class Meter:
+    """One CloudWatch metric of one resource, as the model projects it for a month."""
+
+    service: str
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    resource: str  # how a person names what it counts: ``queue product-requests``
+    unit: str
+    monthly: Mapping[str, float]  # case → the metric's sum over a month
+    traffic_driven: bool = True   # False: it grows with time, not with what is published
+
+    def for_days(self, days: float, days_per_month: float, case: str) -> float:
+        return self.monthly[case] * days / days_per_month
+
+
+def projected_meters(topology: Topology, model: TrafficModel, policy_model: Mapping[str, Any]) -> list[Meter]:
+    """Every metric ``cost`` compares, per service, in the order reports show them."""
+    parameters = ModelParameters.from_policy(policy_model)
+    backbone = BackboneParameters.from_policy(policy_model)
+    found = flows(topology, model, parameters.size)
+    month_seconds = parameters.days_per_month * SECONDS_PER_DAY
+    return [*_eventbridge(topology, model), *_logs(topology, found), *_sqs(topology, found, backbone, month_seconds),
+            *_sns(topology, found), *_dynamodb(topology, found, backbone)]
+
+
+def _eventbridge(topology: Topology, model: TrafficModel) -> list[Meter]:
+    meters = [Meter("eventbridge", EVENTS_NAMESPACE, "PutEventsEntriesCount", (), "the account's PutEvents entries", "events",
+                    {case: model.published for case in CASES})]
+    for rule in topology.rules.values():
+        projection = model.rules[rule.logical]
+        dimensions = (("EventBusName", topology.bus.name), ("RuleName", rule.name))
+        meters.append(Meter("eventbridge", EVENTS_NAMESPACE, "MatchedEvents", dimensions, f"rule {rule.logical}", "events",
+                            dict(projection.matched)))
+        meters.append(Meter("eventbridge", EVENTS_NAMESPACE, "Invocations", dimensions, f"rule {rule.logical}", "invocations",
+                            {case: projection.matched[case] * len(rule.targets) for case in CASES}))
+    return meters
+
+
+def _logs(topology: Topology, found: list[Flow]) -> list[Meter]:
+    """IncomingBytes counts the events' uncompressed bytes (the billing overhead per event is not in it)."""
+    meters = []
+    for logical, group in topology.log_groups.items():
+        into = [flow for flow in found if flow.kind.billed_as == "logs" and flow.destination == logical]
+        dimensions = (("LogGroupName", group.name),)
+        meters.append(Meter("logs", LOGS_NAMESPACE, "IncomingLogEvents", dimensions, f"log group {logical}", "events",
+                            _sum(into, lambda flow: 1.0)))
+        meters.append(Meter("logs", LOGS_NAMESPACE, "IncomingBytes", dimensions, f"log group {logical}", "bytes",
+                            _sum(into, lambda flow: float(flow.delivered_bytes))))
+    return meters
+
+
+def _sqs(topology: Topology, found: list[Flow], backbone: BackboneParameters, month_seconds: float) -> list[Meter]:
+    """NumberOfMessagesSent counts what is sent (not what SQS's redrive moves in); receives and deletes all that arrives."""
+    arrived = arrivals(topology, found, backbone.delivery_failure_rate)
+    meters = []
+    for logical, queue in topology.queues.items():
+        here = [arrival for arrival in arrived if arrival.queue == logical]
+        sent = {case: sum(arrival.messages[case] for arrival in here if arrival.sent) for case in CASES}
+        messages = {case: sum(arrival.messages[case] for arrival in here) for case in CASES}
+        consumers = len(topology.consumers_of(logical))
+        retried = backbone.delivery_failure_rate * max(0, queue.redrive_max_receives - 1) if queue.redrive_dead_letter else 0.0
+        received = {case: messages[case] * (1 + retried) if consumers else 0.0 for case in CASES}
+        deleted = {case: messages[case] * (1 - backbone.delivery_failure_rate) if consumers else 0.0 for case in CASES}
+        polls = consumers * backbone.consumer_processes * month_seconds / long_poll_seconds(queue.receive_wait)
+        dimensions = (("QueueName", queue.name),)
+        where = f"queue {logical}"
+        meters += [Meter("sqs", SQS_NAMESPACE, "NumberOfMessagesSent", dimensions, where, "messages", sent),
+                   Meter("sqs", SQS_NAMESPACE, "NumberOfMessagesReceived", dimensions, where, "messages", received),
+                   Meter("sqs", SQS_NAMESPACE, "NumberOfMessagesDeleted", dimensions, where, "messages", deleted),
+                   Meter("sqs", SQS_NAMESPACE, "NumberOfEmptyReceives", dimensions, where, "receives",
+                         {case: polls for case in CASES}, traffic_driven=False)]
+    return meters
+
+
+def _sns(topology: Topology, found: list[Flow]) -> list[Meter]:
+    meters = []
+    for logical, topic in topology.topics.items():
+        published = _sum([flow for flow in found if flow.kind.billed_as == "sns" and flow.destination == logical], lambda flow: 1.0)
+        subscribers = sum(topic.subscribers.values())
+        dimensions = (("TopicName", topic.name),)
+        meters += [Meter("sns", SNS_NAMESPACE, "NumberOfMessagesPublished", dimensions, f"topic {logical}", "messages", published),
+                   Meter("sns", SNS_NAMESPACE, "NumberOfNotificationsDelivered", dimensions, f"topic {logical}", "notifications",
+                         {case: published[case] * subscribers for case in CASES})]
+    return meters
+
+
+def _dynamodb(topology: Topology, found: list[Flow], backbone: BackboneParameters) -> list[Meter]:
+    table = topology.idempotency
+    if table is None:
+        return []
+    consumed = {queue for agent in topology.agents.values() for queue in agent.consumes}
+    arrived = [arrival for arrival in arrivals(topology, found, backbone.delivery_failure_rate) if arrival.queue in consumed]
+    writes = writes_per_handled(backbone.delivery_failure_rate)
+    monthly = {case: sum(arrival.messages[case] for arrival in arrived) * writes for case in CASES}
+    return [Meter("dynamodb", DYNAMODB_NAMESPACE, "ConsumedWriteCapacityUnits", (("TableName", table.name),),
+                  f"table {table.logical}", "write units", monthly)]
+
+
+def _sum(selected: list[Flow], per_delivery: Any) -> dict[str, float]:
+    """Case → Σ deliveries × ``per_delivery(flow)`` over the flows."""
+    return {case: sum(flow.deliveries[case] * per_delivery(flow) for flow in selected) for case in CASES}
