@@ -203,6 +203,8 @@ def render_paragraph(report: PolicyReport) -> str:
     data = report_data(report)
     text = f"Policy ({data['pricing']['name']} prices): {_projection_line(data)}"
     text += "" if data["budget_usd"] is None else f", against a budget of {usd(data['budget_usd'])}"
+    if data["scope"] != "backbone" and data["totals_usd"]:
+        text += f" (the whole backbone: {usd(data['totals_usd']['backbone'][WORST])} worst case)"
     text += f"; {plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
     if report.findings:
         text += ": " + "; ".join(f"{f.id} {_path(f)} ({f.file}:{f.line})" for f in (report.errors or report.warnings))
