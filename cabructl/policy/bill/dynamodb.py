@@ -12,23 +12,21 @@ from __future__ import annotations
 from cabructl.policy.bill.inputs import BillInputs, add_to
 from cabructl.policy.bill.items import ServiceBill
 from cabructl.policy.pricing import MILLION
-from cabructl.policy.traffic import CASES
+from cabructl.policy.traffic import CASES, SECONDS_PER_DAY
 
 SERVICE = "dynamodb"
 WRITES_PER_EVENT = 2  # the claim (conditional PutItem) and its completion (UpdateItem)
-SECONDS_PER_DAY = 86_400
 
 
 def bill(inputs: BillInputs) -> ServiceBill | None:
     topology, parameters, model = inputs.topology, inputs.parameters, inputs.model
     if topology.idempotency is None:
         return None
-    consumers = {queue: [agent.name for agent in topology.agents.values() if queue in agent.consumes] for queue in topology.queues}
     writes: dict[str, dict[str, float]] = {}
     stored: dict[str, dict[str, float]] = {}
     retry_writes = writes_per_handled(parameters.delivery_failure_rate) - WRITES_PER_EVENT
     for arrival in inputs.queue_arrivals():
-        agents = consumers.get(arrival.queue, [])
+        agents = [agent.name for agent in topology.consumers_of(arrival.queue)]
         days = topology.queues[arrival.queue].retention / SECONDS_PER_DAY
         for agent in agents:
             handled = {case: arrival.messages[case] / len(agents) for case in CASES}

@@ -23,7 +23,7 @@ from cabructl.policy.sizes import SizeParameters, representative_event
 from cabructl.policy.traffic import CASES, TrafficModel
 from cabructl.resources.arns import arn_parts
 from cabructl.resources.base import offline_context
-from cabructl.resources.targets import DEAD_LETTER, TargetKind, target_kind
+from cabructl.resources.targets import TargetKind, target_kind
 from cabructl.topology.model import Agent, Rule, Target, Topology
 
 SizeCache = dict[tuple[str, str, str], int]
@@ -129,4 +129,4 @@ def _in_other_account(topology: Topology, kind: TargetKind, target: Target) -> b
     return parts is not None and bool(parts.account) and parts.account != context.account_id
 
 
-__all__ = ["DEAD_LETTER", "Arrival", "Flow", "arrivals", "dead_lettered", "flows"]
+__all__ = ["Arrival", "Flow", "arrivals", "dead_lettered", "flows"]

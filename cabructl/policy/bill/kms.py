@@ -20,10 +20,9 @@ PRODUCERS = 1  # EventBridge's service principal delivers to the queue or topic
 def bill(inputs: BillInputs) -> ServiceBill:
     topology, parameters = inputs.topology, inputs.parameters
     periods = inputs.month_seconds / parameters.kms_data_key_reuse_seconds
-    consumers = {queue: sum(1 for agent in topology.agents.values() if queue in agent.consumes) for queue in topology.queues}
     queues = [queue for queue in topology.queues.values() if queue.key is not None or queue.kms_key is not None]
     topics = [topic for topic in topology.topics.values() if topic.key is not None or topic.kms_key is not None]
-    requests = sum(periods * (2 * PRODUCERS + consumers[queue.logical]) for queue in queues)
+    requests = sum(periods * (2 * PRODUCERS + len(topology.consumers_of(queue.logical))) for queue in queues)
     requests += sum(periods * 2 * PRODUCERS for topic in topics)
     items = (
         inputs.item(SERVICE, "keys", "customer-managed keys", "keys", "key_per_month", 1, shared(len(topology.keys)),

@@ -68,12 +68,9 @@ def bill(inputs: BillInputs) -> ServiceBill:
 
 
 def _consumers(inputs: BillInputs) -> dict[str, list[str]]:
-    """Queue (logical) → the agents that consume it, in declaration order."""
-    found: dict[str, list[str]] = {}
-    for agent in inputs.topology.agents.values():
-        for queue in agent.consumes:
-            found.setdefault(queue, []).append(agent.name)
-    return found
+    """Queue (logical) → the agents that consume it, for the queues some agent consumes."""
+    topology = inputs.topology
+    return {queue: [agent.name for agent in topology.consumers_of(queue)] for queue in topology.queues if topology.consumers_of(queue)}
 
 
 def _consume(inputs: BillInputs, queue: Queue, agents: list[str], arriving: dict[str, dict[str, float]], size: int,
