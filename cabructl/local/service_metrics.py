@@ -44,26 +44,30 @@ import threading
 from collections import Counter
 from typing import Any, Callable
 
-from cabructl.constants import DYNAMODB_NAMESPACE, LOGS_NAMESPACE, SNS_NAMESPACE, SQS_NAMESPACE
+from cabructl.constants import (
+    DYNAMODB_CONDITION_FAILED,
+    DYNAMODB_NAMESPACE,
+    DYNAMODB_WRITE_UNITS,
+    LOGS_BYTES,
+    LOGS_EVENTS,
+    LOGS_NAMESPACE,
+    SNS_DELIVERED,
+    SNS_FAILED,
+    SNS_FILTERED_OUT,
+    SNS_NAMESPACE,
+    SNS_PUBLISHED,
+    SQS_DELETED,
+    SQS_EMPTY_RECEIVES,
+    SQS_NAMESPACE,
+    SQS_RECEIVED,
+    SQS_SENT,
+)
 from cabructl.local.metrics import Key, datums
 
 log = logging.getLogger(__name__)
 
 _PATCHED = "_cabructl_service_metrics"
 
-# AWS's metric names (the SQS, CloudWatch Logs, SNS and DynamoDB monitoring guides).
-SQS_SENT = "NumberOfMessagesSent"
-SQS_RECEIVED = "NumberOfMessagesReceived"
-SQS_DELETED = "NumberOfMessagesDeleted"
-SQS_EMPTY_RECEIVES = "NumberOfEmptyReceives"
-LOGS_EVENTS = "IncomingLogEvents"
-LOGS_BYTES = "IncomingBytes"
-SNS_PUBLISHED = "NumberOfMessagesPublished"
-SNS_DELIVERED = "NumberOfNotificationsDelivered"
-SNS_FAILED = "NumberOfNotificationsFailed"
-SNS_FILTERED_OUT = "NumberOfNotificationsFilteredOut"
-DYNAMODB_WRITE_UNITS = "ConsumedWriteCapacityUnits"
-DYNAMODB_CONDITION_FAILED = "ConditionalCheckFailedRequests"
 
 # metrics.py writes every datum as a Count; these two are not (AWS's units for them).
 _UNITS = {LOGS_BYTES: "Bytes", LOGS_EVENTS: "None"}

@@ -12,12 +12,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from cabructl.constants import DYNAMODB_NAMESPACE, EVENTS_NAMESPACE, LOGS_NAMESPACE, SNS_NAMESPACE, SQS_NAMESPACE, long_poll_seconds
+from cabructl.constants import (
+    DYNAMODB_NAMESPACE,
+    DYNAMODB_WRITE_UNITS,
+    EVENTS_NAMESPACE,
+    LOGS_BYTES,
+    LOGS_EVENTS,
+    LOGS_NAMESPACE,
+    SNS_DELIVERED,
+    SNS_NAMESPACE,
+    SNS_PUBLISHED,
+    SQS_DELETED,
+    SQS_EMPTY_RECEIVES,
+    SQS_NAMESPACE,
+    SQS_RECEIVED,
+    SQS_SENT,
+    long_poll_seconds,
+)
 from cabructl.policy.bill.dynamodb import writes_per_handled
 from cabructl.policy.bill.flows import Flow, arrivals, flows
 from cabructl.policy.bill.inputs import BackboneParameters
-from cabructl.policy.traffic import CASES, SECONDS_PER_DAY, ModelParameters, TrafficModel
+from cabructl.policy.traffic import CASES, INVOCATION_METRICS, SECONDS_PER_DAY, ModelParameters, TrafficModel
+from cabructl.policy.usage import MATCHED_METRIC, PUBLISHED_METRIC
 from cabructl.topology.model import Topology
+
+[INVOCATIONS_METRIC] = INVOCATION_METRICS  # the one EventBridge metric counting deliveries to targets
+
 
 @dataclass(frozen=True)
 class Meter:
@@ -47,14 +67,14 @@ def projected_meters(topology: Topology, model: TrafficModel, policy_model: Mapp
 
 
 def _eventbridge(topology: Topology, model: TrafficModel) -> list[Meter]:
-    meters = [Meter("eventbridge", EVENTS_NAMESPACE, "PutEventsEntriesCount", (), "the account's PutEvents entries", "events",
+    meters = [Meter("eventbridge", EVENTS_NAMESPACE, PUBLISHED_METRIC, (), "the account's PutEvents entries", "events",
                     {case: model.published for case in CASES})]
     for rule in topology.rules.values():
         projection = model.rules[rule.logical]
         dimensions = (("EventBusName", topology.bus.name), ("RuleName", rule.name))
-        meters.append(Meter("eventbridge", EVENTS_NAMESPACE, "MatchedEvents", dimensions, f"rule {rule.logical}", "events",
+        meters.append(Meter("eventbridge", EVENTS_NAMESPACE, MATCHED_METRIC, dimensions, f"rule {rule.logical}", "events",
                             dict(projection.matched)))
-        meters.append(Meter("eventbridge", EVENTS_NAMESPACE, "Invocations", dimensions, f"rule {rule.logical}", "invocations",
+        meters.append(Meter("eventbridge", EVENTS_NAMESPACE, INVOCATIONS_METRIC, dimensions, f"rule {rule.logical}", "invocations",
                             {case: projection.matched[case] * len(rule.targets) for case in CASES}))
     return meters
 
@@ -65,9 +85,9 @@ def _logs(topology: Topology, found: list[Flow]) -> list[Meter]:
     for logical, group in topology.log_groups.items():
         into = [flow for flow in found if flow.kind.billed_as == "logs" and flow.destination == logical]
         dimensions = (("LogGroupName", group.name),)
-        meters.append(Meter("logs", LOGS_NAMESPACE, "IncomingLogEvents", dimensions, f"log group {logical}", "events",
+        meters.append(Meter("logs", LOGS_NAMESPACE, LOGS_EVENTS, dimensions, f"log group {logical}", "events",
                             _sum(into, lambda flow: 1.0)))
-        meters.append(Meter("logs", LOGS_NAMESPACE, "IncomingBytes", dimensions, f"log group {logical}", "bytes",
+        meters.append(Meter("logs", LOGS_NAMESPACE, LOGS_BYTES, dimensions, f"log group {logical}", "bytes",
                             _sum(into, lambda flow: float(flow.delivered_bytes))))
     return meters
 
@@ -87,10 +107,10 @@ def _sqs(topology: Topology, found: list[Flow], backbone: BackboneParameters, mo
         polls = consumers * backbone.consumer_processes * month_seconds / long_poll_seconds(queue.receive_wait)
         dimensions = (("QueueName", queue.name),)
         where = f"queue {logical}"
-        meters += [Meter("sqs", SQS_NAMESPACE, "NumberOfMessagesSent", dimensions, where, "messages", sent),
-                   Meter("sqs", SQS_NAMESPACE, "NumberOfMessagesReceived", dimensions, where, "messages", received),
-                   Meter("sqs", SQS_NAMESPACE, "NumberOfMessagesDeleted", dimensions, where, "messages", deleted),
-                   Meter("sqs", SQS_NAMESPACE, "NumberOfEmptyReceives", dimensions, where, "receives",
+        meters += [Meter("sqs", SQS_NAMESPACE, SQS_SENT, dimensions, where, "messages", sent),
+                   Meter("sqs", SQS_NAMESPACE, SQS_RECEIVED, dimensions, where, "messages", received),
+                   Meter("sqs", SQS_NAMESPACE, SQS_DELETED, dimensions, where, "messages", deleted),
+                   Meter("sqs", SQS_NAMESPACE, SQS_EMPTY_RECEIVES, dimensions, where, "receives",
                          {case: polls for case in CASES}, traffic_driven=False)]
     return meters
 
@@ -101,8 +121,8 @@ def _sns(topology: Topology, found: list[Flow]) -> list[Meter]:
         published = _sum([flow for flow in found if flow.kind.billed_as == "sns" and flow.destination == logical], lambda flow: 1.0)
         subscribers = sum(topic.subscribers.values())
         dimensions = (("TopicName", topic.name),)
-        meters += [Meter("sns", SNS_NAMESPACE, "NumberOfMessagesPublished", dimensions, f"topic {logical}", "messages", published),
-                   Meter("sns", SNS_NAMESPACE, "NumberOfNotificationsDelivered", dimensions, f"topic {logical}", "notifications",
+        meters += [Meter("sns", SNS_NAMESPACE, SNS_PUBLISHED, dimensions, f"topic {logical}", "messages", published),
+                   Meter("sns", SNS_NAMESPACE, SNS_DELIVERED, dimensions, f"topic {logical}", "notifications",
                          {case: published[case] * subscribers for case in CASES})]
     return meters
 
@@ -115,7 +135,7 @@ def _dynamodb(topology: Topology, found: list[Flow], backbone: BackboneParameter
     arrived = [arrival for arrival in arrivals(topology, found, backbone.delivery_failure_rate) if arrival.queue in consumed]
     writes = writes_per_handled(backbone.delivery_failure_rate)
     monthly = {case: sum(arrival.messages[case] for arrival in arrived) * writes for case in CASES}
-    return [Meter("dynamodb", DYNAMODB_NAMESPACE, "ConsumedWriteCapacityUnits", (("TableName", table.name),),
+    return [Meter("dynamodb", DYNAMODB_NAMESPACE, DYNAMODB_WRITE_UNITS, (("TableName", table.name),),
                   f"table {table.logical}", "write units", monthly)]
 
 

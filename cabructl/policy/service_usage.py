@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 from cabructl.policy.meters import Meter
 from cabructl.policy.traffic import EXPECTED
-from cabructl.policy.usage import CLOCK_SLACK, metric_query, metric_sums
+from cabructl.policy.usage import CLOCK_SLACK, PUBLISHED_METRIC, metric_query, metric_sums
 
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 
@@ -71,7 +71,7 @@ def compare(meters: Sequence[Meter], measured: Sequence[float | None], days: int
 def _observed_rate_factor(meters: Sequence[Meter], measured: Sequence[float | None], days: int, days_per_month: float) -> float | None:
     """Observed PutEvents entries over the model's for the window: how far the real volume is from the declared one."""
     for meter, value in zip(meters, measured):
-        if meter.metric == "PutEventsEntriesCount" and value is not None:
+        if meter.metric == PUBLISHED_METRIC and value is not None:
             model = meter.for_days(days, days_per_month, EXPECTED)
             return value / model if model else None
     return None
