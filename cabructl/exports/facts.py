@@ -11,7 +11,7 @@ Routing comes from the same candidate events as ``cabructl routes`` and the cost
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from cabructl.exports.schemas import FieldFacts, example_event, schema_fields
@@ -125,6 +125,9 @@ class Catalogue:
     total_cost: Mapping[str, float]  # case → USD per month
     budget_usd: float | None
     pricing: str
+    # The whole bill (policy.bill): service → (its title, case → USD a month), and the budget's scope.
+    services: Mapping[str, tuple[str, Mapping[str, float]]] = field(default_factory=dict)
+    budget_scope: str = "eventbridge"
 
 
 def build_catalogue(topology: Topology, model: TrafficModel) -> Catalogue:
@@ -143,6 +146,9 @@ def build_catalogue(topology: Topology, model: TrafficModel) -> Catalogue:
         events=events, agents=agents, rules=rules, targets=_targets(deliveries), dead_letters=_dead_letters(topology, deliveries),
         total_cost={case: model.total(case).total for case in CASES},
         budget_usd=topology.budget.monthly_usd if topology.budget else None, pricing=model.profile.name,
+        services={name: (bill.title, {case: bill.usd(case) for case in CASES})
+                  for name, bill in (model.bill.services.items() if model.bill else ()) if bill.items},
+        budget_scope=topology.budget.scope if topology.budget else "eventbridge",
     )
 
 

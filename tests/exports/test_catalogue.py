@@ -107,3 +107,19 @@ def test_a_folder_cabructl_did_not_write_is_never_replaced(tmp_path: Path) -> No
     assert code == 1 and "was not written by cabructl docs" in output
     assert [path.name for path in mine.iterdir()] == ["todo.txt"]
     shutil.rmtree(mine)
+
+
+def test_the_cost_page_shows_the_whole_bill_per_service(tmp_path: Path, topology_copy: Path) -> None:
+    """The same services and totals as `policy check`: 26.75 USD worst case for the whole backbone, EventBridge
+    alone in the budget under `scope: eventbridge`, every service in it under `scope: backbone`."""
+    assert docs("-f", str(TOPOLOGY), "-o", str(tmp_path / "site"))[0] == 0
+    page = (tmp_path / "site" / "cost.html").read_text(encoding="utf-8")
+    whole = page[page.index('id="per-service"'):]
+    assert "<td><strong>Whole backbone</strong></td><td>$21.59</td><td>$26.75</td>" in whole
+    assert "<td>Amazon CloudWatch Logs (Standard log class)</td><td>$3.84</td><td>$3.84</td><td>no</td>" in whole
+    assert "<td>Amazon EventBridge (event buses)</td><td>$5.12</td><td>$6.70</td><td>yes</td>" in whole
+
+    edit_topology(topology_copy, "scope: eventbridge", "scope: backbone")
+    assert docs("-f", str(topology_copy), "-o", str(tmp_path / "backbone"))[0] == 0
+    backbone = (tmp_path / "backbone" / "cost.html").read_text(encoding="utf-8")
+    assert "<td>Amazon CloudWatch Logs (Standard log class)</td><td>$3.84</td><td>$3.84</td><td>yes</td>" in backbone

@@ -41,8 +41,25 @@ def cost_page(catalogue: Catalogue) -> tuple[str, str, str]:
         section("per-agent", "Per agent (publishing, archive, replays and its events' matches)",
                 bar_chart("Projected monthly cost per agent", agents) + agent_table),
         section("per-rule", "Per rule (its matches only)", bar_chart("Projected monthly cost per rule", rules) + rule_table),
+        _services_section(catalogue),
     ])
     return "Cost", "Projected monthly cost", body
+
+
+def _services_section(catalogue: Catalogue) -> str:
+    """The whole bill: every service the topology provisions, which of them the budget counts, their total."""
+    if not catalogue.services:
+        return ""
+    counted = (lambda service: True) if catalogue.budget_scope == "backbone" else (lambda service: service == "eventbridge")
+    whole = {case: sum(costs[case] for _, costs in catalogue.services.values()) for case in (EXPECTED, WORST)}
+    rows = [(e(title), usd(costs[EXPECTED]), usd(costs[WORST]), "yes" if counted(name) else "no")
+            for name, (title, costs) in catalogue.services.items()]
+    rows.append(("<strong>Whole backbone</strong>", usd(whole[EXPECTED]), usd(whole[WORST]), ""))
+    note = (f"<p>The budget counts {'every service' if catalogue.budget_scope == 'backbone' else 'EventBridge alone'} "
+            f"(<code>budget.scope: {e(catalogue.budget_scope)}</code>); <code>cabructl policy check --explain</code> "
+            "shows each line's formula and what is not modelled.</p>")
+    return section("per-service", "The whole bill, per service",
+                   note + table(("Service", "Expected", "Worst case", "In the budget"), rows))
 
 
 def bar_chart(title: str, bars: Sequence[Bar]) -> str:
