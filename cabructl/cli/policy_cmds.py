@@ -100,28 +100,23 @@ def cost(file: str, env: str | None, region: str | None, profile: str | None, en
     topology's agent metrics namespace) and what they cost, or says that no SDK
     metrics exist for the window.
     """
-    import dataclasses
-
     from cabructl.aws import Aws, describe_aws_error, is_botocore_error
     from cabructl.output.policy import render_usage, usage_data
-    from cabructl.policy.meters import projected_meters
     from cabructl.policy.report import project
-    from cabructl.policy.service_usage import compare, read_meters
+    from cabructl.policy.service_usage import service_readings
     from cabructl.policy.usage import read_usage, usage_report
     from cabructl.topology import load_topology
 
     topology = load_topology(file, env)
     model, policy_set = project(topology, pricing, free_tier=free_tier)
-    meters = projected_meters(topology, model, policy_set.model)
     aws = Aws(aws_settings(region, profile, endpoint_url, local, topology.region))
     try:
         observed = read_usage(aws, topology, days)
-        measured = read_meters(aws, meters, days)
+        readings = service_readings(aws, topology, model, policy_set.model, days)
     except Exception as error:
         if is_botocore_error(error):
             raise describe_aws_error(error, "reading the services' and the agent SDK's metrics (cloudwatch:GetMetricData)") from error
         raise
-    readings = compare(meters, measured, days, model.parameters.days_per_month)
-    report = dataclasses.replace(usage_report(observed, model, topology), readings=tuple(readings))
+    report = usage_report(observed, model, topology, tuple(readings))
     click.echo(json.dumps(usage_data(report), indent=2) if output_format == "json" else render_usage(report))
     return EXIT_OK

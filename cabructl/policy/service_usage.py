@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-from cabructl.policy.meters import Meter
-from cabructl.policy.traffic import EXPECTED
+from cabructl.policy.meters import Meter, projected_meters
+from cabructl.policy.traffic import EXPECTED, TrafficModel
 from cabructl.policy.usage import CLOCK_SLACK, PUBLISHED_METRIC, metric_query, metric_sums
+from cabructl.topology.model import Topology
 
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 
@@ -43,6 +44,12 @@ class Reading:
                 "measured": self.measured, "model": self.model, "ratio": self.ratio,
                 "model_at_observed_rate": self.at_observed_rate, "ratio_at_observed_rate": self.ratio_at_observed_rate,
                 "traffic_driven": meter.traffic_driven}
+
+
+def service_readings(aws: Any, topology: Topology, model: TrafficModel, policy_model: Mapping[str, Any], days: int) -> list[Reading]:
+    """Every service metric of the topology over the last ``days`` days, beside the model's projection."""
+    meters = projected_meters(topology, model, policy_model)
+    return compare(meters, read_meters(aws, meters, days), days, model.parameters.days_per_month)
 
 
 def read_meters(aws: Any, meters: Sequence[Meter], days: int, now: _dt.datetime | None = None) -> list[float | None]:

@@ -177,8 +177,10 @@ def metric_sums(aws: Any, queries: list[dict[str, Any]], start: _dt.datetime, en
         request["NextToken"] = token
 
 
-def usage_report(observed: ObservedUsage, model: TrafficModel, topology: Topology) -> UsageReport:
-    """Price what was observed and project it over a month, against the budget."""
+def usage_report(observed: ObservedUsage, model: TrafficModel, topology: Topology,
+                 readings: tuple["Reading", ...] = ()) -> UsageReport:
+    """Price what was observed and project it over a month, against the budget; ``readings`` are the
+    services' own counters beside the model (:func:`cabructl.policy.service_usage.service_readings`)."""
     rule_matches = sum(observed.rule_matches.values()) if observed.rule_matches else (observed.bus_matched or 0.0)
     published, basis = _published(observed, model, rule_matches)
     cost = model.profile.cost(model.unit_volume(0.0).scaled(published) + Volume(rule_matches=rule_matches))
@@ -203,6 +205,7 @@ def usage_report(observed: ObservedUsage, model: TrafficModel, topology: Topolog
         budget_events=budget_events,
         agents=tuple(AgentUsage(name, observed.agent_published.get(name), _event_cost(model, name, observed.agent_published.get(name)))
                      for name in topology.agents),
+        readings=readings,
     )
 
 
