@@ -27,11 +27,11 @@ from cabructl.constants import (
     SQS_NAMESPACE,
     SQS_RECEIVED,
     SQS_SENT,
-    long_poll_seconds,
 )
 from cabructl.policy.bill.dynamodb import writes_per_handled
 from cabructl.policy.bill.flows import Flow, arrivals, flows
 from cabructl.policy.bill.inputs import BackboneParameters
+from cabructl.policy.bill.sqs import deletes_per_message, empty_receives, receives_per_message
 from cabructl.policy.traffic import CASES, INVOCATION_METRICS, SECONDS_PER_DAY, ModelParameters, TrafficModel
 from cabructl.policy.usage import MATCHED_METRIC, PUBLISHED_METRIC
 from cabructl.topology.model import Topology
@@ -101,10 +101,11 @@ def _sqs(topology: Topology, found: list[Flow], backbone: BackboneParameters, mo
         sent = {case: sum(arrival.messages[case] for arrival in here if arrival.sent) for case in CASES}
         messages = {case: sum(arrival.messages[case] for arrival in here) for case in CASES}
         consumers = len(topology.consumers_of(logical))
-        retried = backbone.delivery_failure_rate * max(0, queue.redrive_max_receives - 1) if queue.redrive_dead_letter else 0.0
-        received = {case: messages[case] * (1 + retried) if consumers else 0.0 for case in CASES}
-        deleted = {case: messages[case] * (1 - backbone.delivery_failure_rate) if consumers else 0.0 for case in CASES}
-        polls = consumers * backbone.consumer_processes * month_seconds / long_poll_seconds(queue.receive_wait)
+        receives = receives_per_message(queue, backbone.delivery_failure_rate) if consumers else 0.0
+        deletes = deletes_per_message(backbone.delivery_failure_rate) if consumers else 0.0
+        received = {case: messages[case] * receives for case in CASES}
+        deleted = {case: messages[case] * deletes for case in CASES}
+        polls = consumers * empty_receives(queue, backbone.consumer_processes, month_seconds)
         dimensions = (("QueueName", queue.name),)
         where = f"queue {logical}"
         meters += [Meter("sqs", SQS_NAMESPACE, SQS_SENT, dimensions, where, "messages", sent),

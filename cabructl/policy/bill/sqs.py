@@ -70,7 +70,8 @@ def bill(inputs: BillInputs) -> ServiceBill:
 def _consumers(inputs: BillInputs) -> dict[str, list[str]]:
     """Queue (logical) → the agents that consume it, for the queues some agent consumes."""
     topology = inputs.topology
-    return {queue: [agent.name for agent in topology.consumers_of(queue)] for queue in topology.queues if topology.consumers_of(queue)}
+    found = {queue: [agent.name for agent in topology.consumers_of(queue)] for queue in topology.queues}
+    return {queue: agents for queue, agents in found.items() if agents}
 
 
 def _consume(inputs: BillInputs, queue: Queue, agents: list[str], arriving: dict[str, dict[str, float]], size: int,
@@ -78,11 +79,27 @@ def _consume(inputs: BillInputs, queue: Queue, agents: list[str], arriving: dict
     """The requests ``agents`` make of ``queue``: its messages are shared among them, each polls all month."""
     parameters, profile = inputs.parameters, inputs.profile
     messages = {case: sum(counts[case] for counts in arriving.values()) for case in CASES}
-    failed_receives = parameters.delivery_failure_rate * max(0, queue.redrive_max_receives - 1) if queue.redrive_dead_letter else 0.0
     receive_chunks = profile.request_chunks(size * parameters.messages_per_receive)
-    wait = long_poll_seconds(queue.receive_wait)
+    receives = receives_per_message(queue, parameters.delivery_failure_rate)
+    polls = empty_receives(queue, parameters.consumer_processes, inputs.month_seconds)
     for agent in agents:
         share = {case: messages[case] / len(agents) for case in CASES}
-        add_to(requests["receives"], agent, share, receive_chunks * (1 + failed_receives) / parameters.messages_per_receive)
-        add_to(requests["deletes"], agent, share, (1 - parameters.delivery_failure_rate) / parameters.messages_per_delete)
-        add_to(requests["empty_receives"], agent, {case: parameters.consumer_processes * inputs.month_seconds / wait for case in CASES})
+        add_to(requests["receives"], agent, share, receive_chunks * receives / parameters.messages_per_receive)
+        add_to(requests["deletes"], agent, share, deletes_per_message(parameters.delivery_failure_rate) / parameters.messages_per_delete)
+        add_to(requests["empty_receives"], agent, {case: polls for case in CASES})
+
+
+def receives_per_message(queue: Queue, failure_rate: float) -> float:
+    """How often a consumer receives one message: once, and a failed one until SQS's redrive moves it
+    (``max_receives``), at ``failure_rate``. What the bill prices and what ``cost`` expects to count."""
+    return 1 + (failure_rate * max(0, queue.redrive_max_receives - 1) if queue.redrive_dead_letter else 0.0)
+
+
+def deletes_per_message(failure_rate: float) -> float:
+    """A handled message is deleted; a failed one is left to SQS."""
+    return 1 - failure_rate
+
+
+def empty_receives(queue: Queue, processes: int, seconds: float) -> float:
+    """Long polls that find nothing in ``seconds`` by ``processes`` consumer processes of one agent."""
+    return processes * seconds / long_poll_seconds(queue.receive_wait)
