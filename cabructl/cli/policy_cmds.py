@@ -103,16 +103,15 @@ def cost(file: str, env: str | None, region: str | None, profile: str | None, en
     from cabructl.aws import Aws, describe_aws_error, is_botocore_error
     from cabructl.output.policy import render_usage, usage_data
     from cabructl.policy.report import project
-    from cabructl.policy.service_usage import service_readings
-    from cabructl.policy.usage import read_usage, usage_report
+    from cabructl.policy.service_usage import observe
+    from cabructl.policy.usage import usage_report
     from cabructl.topology import load_topology
 
     topology = load_topology(file, env)
     model, policy_set = project(topology, pricing, free_tier=free_tier)
     aws = Aws(aws_settings(region, profile, endpoint_url, local, topology.region))
     try:
-        observed = read_usage(aws, topology, days)
-        readings = service_readings(aws, topology, model, policy_set.model, days)
+        observed, readings = observe(aws, topology, model, policy_set.model, days)
     except Exception as error:
         if is_botocore_error(error):
             raise describe_aws_error(error, "reading the services' and the agent SDK's metrics (cloudwatch:GetMetricData)") from error

@@ -10,17 +10,13 @@ sizes and consumers are right whatever the volume was. A metric with no datapoin
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from cabructl.policy.meters import Meter, projected_meters
 from cabructl.policy.traffic import EXPECTED, TrafficModel
-from cabructl.policy.usage import CLOCK_SLACK, PUBLISHED_METRIC, metric_query, metric_sums
+from cabructl.policy.usage import PUBLISHED_METRIC, ObservedUsage, metric_query, read_usage
 from cabructl.topology.model import Topology
-
-MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
-
 
 @dataclass(frozen=True)
 class Reading:
@@ -46,22 +42,16 @@ class Reading:
                 "traffic_driven": meter.traffic_driven}
 
 
-def service_readings(aws: Any, topology: Topology, model: TrafficModel, policy_model: Mapping[str, Any], days: int) -> list[Reading]:
-    """Every service metric of the topology over the last ``days`` days, beside the model's projection."""
+def observe(aws: Any, topology: Topology, model: TrafficModel, policy_model: Mapping[str, Any],
+            days: int) -> tuple[ObservedUsage, list[Reading]]:
+    """The bus's counters (:func:`read_usage`) and every service metric beside the model's projection,
+    over the last ``days`` days, in one GetMetricData conversation."""
     meters = projected_meters(topology, model, policy_model)
-    return compare(meters, read_meters(aws, meters, days), days, model.parameters.days_per_month)
-
-
-def read_meters(aws: Any, meters: Sequence[Meter], days: int, now: _dt.datetime | None = None) -> list[float | None]:
-    """Each meter's sum over the last ``days`` days (None where CloudWatch has no datapoints)."""
-    end = (now or _dt.datetime.now(_dt.timezone.utc)) + CLOCK_SLACK
-    start = end - _dt.timedelta(days=days)
-    sums: dict[str, float] = {}
-    queries = [metric_query(f"m{index}", meter.metric, dict(meter.dimensions), namespace=meter.namespace)
+    queries = [metric_query(f"meter{index}", meter.metric, dict(meter.dimensions), namespace=meter.namespace)
                for index, meter in enumerate(meters)]
-    for first in range(0, len(queries), MAX_QUERIES_PER_CALL):
-        sums.update(metric_sums(aws, queries[first:first + MAX_QUERIES_PER_CALL], start, end))
-    return [sums.get(f"m{index}") for index in range(len(meters))]
+    observed = read_usage(aws, topology, days, extra_queries=queries)
+    measured = [observed.extra.get(query["Id"]) for query in queries]
+    return observed, compare(meters, measured, days, model.parameters.days_per_month)
 
 
 def compare(meters: Sequence[Meter], measured: Sequence[float | None], days: int, days_per_month: float) -> list[Reading]:

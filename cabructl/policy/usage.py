@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from cabructl.constants import EVENTS_NAMESPACE
 from cabructl.policy.pricing import CostBreakdown, Volume
@@ -34,6 +34,7 @@ CLOCK_SLACK = _dt.timedelta(minutes=1)
 PUBLISHED_METRIC = "PutEventsEntriesCount"  # no bus dimension: the whole account and region
 MATCHED_METRIC = "MatchedEvents"
 SUM = "Sum"
+MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class ObservedUsage:
     rule_matches: Mapping[str, float]
     metrics_namespace: str = ""
     agent_published: Mapping[str, float] = field(default_factory=dict)  # SDK EventsPublished per agent with datapoints
+    extra: Mapping[str, float] = field(default_factory=dict)  # the sums of the caller's own queries, by id, where they have data
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ class UsageReport:
         return self.alert_usd is not None and self.projected_usd >= self.alert_usd
 
 
-def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None = None) -> ObservedUsage:
-    """Sum the bus's counters over the last ``days`` days, in one GetMetricData conversation."""
+def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None = None,
+               extra_queries: Sequence[dict[str, Any]] = ()) -> ObservedUsage:
+    """Sum the bus's counters over the last ``days`` days, in one GetMetricData conversation;
+    ``extra_queries`` (ids other than this function's) ride along and come back in ``extra``."""
     end = (now or _dt.datetime.now(_dt.timezone.utc)) + CLOCK_SLACK
     start = end - _dt.timedelta(days=days)
     bus = topology.bus.name
@@ -95,7 +99,7 @@ def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None
     pairs = [(agent, detail_type) for agent, types in agent_detail_types(topology).items() for detail_type in types]
     queries += [metric_query(f"sdk{index}", EVENTS_PUBLISHED, {AGENT_DIMENSION: agent, DETAIL_TYPE_DIMENSION: detail_type},
                        namespace=topology.metrics_namespace) for index, (agent, detail_type) in enumerate(pairs)]
-    sums = metric_sums(aws, queries, start, end)
+    sums = metric_sums(aws, [*queries, *extra_queries], start, end)
     agent_published: dict[str, float] = {}
     for index, (agent, _) in enumerate(pairs):
         if f"sdk{index}" in sums:
@@ -108,6 +112,7 @@ def read_usage(aws: Any, topology: Topology, days: int, now: _dt.datetime | None
         rule_matches={rule.logical: sums[f"rule{index}"] for index, rule in enumerate(rules) if f"rule{index}" in sums},
         metrics_namespace=topology.metrics_namespace,
         agent_published=agent_published,
+        extra={query["Id"]: sums[query["Id"]] for query in extra_queries if query["Id"] in sums},
     )
 
 
@@ -161,26 +166,30 @@ def metric_query(query_id: str, metric: str, dimensions: Mapping[str, str], peri
     }
 
 
-def metric_sums(aws: Any, queries: list[dict[str, Any]], start: _dt.datetime, end: _dt.datetime) -> dict[str, float]:
-    """Query id → sum of its datapoints; ids with no datapoints are left out."""
+def metric_sums(aws: Any, queries: Sequence[dict[str, Any]], start: _dt.datetime, end: _dt.datetime) -> dict[str, float]:
+    """Query id → sum of its datapoints; ids with no datapoints are left out. GetMetricData takes at most
+    500 queries a call, so more are asked in turns."""
     client = aws.client("cloudwatch")
     sums: dict[str, float] = {}
-    request: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start, "EndTime": end}
-    while True:
-        response = client.get_metric_data(**request)
-        for result in response.get("MetricDataResults", []):
-            if result.get("Values"):
-                sums[result["Id"]] = sums.get(result["Id"], 0.0) + float(sum(result["Values"]))
-        token = response.get("NextToken")
-        if not token:
-            return sums
-        request["NextToken"] = token
+    for first in range(0, len(queries), MAX_QUERIES_PER_CALL):
+        request: dict[str, Any] = {"MetricDataQueries": list(queries[first:first + MAX_QUERIES_PER_CALL]),
+                                   "StartTime": start, "EndTime": end}
+        while True:
+            response = client.get_metric_data(**request)
+            for result in response.get("MetricDataResults", []):
+                if result.get("Values"):
+                    sums[result["Id"]] = sums.get(result["Id"], 0.0) + float(sum(result["Values"]))
+            token = response.get("NextToken")
+            if not token:
+                break
+            request["NextToken"] = token
+    return sums
 
 
 def usage_report(observed: ObservedUsage, model: TrafficModel, topology: Topology,
                  readings: tuple["Reading", ...] = ()) -> UsageReport:
     """Price what was observed and project it over a month, against the budget; ``readings`` are the
-    services' own counters beside the model (:func:`cabructl.policy.service_usage.service_readings`)."""
+    services' own counters beside the model (:func:`cabructl.policy.service_usage.observe`)."""
     rule_matches = sum(observed.rule_matches.values()) if observed.rule_matches else (observed.bus_matched or 0.0)
     published, basis = _published(observed, model, rule_matches)
     cost = model.profile.cost(model.unit_volume(0.0).scaled(published) + Volume(rule_matches=rule_matches))
