@@ -8,7 +8,12 @@ With ten messages a receive that makes the steady state 0.2 SQS calls per messag
 A handler that runs longer than the queue's visibility timeout would see its message
 delivered again to another consumer while it still runs; the heartbeat extends the
 visibility of every message still held (ChangeMessageVisibilityBatch, ten a call) a
-margin before it expires, and stops the moment the message is let go.
+margin before it expires, and stops the moment the message is let go. Every lapse costs
+a receive (``maxReceiveCount`` moves the message to the dead-letter queue while it is
+still being handled), so the heartbeat errs early: a message's clock starts when its
+ReceiveMessage was *sent* (SQS started it somewhere between send and reply; after a long
+wait that means one extension at once), the margin is half the visibility, and the
+heartbeat has its own thread, so a slow batch of deletes never delays it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from cabructl.constants import SQS_RECEIVE_MAX_MESSAGES
 RECEIVE, DELETE, CHANGE_VISIBILITY, SEND = "receive", "delete", "change_visibility", "send"
 DEFAULT_FLUSH_AFTER = 0.5  # seconds a delete may wait for nine others
 TICK_SECONDS = 0.05        # how often the housekeeper looks at pending deletes and visibility
+MAX_MARGIN_SECONDS = 10.0  # a long visibility is extended this long before it runs out, not half of it
 RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SentTimestamp"]
 
 Clock = Callable[[], float]
@@ -147,15 +153,16 @@ class Heartbeat:
     def __init__(self, queue: QueueClient, visibility: int, clock: Clock = time.monotonic) -> None:
         self.queue = queue
         self.visibility = max(1, visibility)
-        self.margin = min(max(self.visibility / 3, 0.5), 10.0)  # extend this long before it would expire
+        self.margin = min(max(self.visibility / 2, 0.5), MAX_MARGIN_SECONDS)  # extend this long before it would expire
         self._clock = clock
         self._lock = threading.Lock()
         self._held: dict[str, tuple[Message, float]] = {}
         self.extended = 0
 
-    def hold(self, message: Message, received_at: float | None = None) -> None:
+    def hold(self, message: Message, requested_at: float | None = None) -> None:
+        """Keep ``message`` invisible; ``requested_at`` is when its ReceiveMessage was sent (SQS's clock began after)."""
         with self._lock:
-            self._held[message.receipt_handle] = (message, (received_at or self._clock()) + self.visibility)
+            self._held[message.receipt_handle] = (message, (requested_at or self._clock()) + self.visibility)
 
     def drop(self, message: Message) -> None:
         with self._lock:
@@ -177,29 +184,35 @@ class Heartbeat:
 
 
 class Housekeeper:
-    """One background thread: flushes deletes that waited long enough, and beats the heartbeat."""
+    """Two background threads: one beats the heartbeat, one flushes deletes that waited long enough.
+
+    Apart, because a delete batch that takes long (a slow or throttled SQS) must not make a
+    held message's visibility run out.
+    """
 
     def __init__(self, acks: Acknowledger, heartbeat: Heartbeat, tick: float = TICK_SECONDS) -> None:
         self.acks = acks
         self.heartbeat = heartbeat
         self.tick = tick
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cabructl-consumer-housekeeper", daemon=True)
+        self._threads = [threading.Thread(target=self._every_tick, args=(job,), name=f"cabructl-consumer-{name}", daemon=True)
+                         for name, job in (("heartbeat", heartbeat.beat), ("deletes", acks.flush_due))]
         self.error: BaseException | None = None
 
     def start(self) -> "Housekeeper":
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def stop(self) -> None:
         self._stopped.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join()
 
-    def _run(self) -> None:
+    def _every_tick(self, job: Callable[[], None]) -> None:
         while not self._stopped.wait(self.tick):
             try:
-                self.heartbeat.beat()
-                self.acks.flush_due()
+                job()
             except Exception as error:  # noqa: BLE001 - an SQS hiccup must not kill the thread; it retries next tick
                 self.error = error

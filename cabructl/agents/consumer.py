@@ -116,6 +116,7 @@ class Consumer:
         wait = self.queue.poll_seconds if options.wait_seconds is None else options.wait_seconds
         if options.idle_exit is not None:
             wait = max(0, min(wait, int(options.idle_exit - idle + 0.999)))
+        requested_at = time.monotonic()
         messages = self.client.receive(wanted, wait)
         if not messages and wait == 0:
             time.sleep(POLL_SECONDS)  # a short poll that found nothing: do not spin
@@ -128,7 +129,7 @@ class Consumer:
         self._received += len(messages)
         self.pipeline.stats.add("received", len(messages))
         for message in messages:
-            self.heartbeat.hold(message, now)
+            self.heartbeat.hold(message, requested_at)
         return messages
 
     def _release(self, messages: list[Message]) -> None:

@@ -155,7 +155,9 @@ class Pipeline:
             delivery = self._delivery(message, decode(message.body, self.queue.shapes))
         except (UndecodableMessage, UnknownEventError, EventValidationError) as error:
             return Verdict(INVALID, reason=_one_line(str(error)), detail_type=getattr(error, "detail_type", "unknown"))
-        self._hold_locally(delivery.key)
+        if not self._hold_locally(delivery.key):
+            self.stats.add("busy")  # its handler here outlived the claim's expiry: it runs, so it is not free
+            return Verdict(BUSY, delivery, detail_type=_detail_type(delivery))
         try:
             claim = self.store.claim(delivery.key, self.queue.in_progress_expiry)
         except BaseException:
@@ -184,14 +186,21 @@ class Pipeline:
             self._let_go_locally(delivery.key)
             self.outcome(FAILED, delivery)
 
-    def _hold_locally(self, key: str) -> None:
+    def _hold_locally(self, key: str) -> bool:
         """A copy of an event this process is handling waits for that handler (at most the claim's expiry),
-        so that it is then a plain duplicate, rather than racing the store and being left as busy."""
+        so that it is then a plain duplicate, rather than racing the store and being left as busy.
+
+        False when the handler still runs after that: its claim may have expired in the store,
+        but this process knows the handler is alive, so the copy must not start a second run.
+        """
         deadline = time.monotonic() + self.queue.in_progress_expiry
         with self._handled_here:
             while self._handling[key] and (left := deadline - time.monotonic()) > 0:
                 self._handled_here.wait(left)
+            if self._handling[key]:
+                return False
             self._handling[key] += 1
+            return True
 
     def _let_go_locally(self, key: str) -> None:
         with self._handled_here:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -51,6 +52,39 @@ def test_the_heartbeat_stops_when_the_handler_ends_so_a_failure_comes_back(queue
     stats = queues.agent().run(QUEUE, workers=1, handler=handler, store=MemoryStore(), install_signals=False,
                                wait_seconds=1, idle_exit=4)
     assert attempts == [1, 2] and (stats.failed, stats.handled) == (1, 1)
+
+
+def test_a_receive_whose_reply_came_late_is_extended_before_the_visibility_sqs_started_runs_out(queues: Queues) -> None:
+    # SQS starts a message's visibility when it hands it out, not when the reply arrives: here the
+    # reply takes 1.2 s of the 2 s, so a heartbeat timed from the reply would extend it too late.
+    def slow_reply(parsed: dict, **_: object) -> None:
+        if parsed.get("Messages"):
+            time.sleep(1.2)
+
+    queues.aws.client("sqs").meta.events.register("after-call.sqs.ReceiveMessage", slow_reply)
+    queues.send(envelope(change()))
+    stats = queues.agent().run(QUEUE, workers=1, handler=lambda event, context: time.sleep(2.5), store=MemoryStore(),
+                               install_signals=False, wait_seconds=1, idle_exit=1)
+    assert (stats.received, stats.handled) == (1, 1)  # never handed out again while it ran
+    assert queues.waiting() == 0
+
+
+def test_a_copy_of_an_event_whose_handler_here_outlives_its_claim_does_not_run_it_twice(topology: Topology) -> None:
+    # EventBridge delivered the event twice (two SQS messages, one event id); the first copy's handler
+    # runs past in_progress_expiry, so the store would let the second claim it: this process knows better.
+    quick = dataclasses.replace(topology, idempotency=dataclasses.replace(topology.idempotency, in_progress_expiry=1))
+    with consumer_queues(quick, visibility=2) as queues:
+        queues.send(*[envelope(change(), event_id="twice")] * 2)
+        runs: list[float] = []
+
+        def handler(event: CodeChangeEvent, context: EventContext) -> None:
+            runs.append(time.monotonic())
+            time.sleep(2.5)
+
+        stats = queues.agent().run(QUEUE, workers=2, handler=handler, store=MemoryStore(), install_signals=False,
+                                   wait_seconds=1, idle_exit=4)
+        assert len(runs) == 1 and (stats.handled, stats.duplicates) == (1, 1)
+        assert queues.waiting() == 0
 
 
 def test_fifo_groups_are_handled_in_order_one_at_a_time_and_in_parallel_with_each_other(queues: Queues) -> None:

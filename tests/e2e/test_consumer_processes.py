@@ -168,19 +168,21 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_repeats_nothing(
     finish(second)
     assert recorded(record) == Counter({event_id: 1 for event_id in ids})
     assert drain(endpoint, work) == []
+    assert drain(endpoint, queue_url(endpoint, topology, "work-dlq")) == [], "no handled event was dead-lettered"
 
 
 def test_a_handler_that_always_fails_sends_its_message_to_the_dlq_after_max_receives(
         deployed: tuple[Cli, Topology], endpoint: str, tmp_path: Path) -> None:
     cli, topology = deployed
-    work = queue_url(endpoint, topology, "work")
+    work, dlq = queue_url(endpoint, topology, "work"), queue_url(endpoint, topology, "work-dlq")
+    drain(endpoint, dlq)  # what an earlier test left there is not this test's letter
     body = envelope(topology, 1)
     send_all(endpoint, work, [body])
     record = tmp_path / "record.txt"
     stdout, _ = finish(consumer(cli, record, "--handler", "recorder:fail", "--idle-exit", "10"))
     assert recorded(record, "attempt") == Counter({json.loads(body)["id"]: topology.queues["work"].redrive_max_receives})
     assert summary(stdout)["failed"] == topology.queues["work"].redrive_max_receives
-    letters = drain(endpoint, queue_url(endpoint, topology, "work-dlq"))
+    letters = drain(endpoint, dlq)
     assert [json.loads(m["Body"])["id"] for m in letters] == [json.loads(body)["id"]]
 
 
