@@ -29,7 +29,7 @@ from cabructl.agents.processing import (
     BUSY, HANDLE, INVALID, ConsumerStats, Delivery, EventContext, Pipeline, QueueInfo, Verdict, dead_letter,
 )
 from cabructl.agents.telemetry import DEAD_LETTERED, DUPLICATE, FAILED, HANDLED
-from cabructl.constants import SQS_RECEIVE_MAX_MESSAGES
+from cabructl.constants import SQS_RECEIVE_MAX_MESSAGES, SQS_VISIBILITY_RANGE
 
 LEFT = "left"              # held by another consumer, or invalid with nowhere to dead-letter it: left in the queue
 DEFAULT_SHUTDOWN_TIMEOUT = 30.0
@@ -157,10 +157,25 @@ class Consumer:
             self._observe(Consumed(DUPLICATE, verdict.detail_type, message.message_id, context))
         elif verdict.action == BUSY:
             self.heartbeat.drop(message)
+            self._return_when_the_claim_can_be_taken(message)
             self._observe(Consumed(LEFT, verdict.detail_type, message.message_id, context, "another consumer is handling it"))
         elif verdict.action == INVALID:
             self._refuse(message, verdict)
         return None
+
+    def _return_when_the_claim_can_be_taken(self, message: Message) -> None:
+        """A message whose event another holds comes back once that claim must have expired, not sooner.
+
+        Each return costs a receive toward the queue's ``max_receives``: with the queue's own
+        visibility shorter than ``in_progress_expiry``, the events of a consumer that crashed
+        mid-handler would reach the dead-letter queue before their claims ran out, unhandled.
+        A claim lasts at most ``in_progress_expiry`` (+1 s: claims are kept in whole seconds).
+        """
+        seconds = min(self.queue.in_progress_expiry + 1, SQS_VISIBILITY_RANGE[1])
+        try:
+            self.client.change_visibility([message], seconds)
+        except Exception:  # noqa: BLE001 - then it comes back after the queue's visibility timeout, as before
+            pass
 
     def _refuse(self, message: Message, verdict: Verdict) -> None:
         reason = verdict.reason or "invalid"

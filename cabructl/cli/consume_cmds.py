@@ -105,7 +105,8 @@ class _Printer:
         context = consumed.context
         record = {"outcome": consumed.outcome, "detail_type": consumed.detail_type, "message_id": consumed.message_id,
                   "event_id": context.event_id if context else None,
-                  "correlation_id": context.correlation_id if context else None, "error": consumed.error}
+                  "correlation_id": context.correlation_id if context else None,
+                  "receive_count": context.receive_count if context else None, "error": consumed.error}
         if self.as_json:
             text = json.dumps(record)
         else:

@@ -12,6 +12,7 @@ from typing import Iterator
 import pytest
 
 from cabructl.agents import CodeChangeEvent, EventContext, MemoryStore
+from cabructl.agents.idempotency import ACQUIRED, claim_key
 from cabructl.topology import Topology
 
 from agent_queues import QUEUE, Queues, consumer_queues, envelope
@@ -85,6 +86,22 @@ def test_a_copy_of_an_event_whose_handler_here_outlives_its_claim_does_not_run_i
                                    wait_seconds=1, idle_exit=4)
         assert len(runs) == 1 and (stats.handled, stats.duplicates) == (1, 1)
         assert queues.waiting() == 0
+
+
+def test_an_event_a_crashed_consumer_still_claims_waits_for_the_claim_instead_of_reaching_the_dlq(
+        topology: Topology) -> None:
+    # The queue hands the message out every second, its claim lasts 3 s and the queue dead-letters
+    # at the 3rd receive: coming back at each visibility timeout, it would be dead-lettered unhandled.
+    quick = dataclasses.replace(topology, idempotency=dataclasses.replace(topology.idempotency, in_progress_expiry=3))
+    with consumer_queues(quick, visibility=1, max_receives=3) as queues:
+        store = MemoryStore()
+        assert store.claim(claim_key(QUEUE, "crashed"), 3) == ACQUIRED  # the consumer that crashed
+        queues.send(envelope(change(), event_id="crashed"))
+        handled: list[int] = []
+        stats = queues.agent().run(QUEUE, workers=1, handler=lambda event, context: handled.append(context.receive_count),
+                                   store=store, install_signals=False, wait_seconds=1, idle_exit=6)
+        assert handled == [2] and (stats.busy, stats.handled) == (1, 1)
+        assert queues.messages(queues.dlq_url) == []
 
 
 def test_fifo_groups_are_handled_in_order_one_at_a_time_and_in_parallel_with_each_other(queues: Queues) -> None:
