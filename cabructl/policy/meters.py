@@ -29,7 +29,7 @@ from cabructl.constants import (
     SQS_SENT,
 )
 from cabructl.policy.bill.dynamodb import writes_per_handled
-from cabructl.policy.bill.flows import Flow, arrivals, flows
+from cabructl.policy.bill.flows import Arrival, Flow, arrivals, flows
 from cabructl.policy.bill.inputs import BackboneParameters
 from cabructl.policy.bill.sqs import deletes_per_message, empty_receives, receives_per_message
 from cabructl.policy.traffic import CASES, INVOCATION_METRICS, SECONDS_PER_DAY, ModelParameters, TrafficModel
@@ -61,9 +61,10 @@ def projected_meters(topology: Topology, model: TrafficModel, policy_model: Mapp
     parameters = ModelParameters.from_policy(policy_model)
     backbone = BackboneParameters.from_policy(policy_model)
     found = flows(topology, model, parameters.size)
+    arrived = arrivals(topology, found, backbone.delivery_failure_rate)
     month_seconds = parameters.days_per_month * SECONDS_PER_DAY
-    return [*_eventbridge(topology, model), *_logs(topology, found), *_sqs(topology, found, backbone, month_seconds),
-            *_sns(topology, found), *_dynamodb(topology, found, backbone)]
+    return [*_eventbridge(topology, model), *_logs(topology, found), *_sqs(topology, arrived, backbone, month_seconds),
+            *_sns(topology, found), *_dynamodb(topology, arrived, backbone)]
 
 
 def _eventbridge(topology: Topology, model: TrafficModel) -> list[Meter]:
@@ -92,9 +93,8 @@ def _logs(topology: Topology, found: list[Flow]) -> list[Meter]:
     return meters
 
 
-def _sqs(topology: Topology, found: list[Flow], backbone: BackboneParameters, month_seconds: float) -> list[Meter]:
+def _sqs(topology: Topology, arrived: list[Arrival], backbone: BackboneParameters, month_seconds: float) -> list[Meter]:
     """NumberOfMessagesSent counts what is sent (not what SQS's redrive moves in); receives and deletes all that arrives."""
-    arrived = arrivals(topology, found, backbone.delivery_failure_rate)
     meters = []
     for logical, queue in topology.queues.items():
         here = [arrival for arrival in arrived if arrival.queue == logical]
@@ -128,14 +128,14 @@ def _sns(topology: Topology, found: list[Flow]) -> list[Meter]:
     return meters
 
 
-def _dynamodb(topology: Topology, found: list[Flow], backbone: BackboneParameters) -> list[Meter]:
+def _dynamodb(topology: Topology, arrived: list[Arrival], backbone: BackboneParameters) -> list[Meter]:
+    """The writes of every message handled from a queue some agent consumes, as the bill counts them."""
     table = topology.idempotency
     if table is None:
         return []
-    consumed = {queue for agent in topology.agents.values() for queue in agent.consumes}
-    arrived = [arrival for arrival in arrivals(topology, found, backbone.delivery_failure_rate) if arrival.queue in consumed]
+    handled = [arrival for arrival in arrived if topology.consumers_of(arrival.queue)]
     writes = writes_per_handled(backbone.delivery_failure_rate)
-    monthly = {case: sum(arrival.messages[case] for arrival in arrived) * writes for case in CASES}
+    monthly = {case: sum(arrival.messages[case] for arrival in handled) * writes for case in CASES}
     return [Meter("dynamodb", DYNAMODB_NAMESPACE, DYNAMODB_WRITE_UNITS, (("TableName", table.name),),
                   f"table {table.logical}", "write units", monthly)]
 
