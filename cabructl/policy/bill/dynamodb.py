@@ -25,7 +25,7 @@ def bill(inputs: BillInputs) -> ServiceBill | None:
     writes: dict[str, dict[str, float]] = {}
     stored: dict[str, dict[str, float]] = {}
     retry_writes = writes_per_handled(parameters.delivery_failure_rate) - WRITES_PER_EVENT
-    for arrival in inputs.queue_arrivals():
+    for arrival in inputs.queue_arrivals:
         agents = [agent.name for agent in topology.consumers_of(arrival.queue)]
         days = topology.queues[arrival.queue].retention / SECONDS_PER_DAY
         for agent in agents:

@@ -8,10 +8,11 @@ team tunes them as data and every report states them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from cabructl.policy.bill.flows import Arrival, Flow, arrivals
-from cabructl.policy.bill.items import SHARED, LineItem, PerCase
+from cabructl.policy.bill.items import SHARED, LineItem, PerCase, per_case
 from cabructl.policy.pricing import PricingProfile
 from cabructl.policy.traffic import CASES, SECONDS_PER_DAY, TrafficModel
 from cabructl.topology.model import Topology
@@ -56,21 +57,23 @@ class BillInputs:
     def flows_billed_as(self, meter: str) -> list[Flow]:
         return [flow for flow in self.flows if flow.kind.billed_as == meter]
 
+    @cached_property
     def queue_arrivals(self) -> list[Arrival]:
-        """Every message the queues receive, at policy.yaml's failure rate (see :func:`.flows.arrivals`)."""
+        """Every message the queues receive, at policy.yaml's failure rate (see :func:`.flows.arrivals`);
+        listed once for the services that bill them (SQS, DynamoDB)."""
         return arrivals(self.topology, self.flows, self.parameters.delivery_failure_rate)
 
 
 def add_to(totals: dict[str, dict[str, float]], agent: str, amounts: PerCase, factor: float = 1.0) -> None:
     """Add ``amounts × factor`` to ``agent``'s quantities, case by case."""
-    mine = totals.setdefault(agent, {case: 0.0 for case in CASES})
+    mine = totals.setdefault(agent, per_case(0.0))
     for case in CASES:
         mine[case] += amounts.get(case, 0.0) * factor
 
 
 def shared(amount: float) -> dict[str, dict[str, float]]:
     """A quantity no agent causes, the same in every case."""
-    return {SHARED: {case: amount for case in CASES}}
+    return {SHARED: per_case(amount)}
 
 
 def names(values: Iterable[str]) -> str:

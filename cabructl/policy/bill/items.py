@@ -99,11 +99,7 @@ class ServiceBill:
         return sum(item.usd(case) for item in self.items if item.fixed)
 
     def agent_usd(self, case: str) -> dict[str, float]:
-        result: dict[str, float] = {}
-        for item in self.items:
-            for agent, usd in item.agent_usd(case).items():
-                result[agent] = result.get(agent, 0.0) + usd
-        return result
+        return summed(item.agent_usd(case) for item in self.items)
 
     def item(self, key: str) -> LineItem:
         return next(item for item in self.items if item.key == key)
@@ -113,6 +109,15 @@ class ServiceBill:
                 "in_eventbridge_scope": self.service == EVENTBRIDGE_SCOPE,
                 "items": {item.key: item.to_json() for item in self.items},
                 "assumptions": list(self.assumptions), "not_modelled": list(self.not_modelled)}
+
+
+def summed(shares: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """Agent → USD, added up over ``shares`` (items of a service, services of a scope)."""
+    result: dict[str, float] = {}
+    for share in shares:
+        for agent, usd in share.items():
+            result[agent] = result.get(agent, 0.0) + usd
+    return result
 
 
 def share_allowances(items: Iterable[LineItem]) -> tuple[LineItem, ...]:
@@ -145,11 +150,7 @@ class Bill:
         return sum(bill.fixed_usd(case) for bill in self.in_scope(scope))
 
     def agent_usd(self, case: str, scope: str) -> dict[str, float]:
-        result: dict[str, float] = {}
-        for bill in self.in_scope(scope):
-            for agent, usd in bill.agent_usd(case).items():
-                result[agent] = result.get(agent, 0.0) + usd
-        return result
+        return summed(bill.agent_usd(case) for bill in self.in_scope(scope))
 
     @property
     def not_modelled(self) -> list[str]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from cabructl.constants import long_poll_seconds
 from cabructl.policy.bill.inputs import BillInputs, add_to, names
-from cabructl.policy.bill.items import LineItem, ServiceBill
+from cabructl.policy.bill.items import LineItem, ServiceBill, per_case
 from cabructl.policy.pricing import MILLION
 from cabructl.policy.traffic import CASES
 from cabructl.topology.model import Queue
@@ -39,7 +39,7 @@ def bill(inputs: BillInputs) -> ServiceBill:
     requests: dict[bool, Quantities] = {False: {kind: {} for kind in KINDS}, True: {kind: {} for kind in KINDS}}
     arriving: dict[str, dict[str, dict[str, float]]] = {}  # queue → agent → case → messages
     sizes: dict[str, int] = {}
-    for arrival in inputs.queue_arrivals():
+    for arrival in inputs.queue_arrivals:
         queue = topology.queues[arrival.queue]
         if arrival.sent:
             add_to(requests[queue.fifo]["sends"], arrival.agent, arrival.messages, profile.request_chunks(arrival.size))
@@ -86,7 +86,7 @@ def _consume(inputs: BillInputs, queue: Queue, agents: list[str], arriving: dict
         share = {case: messages[case] / len(agents) for case in CASES}
         add_to(requests["receives"], agent, share, receive_chunks * receives / parameters.messages_per_receive)
         add_to(requests["deletes"], agent, share, deletes_per_message(parameters.delivery_failure_rate) / parameters.messages_per_delete)
-        add_to(requests["empty_receives"], agent, {case: polls for case in CASES})
+        add_to(requests["empty_receives"], agent, per_case(polls))
 
 
 def receives_per_message(queue: Queue, failure_rate: float) -> float:
