@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from cabructl.policy.bill.items import BACKBONE_SCOPE, EVENTBRIDGE_SCOPE, SCOPES, SHARED
+from cabructl.policy.bill.items import BACKBONE_SCOPE, EVENTBRIDGE_SCOPE, SCOPES, SHARED, counts_in
 from cabructl.policy.traffic import EXPECTED, WORST
 from cabructl.policy.units import count, money, usd
 
@@ -37,7 +37,7 @@ def bill_data(report: "PolicyReport") -> dict[str, Any]:
 def services_table(data: dict[str, Any]) -> Table:
     headers = ["service", "worst USD", "expected USD", "in the budget's scope"]
     rows = [[service["title"], money(service["cost_usd"][WORST]), money(service["cost_usd"][EXPECTED]),
-             "yes" if _in_scope(data, name) else "no"]
+             "yes" if counts_in(data["scope"], name) else "no"]
             for name, service in data["services"].items() if service["items"]]
     for scope in SCOPES:
         totals = data["totals_usd"][scope]
@@ -106,10 +106,6 @@ def quantity(value: float) -> str:
 
 def _singular(unit: str) -> str:
     return unit[:-1] if unit.endswith("s") and not unit.endswith("ss") else unit
-
-
-def _in_scope(data: dict[str, Any], service: str) -> bool:
-    return data["scope"] == BACKBONE_SCOPE or service == EVENTBRIDGE_SCOPE
 
 
 

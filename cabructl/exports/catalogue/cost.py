@@ -10,6 +10,7 @@ from typing import Sequence
 
 from cabructl.exports.catalogue.html import count, definitions, e, link, page_name, section, share, table, usd
 from cabructl.exports.facts import EXPECTED, WORST, Catalogue
+from cabructl.policy.bill.items import counts_in
 
 BAR_HEIGHT = 14
 ROW = 40
@@ -50,9 +51,8 @@ def _services_section(catalogue: Catalogue) -> str:
     """The whole bill: every service the topology provisions, which of them the budget counts, their total."""
     if not catalogue.services:
         return ""
-    counted = (lambda service: True) if catalogue.budget_scope == "backbone" else (lambda service: service == "eventbridge")
     whole = {case: sum(costs[case] for _, costs in catalogue.services.values()) for case in (EXPECTED, WORST)}
-    rows = [(e(title), usd(costs[EXPECTED]), usd(costs[WORST]), "yes" if counted(name) else "no")
+    rows = [(e(title), usd(costs[EXPECTED]), usd(costs[WORST]), "yes" if counts_in(catalogue.budget_scope, name) else "no")
             for name, (title, costs) in catalogue.services.items()]
     rows.append(("<strong>Whole backbone</strong>", usd(whole[EXPECTED]), usd(whole[WORST]), ""))
     note = (f"<p>The budget counts {'every service' if catalogue.budget_scope == 'backbone' else 'EventBridge alone'} "

@@ -25,6 +25,11 @@ SCOPES = (EVENTBRIDGE_SCOPE, BACKBONE_SCOPE)
 PerCase = Mapping[str, float]
 
 
+def counts_in(scope: str, service: str) -> bool:
+    """Whether a budget of ``scope`` counts ``service``: the backbone every service, eventbridge its own."""
+    return scope == BACKBONE_SCOPE or service == EVENTBRIDGE_SCOPE
+
+
 def per_case(value: float) -> dict[str, float]:
     """The same value in every case (a monthly price, a fixed count)."""
     return {case: value for case in CASES}
@@ -141,7 +146,7 @@ class Bill:
     services: Mapping[str, ServiceBill] = field(default_factory=dict)
 
     def in_scope(self, scope: str) -> Iterable[ServiceBill]:
-        return (bill for name, bill in self.services.items() if scope == BACKBONE_SCOPE or name == EVENTBRIDGE_SCOPE)
+        return (bill for name, bill in self.services.items() if counts_in(scope, name))
 
     def total(self, case: str, scope: str) -> float:
         return sum(bill.usd(case) for bill in self.in_scope(scope))
